@@ -1,0 +1,31 @@
+/** The contract's error codes (section 6), each with the one HTTP status it maps to. */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_many_requests: 429,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** A failure the client may see: its message is written for the client, never for us. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export const invalidRequest = (message: string) => new ApiError('invalid_request', message);
+export const forbidden = (message = 'You may not call this route.') => new ApiError('forbidden', message);
+export const notFound = (message = 'No such token.') => new ApiError('not_found', message);

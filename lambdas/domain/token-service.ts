@@ -1,0 +1,64 @@
+import { type Caller, maySeeToken, requiredOwner } from './authorization';
+import { type CursorBinding, decodeCursor, encodeCursor } from './cursor';
+import { ApiError, notFound } from './errors';
+import { DEFAULT_PAGE_SIZE, type ListQuery } from './input';
+import { isExpired, type TokenRecord, type TokenView, toView } from './token';
+import type { TokenStore } from './token-store';
+
+export interface ListAnswer {
+  items: TokenView[];
+  nextCursor: string | null;
+}
+
+export interface ListContext {
+  route: string;
+  caller: Caller;
+  /** Own-token routes pin this to the caller; the admin route takes it from the query. */
+  userId: string | undefined;
+  cursorSecret: Buffer;
+  now: number;
+}
+
+export async function listTokens(store: TokenStore, query: ListQuery, ctx: ListContext): Promise<ListAnswer> {
+  const filters = { userId: ctx.userId, clientId: query.clientId, tokenType: query.tokenType, status: query.status };
+  const binding: CursorBinding = { route: ctx.route, caller: ctx.caller.sub, filters };
+  const startKey = query.cursor ? decodeCursor(query.cursor, binding, ctx.cursorSecret, ctx.now) : undefined;
+  const page = await store.list({ ...filters, limit: query.limit ?? DEFAULT_PAGE_SIZE, startKey, now: ctx.now });
+  return {
+    items: page.items.map(toView),
+    nextCursor: page.nextKey ? encodeCursor(page.nextKey, binding, ctx.cursorSecret, ctx.now) : null,
+  };
+}
+
+/** The record if the caller may see it; otherwise 404, never 403, so existence is not revealed. */
+function visible(caller: Caller, record: TokenRecord | undefined, now: number): TokenRecord {
+  if (!record || isExpired(record, now) || !maySeeToken(caller, record)) throw notFound();
+  return record;
+}
+
+export async function getToken(store: TokenStore, caller: Caller, tokenId: string, now: number): Promise<TokenView> {
+  return toView(visible(caller, await store.get(tokenId), now));
+}
+
+/**
+ * One conditional write decides the revocation, so concurrent revokes record exactly one. When
+ * the condition fails we read the item to tell "already revoked" (answer it as it stands, first
+ * revocation kept) from "not yours / gone" (404).
+ */
+export async function revokeToken(
+  store: TokenStore,
+  caller: Caller,
+  tokenId: string,
+  reason: string | undefined,
+  now: number,
+): Promise<TokenView> {
+  const request = { tokenId, revokedBy: caller.sub, reason, owner: requiredOwner(caller), now };
+  // A second attempt only matters if the item changed between our write and our read.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const revoked = await store.revoke(request);
+    if (revoked) return toView(revoked);
+    const current = visible(caller, await store.get(tokenId), now);
+    if (current.revokedAt !== undefined) return toView(current);
+  }
+  throw new ApiError('conflict', 'The token changed while it was being revoked; try again.');
+}

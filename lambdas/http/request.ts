@@ -1,0 +1,49 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { z } from 'zod';
+import { invalidRequest } from '../domain/errors';
+import { describeIssue, MAX_BODY_BYTES } from '../domain/input';
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidRequest(describeIssue(result.error));
+  return result.data;
+}
+
+/** Query parameters, refusing repeated ones rather than silently picking one. */
+export function queryOf<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    if ((values?.length ?? 0) > 1) throw invalidRequest(`The parameter ${name} is given more than once.`);
+  }
+  return parse(schema, event.queryStringParameters ?? {});
+}
+
+export function pathParameter<S extends z.ZodType>(event: APIGatewayProxyEvent, name: string, schema: S): z.output<S> {
+  return parse(schema, event.pathParameters?.[name]);
+}
+
+/**
+ * The body's bytes, refused past the contract's limit. Every route calls this (through the
+ * shared middleware), including those that take no body.
+ */
+export function bodyBytes(event: APIGatewayProxyEvent): Buffer {
+  const raw = event.body ?? '';
+  const bytes = Buffer.from(raw, event.isBase64Encoded ? 'base64' : 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw invalidRequest(`The body must be at most ${MAX_BODY_BYTES} bytes.`);
+  return bytes;
+}
+
+/** A JSON object body, or an empty one; anything else is refused before it reaches the domain. */
+export function jsonBodyOf<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+  const text = bodyBytes(event).toString('utf8');
+  if (text.trim() === '') return parse(schema, {});
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalidRequest('The body is not valid JSON.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidRequest('The body must be a JSON object.');
+  }
+  return parse(schema, body);
+}

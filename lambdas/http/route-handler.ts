@@ -1,0 +1,65 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpCors from '@middy/http-cors';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { allowedOrigins, DEFAULT_ADMIN_GROUP, ENV } from '../config';
+import { assertMayCall, type Caller } from '../domain/authorization';
+import { nowInSeconds } from '../domain/token';
+import { type RouteDefinition, type RouteName, routeNamed } from '../routes';
+import { callerFromEvent } from './caller';
+import { jsonResponse, toErrorResponse } from './error-response';
+import { logger, metrics, tracer } from './observability';
+import { bodyBytes } from './request';
+
+export interface RouteRequest {
+  route: RouteDefinition;
+  event: APIGatewayProxyEvent;
+  caller: Caller;
+  now: number;
+}
+
+export interface RouteResult {
+  status?: number;
+  body: unknown;
+}
+
+/** Maps every failure to the contract's error body; the client never sees what went wrong inside. */
+const contractErrors = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: (request) => {
+    const { response, unexpected } = toErrorResponse(request.error);
+    if (unexpected) {
+      logger.error('request failed', request.error as Error);
+      metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
+    } else {
+      metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
+    }
+    request.response = response;
+  },
+});
+
+/**
+ * Every route's function is this middy stack around one domain call. Authorization happens here
+ * and only here: the caller comes from the authorizer's claims, the role from the route table,
+ * and the body size limit applies before the handler reads any input (401, then 403, then 400).
+ */
+export function routeHandler(name: RouteName, handle: (request: RouteRequest) => Promise<RouteResult>) {
+  const route = routeNamed(name);
+  const adminGroup = process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP;
+  metrics.setDefaultDimensions({ route: route.name });
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(httpCors({ origins: allowedOrigins() }))
+    .use(contractErrors())
+    .handler(async (event) => {
+      const caller = callerFromEvent(event, adminGroup);
+      assertMayCall(route.access, caller);
+      bodyBytes(event);
+      const result = await handle({ route, event, caller, now: nowInSeconds() });
+      return jsonResponse(result.status ?? 200, result.body);
+    });
+}

@@ -1,0 +1,18 @@
+import { adminListQuerySchema } from './domain/input';
+import { listTokens } from './domain/token-service';
+import { queryOf } from './http/request';
+import { routeHandler } from './http/route-handler';
+import { cursorSecret } from './store/cursor-secret';
+import { tokenRepository } from './store';
+
+export const handler = routeHandler('list-all-tokens', async ({ route, event, caller, now }) => {
+  const query = queryOf(event, adminListQuerySchema);
+  const body = await listTokens(tokenRepository, query, {
+    route: route.name,
+    caller,
+    userId: query.userId,
+    cursorSecret: await cursorSecret(),
+    now,
+  });
+  return { body };
+});

@@ -1,0 +1,18 @@
+import { ownListQuerySchema } from './domain/input';
+import { listTokens } from './domain/token-service';
+import { queryOf } from './http/request';
+import { routeHandler } from './http/route-handler';
+import { cursorSecret } from './store/cursor-secret';
+import { tokenRepository } from './store';
+
+export const handler = routeHandler('list-own-tokens', async ({ route, event, caller, now }) => {
+  const query = queryOf(event, ownListQuerySchema);
+  const body = await listTokens(tokenRepository, query, {
+    route: route.name,
+    caller,
+    userId: caller.sub,
+    cursorSecret: await cursorSecret(),
+    now,
+  });
+  return { body };
+});

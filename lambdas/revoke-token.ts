@@ -1,0 +1,12 @@
+import { noQuerySchema, revokeBodySchema, tokenIdSchema } from './domain/input';
+import { revokeToken } from './domain/token-service';
+import { jsonBodyOf, pathParameter, queryOf } from './http/request';
+import { routeHandler } from './http/route-handler';
+import { tokenRepository } from './store';
+
+export const handler = routeHandler('revoke-token', async ({ event, caller, now }) => {
+  const tokenId = pathParameter(event, 'tokenId', tokenIdSchema);
+  queryOf(event, noQuerySchema);
+  const { reason } = jsonBodyOf(event, revokeBodySchema);
+  return { body: await revokeToken(tokenRepository, caller, tokenId, reason, now) };
+});

@@ -1,0 +1,41 @@
+/**
+ * The token table's keys and indexes as plain data: the CDK table construct and the local
+ * stack's CreateTable are both derived from this, so they cannot disagree.
+ *
+ * Every index is keyed on contract attributes only, so a record written by another system
+ * (import, migration, the acceptance tests) is found exactly like one this system wrote.
+ *
+ * Sort keys are `issuedAt` because the contract orders lists newest-issued first and pages
+ * through them: any other sort key would force reading a whole partition to sort it. The cost
+ * is that expired-but-not-yet-purged records (TTL lags up to 48 h) are dropped by a filter, not
+ * the key condition; the repository tests measure that cost. Projections are ALL because every
+ * list answer needs the full view; KEYS_ONLY would turn each listed item into a GetItem.
+ */
+export type KeyType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface IndexDefinition {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+}
+
+export const TOKEN_TABLE = {
+  partitionKey: { name: 'tokenId', type: 'S' },
+  timeToLiveAttribute: 'expiresAt',
+  indexes: {
+    /** One user's tokens, newest first: "My Connected Apps" and the admin's per-user filter. */
+    byUser: { partitionKey: { name: 'userId', type: 'S' }, sortKey: { name: 'issuedAt', type: 'N' } },
+    /** One app's tokens across users: the admin's per-client filter without a table scan. */
+    byClient: { partitionKey: { name: 'clientId', type: 'S' }, sortKey: { name: 'issuedAt', type: 'N' } },
+  },
+} as const satisfies {
+  partitionKey: KeyAttribute;
+  timeToLiveAttribute: string;
+  indexes: Record<string, IndexDefinition>;
+};
+
+export type IndexName = keyof typeof TOKEN_TABLE.indexes;

@@ -1,0 +1,155 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { PageKey } from '../domain/cursor';
+import type { TokenRecord } from '../domain/token';
+import type { ListRequest, RevokeRequest, TokenPage, TokenStore } from '../domain/token-store';
+import { type IndexName, TOKEN_TABLE } from './table-definition';
+
+/**
+ * After a read round we know what share of items survive the filter; the next round asks for
+ * enough to fill the page at that rate, so sparse results take few round trips, and unfiltered
+ * lists read exactly one page (no over-read that would be thrown away).
+ */
+const MAX_ITEMS_PER_READ = 1000;
+const MIN_HIT_RATE = 0.05;
+/** Once a page has something to show, stop refilling it after this many reads. */
+const MAX_READS_PER_PAGE = 5;
+
+interface Expression {
+  parts: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+const newExpression = (): Expression => ({ parts: [], names: {}, values: {} });
+
+function addEquals(e: Expression, attribute: string, value: unknown): void {
+  e.parts.push(`#${attribute} = :${attribute}`);
+  e.names[`#${attribute}`] = attribute;
+  e.values[`:${attribute}`] = value;
+}
+
+/** The index a list reads and the attributes that make up a position in it. */
+function planFor(request: ListRequest): { index?: IndexName; key: Expression; filter: Expression } {
+  const key = newExpression();
+  const filter = newExpression();
+  let index: IndexName | undefined;
+  if (request.userId !== undefined) {
+    index = 'byUser';
+    addEquals(key, TOKEN_TABLE.indexes.byUser.partitionKey.name, request.userId);
+    if (request.clientId !== undefined) addEquals(filter, 'clientId', request.clientId);
+  } else if (request.clientId !== undefined) {
+    index = 'byClient';
+    addEquals(key, TOKEN_TABLE.indexes.byClient.partitionKey.name, request.clientId);
+  }
+  filter.parts.push('#expiresAt > :now');
+  filter.names['#expiresAt'] = 'expiresAt';
+  filter.values[':now'] = request.now;
+  if (request.tokenType !== undefined) addEquals(filter, 'tokenType', request.tokenType);
+  if (request.status !== undefined) {
+    filter.names['#revokedAt'] = 'revokedAt';
+    filter.parts.push(request.status === 'revoked' ? 'attribute_exists(#revokedAt)' : 'attribute_not_exists(#revokedAt)');
+  }
+  return { index, key, filter };
+}
+
+/** The ExclusiveStartKey that resumes right after `item` in the given index (or the table). */
+function positionAfter(item: TokenRecord, index: IndexName | undefined): PageKey {
+  const names = [TOKEN_TABLE.partitionKey.name as string];
+  if (index) names.push(TOKEN_TABLE.indexes[index].partitionKey.name, TOKEN_TABLE.indexes[index].sortKey.name);
+  const record = item as unknown as Record<string, string | number>;
+  return Object.fromEntries(names.map((n) => [n, record[n]]));
+}
+
+export class TokenRepository implements TokenStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(tokenId: string): Promise<TokenRecord | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { tokenId }, ConsistentRead: true }),
+    );
+    return out.Item as TokenRecord | undefined;
+  }
+
+  async list(request: ListRequest): Promise<TokenPage> {
+    const { index, key, filter } = planFor(request);
+    const items: TokenRecord[] = [];
+    let startKey: PageKey | undefined = request.startKey;
+    let itemsRead = 0;
+    for (let reads = 1; ; reads++) {
+      const remaining = request.limit - items.length;
+      const hitRate = itemsRead === 0 ? 1 : Math.max(items.length / itemsRead, MIN_HIT_RATE);
+      const input: QueryCommandInput = {
+        TableName: this.tableName,
+        IndexName: index,
+        FilterExpression: filter.parts.join(' AND '),
+        ExpressionAttributeNames: { ...key.names, ...filter.names },
+        ExpressionAttributeValues: { ...key.values, ...filter.values },
+        ExclusiveStartKey: startKey,
+        Limit: Math.min(MAX_ITEMS_PER_READ, Math.ceil(remaining / hitRate)),
+      };
+      const out = index
+        ? await this.client.send(
+            new QueryCommand({ ...input, KeyConditionExpression: key.parts.join(' AND '), ScanIndexForward: false }),
+          )
+        : await this.client.send(new ScanCommand(input));
+      itemsRead += out.ScannedCount ?? 0;
+      const found = (out.Items ?? []) as TokenRecord[];
+      if (found.length >= remaining) {
+        items.push(...found.slice(0, remaining));
+        const readPastPage = found.length > remaining || out.LastEvaluatedKey;
+        return {
+          items,
+          nextKey: readPastPage ? positionAfter(items[items.length - 1]!, index) : undefined,
+          itemsRead,
+        };
+      }
+      items.push(...found);
+      startKey = out.LastEvaluatedKey as PageKey | undefined;
+      // A page that has a next cursor is never empty, so an empty page keeps reading.
+      if (!startKey || (items.length > 0 && reads >= MAX_READS_PER_PAGE)) {
+        return { items, nextKey: startKey, itemsRead };
+      }
+    }
+  }
+
+  async revoke(request: RevokeRequest): Promise<TokenRecord | undefined> {
+    const set = ['revokedAt = :now', 'revokedBy = :by'];
+    const values: Record<string, unknown> = { ':now': request.now, ':by': request.revokedBy };
+    if (request.reason !== undefined) {
+      set.push('revokeReason = :reason');
+      values[':reason'] = request.reason;
+    }
+    const condition = ['attribute_exists(tokenId)', 'attribute_not_exists(revokedAt)', 'expiresAt > :now'];
+    if (request.owner !== undefined) {
+      condition.push('userId = :owner');
+      values[':owner'] = request.owner;
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tokenId: request.tokenId },
+          UpdateExpression: `SET ${set.join(', ')}`,
+          ConditionExpression: condition.join(' AND '),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as TokenRecord;
+    } catch (error) {
+      // By name: instanceof breaks when the SDK is bundled more than once.
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+}
