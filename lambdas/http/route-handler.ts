@@ -48,7 +48,6 @@ const contractErrors = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
 export function routeHandler(name: RouteName, handle: (request: RouteRequest) => Promise<RouteResult>) {
   const route = routeNamed(name);
   const adminGroup = process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP;
-  metrics.setDefaultDimensions({ route: route.name });
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
@@ -56,6 +55,8 @@ export function routeHandler(name: RouteName, handle: (request: RouteRequest) =>
     .use(httpCors({ origins: allowedOrigins() }))
     .use(contractErrors())
     .handler(async (event) => {
+      // Per invocation, not default dimensions: the local stack runs every route in one process.
+      metrics.addDimension('route', route.name);
       const caller = callerFromEvent(event, adminGroup);
       assertMayCall(route.access, caller);
       bodyBytes(event);

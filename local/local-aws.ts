@@ -1,0 +1,3 @@
+/** The local services check no credentials, but the SDK insists on having some. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = process.env.AWS_REGION || 'us-east-1';

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { RouteDefinition } from '../lambdas/routes';
+
+export interface EventParts {
+  request: IncomingMessage;
+  url: URL;
+  route: RouteDefinition;
+  pathParameters: Record<string, string> | null;
+  claims: Record<string, string>;
+  body: string;
+  requestId: string;
+}
+
+/** Single and multi-value maps, as API Gateway builds them (the single one keeps the last value). */
+function valueMaps(pairs: Iterable<[string, string]>) {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [name, value] of pairs) {
+    single[name] = value;
+    (multi[name] ??= []).push(value);
+  }
+  return { single, multi };
+}
+
+function headerPairs(request: IncomingMessage): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) pairs.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
+  return pairs;
+}
+
+/** A REST API (v1) Lambda proxy event, shaped as API Gateway's Cognito-authorized methods send it. */
+export function proxyEvent(parts: EventParts): APIGatewayProxyEvent {
+  const { request, url, route } = parts;
+  const headers = valueMaps(headerPairs(request));
+  const query = valueMaps(url.searchParams.entries());
+  const hasQuery = Object.keys(query.single).length > 0;
+  const now = Date.now();
+  return {
+    resource: route.path,
+    path: url.pathname,
+    httpMethod: route.method,
+    headers: headers.single,
+    multiValueHeaders: headers.multi,
+    queryStringParameters: hasQuery ? query.single : null,
+    multiValueQueryStringParameters: hasQuery ? query.multi : null,
+    pathParameters: parts.pathParameters,
+    stageVariables: null,
+    body: parts.body === '' ? null : parts.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: { claims: parts.claims },
+      protocol: 'HTTP/1.1',
+      httpMethod: route.method,
+      identity: {
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: request.headers['user-agent'] ?? null,
+      } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: url.pathname,
+      stage: 'local',
+      requestId: parts.requestId,
+      requestTimeEpoch: now,
+      resourceId: route.name,
+      resourcePath: route.path,
+    },
+  };
+}
+
+export function lambdaContext(route: RouteDefinition, requestId: string): Context {
+  const functionName = `local-${route.name}`;
+  const deadline = Date.now() + 10_000;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `local:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId || randomUUID(),
+    logGroupName: `/local/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
