@@ -7,8 +7,10 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { TOKEN_TABLE } from '../lambdas/store/table-definition';
 import { createTableInput } from './create-table';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
 
@@ -18,16 +20,24 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
-/** The embedded DynamoDB (dynalite, state on disk in `dir`), or an existing endpoint if given. */
-export async function startDynamoDb(dir: string, port: number, existingEndpoint?: string): Promise<LocalDynamoDb> {
+/**
+ * The embedded DynamoDB (dynalite; state on disk under `dir`, in memory without one), or an
+ * existing endpoint if given.
+ */
+export async function startDynamoDb(dir: string | undefined, port: number, existingEndpoint?: string): Promise<LocalDynamoDb> {
   let endpoint = existingEndpoint;
   let stop = async () => {};
   if (!endpoint) {
-    const server = dynalite({ path: join(dir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const path = dir === undefined ? undefined : join(dir, 'dynamodb');
+    const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     server.listen(port, '127.0.0.1');
     await once(server, 'listening');
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    stop = () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
   }
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return {
@@ -40,20 +50,33 @@ export async function startDynamoDb(dir: string, port: number, existingEndpoint?
   };
 }
 
-/** Creates the token table unless it exists; waits until it is ACTIVE. */
+/** Creates the token table unless it exists; waits until it and its indexes are ACTIVE. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
   }
-  for (let i = 0; i < 100; i++) {
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  for (let attempt = 0; ; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 100));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) break;
+    if (attempt >= 600) throw new Error(`table ${tableName} did not become ACTIVE`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TOKEN_TABLE.timeToLiveAttribute, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    // dynalite has no TTL API; the API never relies on TTL having run, so this is only a nicety.
+    if ((error as Error).name !== 'UnknownOperationException') throw error;
+  }
 }
 
 export async function dynamoDbAnswers(client: DynamoDBClient): Promise<void> {

@@ -25,16 +25,17 @@ const bindingText = (b: CursorBinding): string =>
     b.route,
     b.caller,
     Object.keys(b.filters)
+      .filter((k) => b.filters[k] !== undefined)
       .sort()
-      .map((k) => [k, b.filters[k] ?? null]),
+      .map((k) => [k, b.filters[k]]),
   ]);
 
-const mac = (secret: Buffer, payload: string, binding: CursorBinding): Buffer =>
-  createHmac('sha256', secret).update(payload).update('\n').update(bindingText(binding)).digest();
+const mac = (secret: Buffer, payload: string, binding: CursorBinding): string =>
+  createHmac('sha256', secret).update(payload).update('\n').update(bindingText(binding)).digest('base64url');
 
 export function encodeCursor(key: PageKey, binding: CursorBinding, secret: Buffer, now: number): string {
   const payload = Buffer.from(JSON.stringify({ k: key, t: now })).toString('base64url');
-  return `${payload}.${mac(secret, payload, binding).toString('base64url')}`;
+  return `${payload}.${mac(secret, payload, binding)}`;
 }
 
 const isPageKey = (v: unknown): v is PageKey =>
@@ -48,8 +49,10 @@ export function decodeCursor(cursor: string, binding: CursorBinding, secret: Buf
   if (cursor.length > MAX_CURSOR_LENGTH) throw refused;
   const [payload, signature, ...rest] = cursor.split('.');
   if (!payload || !signature || rest.length > 0) throw refused;
-  const given = Buffer.from(signature, 'base64url');
-  const expected = mac(secret, payload, binding);
+  // Compared as text: base64url decoding is lenient (padding, stray characters, spare bits),
+  // so comparing decoded bytes would accept altered cursors.
+  const given = Buffer.from(signature, 'utf8');
+  const expected = Buffer.from(mac(secret, payload, binding), 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refused;
   let decoded: unknown;
   try {

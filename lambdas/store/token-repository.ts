@@ -104,19 +104,15 @@ export class TokenRepository implements TokenStore {
         : await this.client.send(new ScanCommand(input));
       itemsRead += out.ScannedCount ?? 0;
       const found = (out.Items ?? []) as TokenRecord[];
-      if (found.length >= remaining) {
+      if (found.length > remaining) {
+        // Read past the page: resume right after the last item shown, not where the read stopped.
         items.push(...found.slice(0, remaining));
-        const readPastPage = found.length > remaining || out.LastEvaluatedKey;
-        return {
-          items,
-          nextKey: readPastPage ? positionAfter(items[items.length - 1]!, index) : undefined,
-          itemsRead,
-        };
+        return { items, nextKey: positionAfter(found[remaining - 1]!, index), itemsRead };
       }
       items.push(...found);
       startKey = out.LastEvaluatedKey as PageKey | undefined;
       // A page that has a next cursor is never empty, so an empty page keeps reading.
-      if (!startKey || (items.length > 0 && reads >= MAX_READS_PER_PAGE)) {
+      if (!startKey || items.length === request.limit || (items.length > 0 && reads >= MAX_READS_PER_PAGE)) {
         return { items, nextKey: startKey, itemsRead };
       }
     }

@@ -1,0 +1,58 @@
+import { assertMayCall, type Caller, maySeeToken, requiredOwner } from '../../lambdas/domain/authorization';
+import { ApiError } from '../../lambdas/domain/errors';
+
+const alice: Caller = { sub: 'alice', isAdmin: false };
+const bob: Caller = { sub: 'bob', isAdmin: false };
+const admin: Caller = { sub: 'root', isAdmin: true };
+
+describe('assertMayCall (role × route access)', () => {
+  it.each([
+    ['user', alice],
+    ['user', admin],
+    ['admin', admin],
+  ] as const)('lets a %s route through for %o', (access, caller) => {
+    expect(() => assertMayCall(access, caller)).not.toThrow();
+  });
+
+  it('refuses an admin route to a non-admin with 403 forbidden', () => {
+    let thrown: unknown;
+    try {
+      assertMayCall('admin', alice);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ApiError);
+    expect((thrown as ApiError).code).toBe('forbidden');
+    expect((thrown as ApiError).status).toBe(403);
+  });
+});
+
+describe('maySeeToken (role × ownership)', () => {
+  const alicesToken = { userId: 'alice' };
+  const noUserToken = {};
+
+  it.each([
+    ['the owner', alice, alicesToken, true],
+    ['another user', bob, alicesToken, false],
+    ['an admin, on a user token', admin, alicesToken, true],
+    ['a non-admin, on a token with no user', alice, noUserToken, false],
+    ['an admin, on a token with no user', admin, noUserToken, true],
+    ['an admin, on their own token', admin, { userId: 'root' }, true],
+  ])('%s → %s', (_, caller, record, expected) => {
+    expect(maySeeToken(caller, record)).toBe(expected);
+  });
+
+  it('does not treat an empty caller sub as the owner of a token with no user', () => {
+    expect(maySeeToken({ sub: '', isAdmin: false }, noUserToken)).toBe(false);
+    expect(maySeeToken({ sub: '', isAdmin: false }, { userId: undefined })).toBe(false);
+  });
+});
+
+describe('requiredOwner', () => {
+  it('pins a non-admin write to the caller', () => {
+    expect(requiredOwner(alice)).toBe('alice');
+  });
+  it('does not pin an admin write to anyone', () => {
+    expect(requiredOwner(admin)).toBeUndefined();
+  });
+});
