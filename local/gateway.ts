@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ErrorCode } from '../lambdas/domain/errors';
 import { errorResponse } from '../lambdas/http/error-response';
+import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 import { ROUTES, type RouteDefinition } from '../lambdas/routes';
 import { claimsAsGatewayStrings, type cognitoAuthorizer } from './cognito-authorizer';
 import { lambdaContext, proxyEvent } from './proxy-event';
@@ -118,11 +119,11 @@ export async function startGateway(settings: GatewaySettings) {
       return;
     }
     const found = onPath.find((m) => m.compiled.route.method === method);
-    if (!found) return refuse(request, response, 'not_found', 'No such route.');
+    if (!found) return refuse(request, response, 'not_found', GATEWAY_MESSAGES.noSuchRoute);
     const claims = await settings.authorize(request.headers.authorization);
-    if (!claims) return refuse(request, response, 'unauthorized', 'Sign in with a valid ID token to call this route.');
+    if (!claims) return refuse(request, response, 'unauthorized', GATEWAY_MESSAGES.unauthorized);
     const body = await readBody(request);
-    if (body === undefined) return refuse(request, response, 'invalid_request', 'The request body is too large.');
+    if (body === undefined) return refuse(request, response, 'invalid_request', GATEWAY_MESSAGES.tooLarge);
 
     const { route, parameterNames, handler } = found.compiled;
     const pathParameters = parameterNames.length
@@ -137,7 +138,7 @@ export async function startGateway(settings: GatewaySettings) {
   const server = createServer((request, response) => {
     serve(request, response).catch(() => {
       // Like a Lambda that crashed: API Gateway answers 502/500 without details.
-      if (!response.headersSent) refuse(request, response, 'internal_error', 'Something went wrong on our side.');
+      if (!response.headersSent) refuse(request, response, 'internal_error', GATEWAY_MESSAGES.internalError);
     });
   });
   server.listen(settings.port, '127.0.0.1');

@@ -1,4 +1,5 @@
 import { ApiError, type ErrorCode, ERROR_STATUS } from '../domain/errors';
+import { GATEWAY_MESSAGES } from './gateway-messages';
 
 export interface JsonResponse {
   statusCode: number;
@@ -33,5 +34,5 @@ export function toErrorResponse(error: unknown): { response: JsonResponse; unexp
   if (error instanceof Error && THROTTLING.has(error.name)) {
     return { response: errorResponse('too_many_requests', 'Too many requests; try again shortly.'), unexpected: true };
   }
-  return { response: errorResponse('internal_error', 'Something went wrong on our side.'), unexpected: true };
+  return { response: errorResponse('internal_error', GATEWAY_MESSAGES.internalError), unexpected: true };
 }

@@ -1,0 +1,10 @@
+/**
+ * What API Gateway itself answers, before any function runs. The CDK gateway responses and the
+ * local gateway both use these, so a client sees the same sentences in either stack.
+ */
+export const GATEWAY_MESSAGES = {
+  unauthorized: 'Sign in and send a valid ID token in the Authorization header.',
+  noSuchRoute: 'No such route.',
+  tooLarge: 'The request is too large.',
+  internalError: 'Something went wrong on our side.',
+} as const;

@@ -1,0 +1,59 @@
+import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { type ErrorCode, ERROR_STATUS } from '../lambdas/domain/errors';
+import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
+
+interface ContractResponse {
+  readonly type: ResponseType;
+  /** Also fixes the status: the contract's one status for this code. */
+  readonly error: ErrorCode;
+  readonly message: string;
+}
+
+/**
+ * API Gateway's own answers (authorizer refusals, unknown routes, throttling, integration
+ * failures) in the contract's error body. Every 4xx type is listed so each keeps a status that
+ * is its contract code's; types the contract has no code for (413, 415) become invalid_request.
+ * The messages are fixed sentences: `$context.error.message` could describe internals.
+ */
+export const CONTRACT_RESPONSES: readonly ContractResponse[] = [
+  { type: ResponseType.UNAUTHORIZED, error: 'unauthorized', message: GATEWAY_MESSAGES.unauthorized },
+  { type: ResponseType.ACCESS_DENIED, error: 'forbidden', message: 'You are not allowed to do this.' },
+  { type: ResponseType.EXPIRED_TOKEN, error: 'forbidden', message: 'The request credentials have expired.' },
+  { type: ResponseType.INVALID_SIGNATURE, error: 'forbidden', message: 'The request signature is not valid.' },
+  { type: ResponseType.INVALID_API_KEY, error: 'forbidden', message: 'The API key is not valid.' },
+  { type: ResponseType.WAF_FILTERED, error: 'forbidden', message: 'The request was blocked.' },
+  // API Gateway answers a path or method it has no route for with this type (a 403 by default).
+  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
+  { type: ResponseType.RESOURCE_NOT_FOUND, error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
+  { type: ResponseType.THROTTLED, error: 'too_many_requests', message: 'Too many requests; try again shortly.' },
+  { type: ResponseType.QUOTA_EXCEEDED, error: 'too_many_requests', message: 'The request quota is used up; try again later.' },
+  { type: ResponseType.BAD_REQUEST_BODY, error: 'invalid_request', message: 'The request body is not valid.' },
+  { type: ResponseType.BAD_REQUEST_PARAMETERS, error: 'invalid_request', message: 'The request parameters are not valid.' },
+  { type: ResponseType.REQUEST_TOO_LARGE, error: 'invalid_request', message: GATEWAY_MESSAGES.tooLarge },
+  { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, error: 'invalid_request', message: 'The request content type is not supported.' },
+  // Catch-alls: any type not listed above, including ones AWS adds later.
+  { type: ResponseType.DEFAULT_4XX, error: 'invalid_request', message: 'The request could not be processed.' },
+  // Function errors, integration timeouts and authorizer failures: all 500 in the contract.
+  { type: ResponseType.DEFAULT_5XX, error: 'internal_error', message: GATEWAY_MESSAGES.internalError },
+];
+
+/**
+ * A gateway response carries one static CORS header; it cannot echo the request's Origin only
+ * when that origin is allowed. With several origins the first gets readable error bodies and the
+ * others see an opaque CORS failure for gateway errors (the functions' own answers still carry the
+ * right origin). Echoing `method.request.header.Origin` would allow every origin, so it is not used.
+ */
+export function addContractGatewayResponses(api: RestApi, allowedOrigins: readonly string[]): void {
+  const [corsOrigin] = allowedOrigins;
+  for (const response of CONTRACT_RESPONSES) {
+    api.addGatewayResponse(response.type.responseType, {
+      type: response.type,
+      statusCode: String(ERROR_STATUS[response.error]),
+      // Header values are mapping expressions: a literal needs single quotes.
+      ...(corsOrigin && { responseHeaders: { 'Access-Control-Allow-Origin': `'${corsOrigin}'` } }),
+      // The template's content type becomes the response's Content-Type. Gateway response
+      // templates are not VTL, only `$` substitution, and these bodies contain no `$`.
+      templates: { 'application/json': JSON.stringify({ error: response.error, message: response.message }) },
+    });
+  }
+}

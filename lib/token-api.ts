@@ -1,0 +1,80 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, type RouteName } from '../lambdas/routes';
+import { addContractGatewayResponses } from './gateway-responses';
+
+export interface TokenApiProps {
+  readonly userPool: IUserPool;
+  readonly handlerFor: (route: RouteName) => IFunction;
+  readonly allowedOrigins: readonly string[];
+  readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The REST API: one method per route-table entry, each behind the Cognito authorizer. */
+export class TokenApi extends Construct {
+  readonly api: apigw.RestApi;
+
+  constructor(scope: Construct, id: string, props: TokenApiProps) {
+    super(scope, id);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'Token ledger: list, inspect and revoke OAuth tokens',
+      deployOptions: {
+        stageName: 'prod',
+        throttlingRateLimit: props.throttling.rateLimit,
+        throttlingBurstLimit: props.throttling.burstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        tracingEnabled: true,
+        metricsEnabled: true,
+      },
+      // Access logs need the account-level API Gateway CloudWatch role. That setting is shared by
+      // every API in the account and region, so the role is retained when this stack goes:
+      // deleting it would silently stop every other API's logging.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // No origins configured means no CORS at all (same-origin and non-browser clients only).
+      // Preflights are answered by API Gateway itself, without the authorizer.
+      ...(props.allowedOrigins.length > 0 && {
+        defaultCorsPreflightOptions: {
+          allowOrigins: [...props.allowedOrigins],
+          allowHeaders: ['Authorization', 'Content-Type'],
+          allowMethods: ['GET', 'POST', 'OPTIONS'],
+        },
+      }),
+    });
+    // The stack exports the contract's `ApiUrl`; RestApi's own `Endpoint` output would be an extra,
+    // differently named copy of it in every outputs file.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [props.userPool],
+    });
+
+    for (const route of ROUTES) {
+      this.api.root.resourceForPath(route.path).addMethod(
+        route.method,
+        // No test-invoke permission: the console's test button is not a caller we need to allow.
+        new apigw.LambdaIntegration(props.handlerFor(route.name), { proxy: true, allowTestInvoke: false }),
+        { authorizer, authorizationType: apigw.AuthorizationType.COGNITO },
+      );
+    }
+
+    addContractGatewayResponses(this.api, props.allowedOrigins);
+  }
+
+  get url(): string {
+    return this.api.url;
+  }
+}

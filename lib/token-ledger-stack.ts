@@ -1,0 +1,75 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ROUTES, type RouteName } from '../lambdas/routes';
+import { HandlerFunction } from './handler-function';
+import type { TokenLedgerConfig } from './stack-config';
+import { TokenApi } from './token-api';
+import { TokenTable } from './token-table';
+import { TokenUsers } from './token-users';
+
+export interface TokenLedgerStackProps extends StackProps {
+  readonly config: TokenLedgerConfig;
+}
+
+/** The whole deployed system; its outputs are contract section 1. */
+export class TokenLedgerStack extends Stack {
+  readonly functions: Readonly<Record<RouteName, HandlerFunction>>;
+
+  constructor(scope: Construct, id: string, props: TokenLedgerStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const { removalPolicy, logRetention } = config;
+
+    const tokens = new TokenTable(this, 'Tokens', { removalPolicy });
+    const users = new TokenUsers(this, 'Users', {
+      adminGroupName: config.adminGroupName,
+      selfSignUp: config.selfSignUp,
+      allowPasswordAuth: config.allowPasswordAuth,
+      removalPolicy,
+    });
+
+    // Generated at deploy time, so no key is ever in the code or the template. The functions use
+    // the string's UTF-8 bytes as the HMAC key: 64 alphanumerics are ~380 bits. Losing it only
+    // invalidates open cursors, so it follows the stack out (CloudFormation's default: delete).
+    const cursorSecret = new secretsmanager.Secret(this, 'CursorKey', {
+      description: 'HMAC key that signs list cursors of the token API',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+
+    this.functions = Object.fromEntries(
+      ROUTES.map((route) => [
+        route.name,
+        new HandlerFunction(this, pascalCase(route.name), {
+          route,
+          tokens,
+          cursorSecret,
+          adminGroupName: config.adminGroupName,
+          allowedOrigins: config.allowedOrigins,
+          logRetention,
+          removalPolicy,
+        }),
+      ]),
+    ) as Record<RouteName, HandlerFunction>;
+
+    const api = new TokenApi(this, 'TokenApi', {
+      userPool: users.userPool,
+      handlerFor: (name) => this.functions[name].function,
+      allowedOrigins: config.allowedOrigins,
+      throttling: config.throttling,
+      logRetention,
+      removalPolicy,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the token API; ends with /' });
+    new CfnOutput(this, 'UserPoolId', { value: users.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: users.client.userPoolClientId });
+    new CfnOutput(this, 'TableName', { value: tokens.table.tableName });
+    new CfnOutput(this, 'AdminGroupName', { value: users.adminGroup.groupName });
+    new CfnOutput(this, 'Region', { value: Stack.of(this).region });
+  }
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}

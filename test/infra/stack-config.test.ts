@@ -1,0 +1,63 @@
+import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { readConfig } from '../../lib/stack-config';
+
+const read = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
+
+describe('stack config from context', () => {
+  test('defaults are the safe ones', () => {
+    expect(read({})).toEqual({
+      stackName: 'TokenLedger',
+      adminGroupName: 'token-admins',
+      allowedOrigins: [],
+      allowPasswordAuth: false,
+      selfSignUp: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+      logRetention: RetentionDays.ONE_MONTH,
+      throttling: { rateLimit: 100, burstLimit: 200 },
+    });
+  });
+
+  test('reads the strings `-c key=value` delivers', () => {
+    expect(
+      read({
+        allowPasswordAuth: 'true',
+        selfSignUp: 'FALSE',
+        removalPolicy: 'Destroy',
+        logRetentionDays: '7',
+        throttleRateLimit: '5',
+        allowedOrigins: ' https://a.example.com, http://localhost:5173 ,',
+      }),
+    ).toMatchObject({
+      allowPasswordAuth: true,
+      selfSignUp: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+      logRetention: RetentionDays.ONE_WEEK,
+      throttling: { rateLimit: 5, burstLimit: 200 },
+      allowedOrigins: ['https://a.example.com', 'http://localhost:5173'],
+    });
+  });
+
+  test('reads the JSON types cdk.json delivers', () => {
+    expect(read({ allowPasswordAuth: true, logRetentionDays: 90, allowedOrigins: ['https://a.example.com'] })).toMatchObject({
+      allowPasswordAuth: true,
+      logRetention: RetentionDays.THREE_MONTHS,
+      allowedOrigins: ['https://a.example.com'],
+    });
+  });
+
+  test.each([
+    ['allowPasswordAuth', 'maybe'],
+    ['removalPolicy', 'snapshot'],
+    ['logRetentionDays', '31'],
+    ['logRetentionDays', '7.5'],
+    ['throttleRateLimit', '0'],
+    ['throttleBurstLimit', 'lots'],
+    ['adminGroupName', 'admins,others'],
+    ['allowedOrigins', 'https://a.example.com/'],
+    ['allowedOrigins', 'https://*.example.com'],
+    ['allowedOrigins', '*,https://a.example.com'],
+  ])('rejects %s=%s instead of guessing', (key, value) => {
+    expect(() => read({ [key]: value })).toThrow(key);
+  });
+});
