@@ -5,7 +5,6 @@ import {
   encodeCursor,
   MAX_CURSOR_LENGTH,
 } from '../../lambdas/domain/cursor';
-import { ApiError } from '../../lambdas/domain/errors';
 import { refusal } from '../support/refusal';
 
 const secret = Buffer.alloc(32, 7);

@@ -1,4 +1,3 @@
-import { ApiError } from '../../lambdas/domain/errors';
 import { MAX_BODY_BYTES, ownListQuerySchema, revokeBodySchema, tokenIdSchema } from '../../lambdas/domain/input';
 import { bodyBytes, jsonBodyOf, pathParameter, queryOf } from '../../lambdas/http/request';
 import { apiEvent, withQuery } from '../support/api-event';
