@@ -37,6 +37,10 @@ export async function startCognito(dir: string, requestedPort: number): Promise<
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Until startCognito returns, start.ts holds no cleanup for the child: stop it with us on any exit.
+  const stopWithParent = () => child.kill('SIGTERM');
+  process.once('exit', stopWithParent);
+  child.once('exit', () => process.off('exit', stopWithParent));
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
