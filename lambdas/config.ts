@@ -10,6 +10,10 @@ export const ENV = {
   cursorSecretArn: 'CURSOR_SECRET_ARN',
   /** Local stack only: the cursor signing key itself (base64). */
   cursorSecret: 'CURSOR_SECRET',
+  /** Deployed: ARN of the Secrets Manager secret holding the token hash pepper. */
+  tokenHashSecretArn: 'TOKEN_HASH_SECRET_ARN',
+  /** Local stack only: the token hash pepper itself (base64). */
+  tokenHashSecret: 'TOKEN_HASH_SECRET',
   /** Local stack only: DynamoDB-compatible endpoint. */
   dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;

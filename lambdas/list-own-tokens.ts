@@ -2,7 +2,7 @@ import { ownListQuerySchema } from './domain/input';
 import { listTokens } from './domain/token-service';
 import { queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
-import { cursorSecret } from './store/cursor-secret';
+import { stackSecret } from './store/stack-secrets';
 import { tokenRepository } from './store';
 
 export const handler = routeHandler('list-own-tokens', async ({ route, event, caller, now }) => {
@@ -11,7 +11,7 @@ export const handler = routeHandler('list-own-tokens', async ({ route, event, ca
     route: route.name,
     caller,
     userId: caller.sub,
-    cursorSecret: await cursorSecret(),
+    cursorSecret: await stackSecret('cursor'),
     now,
   });
   return { body };

@@ -8,13 +8,15 @@ import { errorResponse } from '../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 import { ROUTES, type RouteDefinition } from '../lambdas/routes';
 import { claimsAsGatewayStrings, type cognitoAuthorizer } from './cognito-authorizer';
-import { lambdaContext, proxyEvent } from './proxy-event';
+import type { sigv4Verifier } from './sigv4-verifier';
+import { type Identity, lambdaContext, proxyEvent } from './proxy-event';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export interface GatewaySettings {
   port: number;
   authorize: ReturnType<typeof cognitoAuthorizer>;
+  verifySignature: ReturnType<typeof sigv4Verifier>;
   allowedOrigins: string[];
   /** Served at `openapi.json`, without authentication. */
   openapi: string;
@@ -120,17 +122,25 @@ export async function startGateway(settings: GatewaySettings) {
     }
     const found = onPath.find((m) => m.compiled.route.method === method);
     if (!found) return refuse(request, response, 'not_found', GATEWAY_MESSAGES.noSuchRoute);
-    const claims = await settings.authorize(request.headers.authorization);
-    if (!claims) return refuse(request, response, 'unauthorized', GATEWAY_MESSAGES.unauthorized);
     const body = await readBody(request);
     if (body === undefined) return refuse(request, response, 'invalid_request', GATEWAY_MESSAGES.tooLarge);
-
     const { route, parameterNames, handler } = found.compiled;
+    let identity: Identity;
+    if (route.access === 'service') {
+      const accessKey = await settings.verifySignature(request, url, body);
+      if (!accessKey) return refuse(request, response, 'forbidden', GATEWAY_MESSAGES.signatureRequired);
+      identity = { service: { accessKey, userArn: `local-service:${accessKey}` } };
+    } else {
+      const claims = await settings.authorize(request.headers.authorization);
+      if (!claims) return refuse(request, response, 'unauthorized', GATEWAY_MESSAGES.unauthorized);
+      identity = { claims: claimsAsGatewayStrings(claims) };
+    }
+
     const pathParameters = parameterNames.length
       ? Object.fromEntries(parameterNames.map((name, i) => [name, found.values[i] ?? '']))
       : null;
     const requestId = randomUUID();
-    const event = proxyEvent({ request, url, route, pathParameters, claims: claimsAsGatewayStrings(claims), body, requestId });
+    const event = proxyEvent({ request, url, route, pathParameters, identity, body, requestId });
     const result = await handler(event, lambdaContext(route, requestId));
     send(request, response, result);
   }

@@ -3,12 +3,15 @@ import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { RouteDefinition } from '../lambdas/routes';
 
+/** Who the gateway let through: a Cognito user's claims, or a SigV4-signed service caller. */
+export type Identity = { claims: Record<string, string> } | { service: { accessKey: string; userArn: string } };
+
 export interface EventParts {
   request: IncomingMessage;
   url: URL;
   route: RouteDefinition;
   pathParameters: Record<string, string> | null;
-  claims: Record<string, string>;
+  identity: Identity;
   body: string;
   requestId: string;
 }
@@ -52,12 +55,16 @@ export function proxyEvent(parts: EventParts): APIGatewayProxyEvent {
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      authorizer: { claims: parts.claims },
+      authorizer: 'claims' in parts.identity ? { claims: parts.identity.claims } : null,
       protocol: 'HTTP/1.1',
       httpMethod: route.method,
       identity: {
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         userAgent: request.headers['user-agent'] ?? null,
+        // As API Gateway's AWS_IAM authorization fills them in; null for Cognito-authorized calls.
+        accessKey: 'service' in parts.identity ? parts.identity.service.accessKey : null,
+        caller: 'service' in parts.identity ? parts.identity.service.userArn : null,
+        userArn: 'service' in parts.identity ? parts.identity.service.userArn : null,
       } as APIGatewayProxyEvent['requestContext']['identity'],
       path: url.pathname,
       stage: 'local',

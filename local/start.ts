@@ -13,7 +13,8 @@ import { dynamoDbAnswers, ensureTable, startDynamoDb } from './dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
 import { portFromEnv } from './ports';
 import { seedDemoData } from './seed';
-import { cursorSecret, type LocalState, readState, writeFileAtomically, writeState } from './state';
+import { type LocalState, localKey, readState, serviceCredentials, writeFileAtomically, writeState } from './state';
+import { sigv4Verifier } from './sigv4-verifier';
 
 const STACK_NAME = 'TokenLedger';
 const LOCAL_TABLE_NAME = 'token-ledger-local';
@@ -38,7 +39,8 @@ function configureHandlers(state: LocalState, dynamoDbEndpoint: string): void {
     [ENV.tableName]: state.tableName,
     [ENV.adminGroupName]: state.adminGroupName,
     [ENV.allowedOrigins]: process.env[ENV.allowedOrigins] || '*',
-    [ENV.cursorSecret]: cursorSecret(dir),
+    [ENV.cursorSecret]: localKey(dir, 'cursor-secret'),
+    [ENV.tokenHashSecret]: localKey(dir, 'token-hash-secret'),
     [ENV.dynamoDbEndpoint]: dynamoDbEndpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || LOCAL_CREDENTIALS.accessKeyId,
@@ -72,10 +74,12 @@ async function main(): Promise<void> {
   }
 
   configureHandlers(state, dynamo.endpoint);
+  const service = serviceCredentials(dir);
   const { startGateway } = await import('./gateway');
   const gateway = await startGateway({
     port: portFromEnv('API_PORT', 3000),
     authorize: cognitoAuthorizer({ issuer: `${cognito.endpoint}/${state.userPoolId}`, userPoolClientId: state.userPoolClientId }),
+    verifySignature: sigv4Verifier(service, LOCAL_REGION),
     allowedOrigins: (process.env[ENV.allowedOrigins] ?? '').split(','),
     openapi: readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'),
   });
@@ -97,6 +101,8 @@ async function main(): Promise<void> {
       Region: LOCAL_REGION,
       CognitoEndpoint: cognito.endpoint,
       DynamoDbEndpoint: dynamo.endpoint,
+      ServiceAccessKeyId: service.accessKeyId,
+      ServiceSecretAccessKey: service.secretAccessKey,
     },
   };
   writeFileAtomically(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);

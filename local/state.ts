@@ -20,11 +20,22 @@ export function writeState(dir: string, state: LocalState): void {
   writeFileAtomically(stateFile(dir), JSON.stringify(state, null, 2));
 }
 
-/** The cursor signing key: made once per LOCAL_DIR, so cursors survive restarts. */
-export function cursorSecret(dir: string): string {
-  const file = join(dir, 'cursor-secret.key');
+/** A random key made once per LOCAL_DIR (cursor signing key, token hash pepper), so it survives restarts. */
+export function localKey(dir: string, name: string): string {
+  const file = join(dir, `${name}.key`);
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
   return readFileSync(file, 'utf8').trim();
+}
+
+/** The key pair service callers sign with locally (in place of IAM credentials). */
+export function serviceCredentials(dir: string): { accessKeyId: string; secretAccessKey: string } {
+  const file = join(dir, 'service-credentials.json');
+  if (!existsSync(file)) {
+    const accessKeyId = `LOCAL${randomBytes(10).toString('hex').toUpperCase()}`.slice(0, 20);
+    const secretAccessKey = randomBytes(30).toString('base64');
+    writeFileSync(file, JSON.stringify({ accessKeyId, secretAccessKey }), { mode: 0o600, flag: 'wx' });
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as { accessKeyId: string; secretAccessKey: string };
 }
 
 /** Readers polling for the file never see it half-written. */

@@ -1,6 +1,8 @@
-/** The contract's error codes (section 6), each with the one HTTP status it maps to. */
+/** The contract's error codes (sections 6 and 8), each with the one HTTP status it maps to. */
 export const ERROR_STATUS = {
   invalid_request: 400,
+  /** RFC 7009: the token belongs to another client than the one revoking it. */
+  unauthorized_client: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -1,9 +1,10 @@
 import { type Caller, maySeeToken, requiredOwner } from './authorization';
-import { type CursorBinding, decodeCursor, encodeCursor } from './cursor';
+import { cascadeRevocation } from './cascade';
+import { type CursorBinding, decodeCursor, encodeCursor, type PageKey } from './cursor';
 import { ApiError, notFound } from './errors';
 import { DEFAULT_PAGE_SIZE, type ListQuery } from './input';
 import { isExpired, type TokenRecord, type TokenView, toView } from './token';
-import type { TokenStore } from './token-store';
+import type { ListRequest, TokenStore } from './token-store';
 
 export interface ListAnswer {
   items: TokenView[];
@@ -55,10 +56,27 @@ export async function revokeToken(
   const request = { tokenId, revokedBy: caller.sub, reason, owner: requiredOwner(caller), now };
   // A second attempt only matters if the item changed between our write and our read.
   for (let attempt = 0; attempt < 2; attempt++) {
-    const revoked = await store.revoke(request);
-    if (revoked) return toView(revoked);
-    const current = visible(caller, await store.get(tokenId), now);
-    if (current.revokedAt !== undefined) return toView(current);
+    const revoked = (await store.revoke(request)) ?? alreadyRevoked(visible(caller, await store.get(tokenId), now));
+    if (revoked) {
+      // Also when it was already revoked: that completes a cascade an earlier call left unfinished.
+      await cascadeRevocation(store, revoked, now);
+      return toView(revoked);
+    }
   }
   throw new ApiError('conflict', 'The token changed while it was being revoked; try again.');
+}
+
+const alreadyRevoked = (record: TokenRecord): TokenRecord | undefined =>
+  record.revokedAt === undefined ? undefined : record;
+
+/** Every live token matching the request, all pages: for bulk work, not for answers to page through. */
+export async function allTokens(store: TokenStore, request: Omit<ListRequest, 'limit' | 'startKey'>): Promise<TokenRecord[]> {
+  const found: TokenRecord[] = [];
+  let startKey: PageKey | undefined;
+  do {
+    const page = await store.list({ ...request, limit: 1000, startKey });
+    found.push(...page.items);
+    startKey = page.nextKey;
+  } while (startKey);
+  return found;
 }

@@ -30,10 +30,22 @@ export interface RevokeRequest {
   now: number;
 }
 
+/** A record as this system stores it: the contract's attributes plus the hash of the value's secret. */
+export interface StoredToken extends TokenRecord {
+  /** Keyed hash of the secret part of the token value; absent on records other systems wrote. */
+  secretHash?: string;
+}
+
 export interface TokenStore {
   /** Strongly consistent, so a revocation is seen at once. */
-  get(tokenId: string): Promise<TokenRecord | undefined>;
+  get(tokenId: string): Promise<StoredToken | undefined>;
+  /** Writes a new record; fails if its tokenId is taken. */
+  create(record: StoredToken): Promise<void>;
   list(request: ListRequest): Promise<TokenPage>;
   /** Revokes a live, unrevoked (and, with `owner`, owned) token; undefined when that condition failed. */
   revoke(request: RevokeRequest): Promise<TokenRecord | undefined>;
+  /** Sets lastUsedAt to `now` unless it was set less than `minInterval` seconds ago. */
+  touch(tokenId: string, now: number, minInterval: number): Promise<void>;
+  /** Non-expired tokens (revoked or not) whose parentTokenId is this token, through an index. */
+  children(parentTokenId: string, now: number): Promise<TokenRecord[]>;
 }

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Caller } from '../domain/authorization';
-import { ApiError } from '../domain/errors';
+import { ApiError, forbidden } from '../domain/errors';
 
 /**
  * `cognito:groups` arrives as a JSON array from a raw JWT, as "a,b" from API Gateway's REST
@@ -28,4 +28,15 @@ export function callerFromEvent(event: APIGatewayProxyEvent, adminGroup: string)
     throw new ApiError('unauthorized', 'Sign in to call this route.');
   }
   return { sub, isAdmin: parseGroups(claims?.['cognito:groups']).includes(adminGroup) };
+}
+
+/**
+ * The IAM principal of a SigV4-signed call. API Gateway's AWS_IAM authorization fills these in
+ * only for a valid signature (the local gateway likewise), so their absence means no signature.
+ */
+export function servicePrincipalFromEvent(event: APIGatewayProxyEvent): string {
+  const identity = event.requestContext?.identity;
+  const principal = identity?.userArn || identity?.caller || identity?.accessKey;
+  if (!principal) throw forbidden('Sign this request with AWS Signature Version 4.');
+  return principal;
 }

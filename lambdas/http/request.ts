@@ -47,3 +47,16 @@ export function jsonBodyOf<S extends z.ZodType>(event: APIGatewayProxyEvent, sch
   }
   return parse(schema, body);
 }
+
+/**
+ * An `application/x-www-form-urlencoded` body, as RFC 7662 and RFC 7009 send it. A parameter
+ * given twice is refused (RFC 6749 section 3.1), never silently resolved.
+ */
+export function formBodyOf<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(bodyBytes(event).toString('utf8'))) {
+    if (name in fields) throw invalidRequest(`The parameter ${name} is given more than once.`);
+    fields[name] = value;
+  }
+  return parse(schema, fields);
+}

@@ -9,7 +9,7 @@ import { allowedOrigins, DEFAULT_ADMIN_GROUP, ENV } from '../config';
 import { assertMayCall, type Caller } from '../domain/authorization';
 import { nowInSeconds } from '../domain/token';
 import { type RouteDefinition, type RouteName, routeNamed } from '../routes';
-import { callerFromEvent } from './caller';
+import { callerFromEvent, servicePrincipalFromEvent } from './caller';
 import { jsonResponse, toErrorResponse } from './error-response';
 import { logger, metrics, tracer } from './observability';
 import { bodyBytes } from './request';
@@ -21,9 +21,12 @@ export interface RouteRequest {
   now: number;
 }
 
+export type ServiceRequest = Omit<RouteRequest, 'caller'>;
+
 export interface RouteResult {
   status?: number;
-  body: unknown;
+  /** Sent as JSON; undefined sends an empty body (RFC 7009's answer). */
+  body?: unknown;
 }
 
 /** Maps every failure to the contract's error body; the client never sees what went wrong inside. */
@@ -41,13 +44,11 @@ const contractErrors = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
 });
 
 /**
- * Every route's function is this middy stack around one domain call. Authorization happens here
- * and only here: the caller comes from the authorizer's claims, the role from the route table,
- * and the body size limit applies before the handler reads any input (401, then 403, then 400).
+ * Every route's function is this middy stack around one domain call: Powertools logging,
+ * tracing (never of responses: a mint answer holds a token value) and metrics, CORS, and one
+ * error mapper. Authorization happens in the two wrappers below and nowhere else.
  */
-export function routeHandler(name: RouteName, handle: (request: RouteRequest) => Promise<RouteResult>) {
-  const route = routeNamed(name);
-  const adminGroup = process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP;
+function routeStack(route: RouteDefinition, run: (event: APIGatewayProxyEvent) => Promise<RouteResult>) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
@@ -57,10 +58,35 @@ export function routeHandler(name: RouteName, handle: (request: RouteRequest) =>
     .handler(async (event) => {
       // Per invocation, not default dimensions: the local stack runs every route in one process.
       metrics.addDimension('route', route.name);
-      const caller = callerFromEvent(event, adminGroup);
-      assertMayCall(route.access, caller);
-      bodyBytes(event);
-      const result = await handle({ route, event, caller, now: nowInSeconds() });
-      return jsonResponse(result.status ?? 200, result.body);
+      const { status = 200, body } = await run(event);
+      return body === undefined ? { statusCode: status, body: '' } : jsonResponse(status, body);
     });
+}
+
+/**
+ * A user or admin route: the caller comes from the Cognito authorizer's claims, the role from
+ * the route table, then the body size limit applies before the handler reads any input
+ * (401, then 403, then 400).
+ */
+export function routeHandler(name: RouteName, handle: (request: RouteRequest) => Promise<RouteResult>) {
+  const route = routeNamed(name);
+  if (route.access === 'service') throw new Error(`${name} is a service route: use serviceRouteHandler`);
+  const adminGroup = process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP;
+  return routeStack(route, async (event) => {
+    const caller = callerFromEvent(event, adminGroup);
+    assertMayCall(route.access, caller);
+    bodyBytes(event);
+    return handle({ route, event, caller, now: nowInSeconds() });
+  });
+}
+
+/** A service route: only for SigV4-signed (IAM) callers, who are trusted servers, not users. */
+export function serviceRouteHandler(name: RouteName, handle: (request: ServiceRequest) => Promise<RouteResult>) {
+  const route = routeNamed(name);
+  if (route.access !== 'service') throw new Error(`${name} is not a service route: use routeHandler`);
+  return routeStack(route, async (event) => {
+    servicePrincipalFromEvent(event);
+    bodyBytes(event);
+    return handle({ route, event, now: nowInSeconds() });
+  });
 }

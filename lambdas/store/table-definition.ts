@@ -31,6 +31,11 @@ export const TOKEN_TABLE = {
     byUser: { partitionKey: { name: 'userId', type: 'S' }, sortKey: { name: 'issuedAt', type: 'N' } },
     /** One app's tokens across users: the admin's per-client filter without a table scan. */
     byClient: { partitionKey: { name: 'clientId', type: 'S' }, sortKey: { name: 'issuedAt', type: 'N' } },
+    /**
+     * A refresh token's access tokens (its children), for the revocation cascade. Sorted by
+     * `expiresAt` (order does not matter here) so the key condition skips expired children.
+     */
+    byParent: { partitionKey: { name: 'parentTokenId', type: 'S' }, sortKey: { name: 'expiresAt', type: 'N' } },
   },
 } as const satisfies {
   partitionKey: KeyAttribute;

@@ -1,6 +1,7 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
@@ -8,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { PageKey } from '../domain/cursor';
 import type { TokenRecord } from '../domain/token';
-import type { ListRequest, RevokeRequest, TokenPage, TokenStore } from '../domain/token-store';
+import type { ListRequest, RevokeRequest, StoredToken, TokenPage, TokenStore } from '../domain/token-store';
 import { type IndexName, TOKEN_TABLE } from './table-definition';
 
 /**
@@ -73,11 +74,17 @@ export class TokenRepository implements TokenStore {
     private readonly tableName: string,
   ) {}
 
-  async get(tokenId: string): Promise<TokenRecord | undefined> {
+  async get(tokenId: string): Promise<StoredToken | undefined> {
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { tokenId }, ConsistentRead: true }),
     );
-    return out.Item as TokenRecord | undefined;
+    return out.Item as StoredToken | undefined;
+  }
+
+  async create(record: StoredToken): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenId)' }),
+    );
   }
 
   async list(request: ListRequest): Promise<TokenPage> {
@@ -143,9 +150,48 @@ export class TokenRepository implements TokenStore {
       );
       return out.Attributes as TokenRecord;
     } catch (error) {
-      // By name: instanceof breaks when the SDK is bundled more than once.
-      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
+
+  async touch(tokenId: string, now: number, minInterval: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tokenId },
+          UpdateExpression: 'SET lastUsedAt = :now',
+          // At most one write per interval, however many instances introspect at once.
+          ConditionExpression: 'attribute_exists(tokenId) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt <= :stale)',
+          ExpressionAttributeValues: { ':now': now, ':stale': now - minInterval },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async children(parentTokenId: string, now: number): Promise<TokenRecord[]> {
+    const found: TokenRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byParent' satisfies IndexName,
+          // The index's sort key is expiresAt, so expired children cost no reads.
+          KeyConditionExpression: 'parentTokenId = :parent AND expiresAt > :now',
+          ExpressionAttributeValues: { ':parent': parentTokenId, ':now': now },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...((out.Items ?? []) as TokenRecord[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return found;
+  }
 }
+
+// By name: instanceof breaks when the SDK is bundled more than once.
+const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';

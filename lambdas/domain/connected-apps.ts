@@ -1,0 +1,38 @@
+import { isoTime, type TokenRecord } from './token';
+import { allTokens } from './token-service';
+import type { TokenStore } from './token-store';
+
+/** One connected app as "My Connected Apps" shows it, over the caller's active tokens. */
+export interface ConnectedApp {
+  clientId: string;
+  clientName: string;
+  scopes: string[];
+  activeTokens: number;
+  lastIssuedAt: string;
+  expiresAt: string;
+}
+
+function summarize(clientId: string, tokens: TokenRecord[]): ConnectedApp {
+  // The newest token carries the app's current display name.
+  const newest = tokens.reduce((a, b) => (b.issuedAt > a.issuedAt ? b : a));
+  const scopes = new Set(tokens.flatMap((t) => t.scope.split(' ').filter(Boolean)));
+  return {
+    clientId,
+    clientName: newest.clientName,
+    scopes: [...scopes].sort(),
+    activeTokens: tokens.length,
+    lastIssuedAt: isoTime(newest.issuedAt),
+    expiresAt: isoTime(Math.max(...tokens.map((t) => t.expiresAt))),
+  };
+}
+
+export async function connectedApps(store: TokenStore, userId: string, now: number): Promise<{ items: ConnectedApp[] }> {
+  const byClient = new Map<string, TokenRecord[]>();
+  for (const token of await allTokens(store, { userId, status: 'active', now })) {
+    const tokens = byClient.get(token.clientId) ?? [];
+    tokens.push(token);
+    byClient.set(token.clientId, tokens);
+  }
+  const items = [...byClient].map(([clientId, tokens]) => summarize(clientId, tokens));
+  return { items: items.sort((a, b) => b.lastIssuedAt.localeCompare(a.lastIssuedAt)) };
+}

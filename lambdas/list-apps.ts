@@ -1,0 +1,10 @@
+import { connectedApps } from './domain/connected-apps';
+import { noQuerySchema } from './domain/input';
+import { queryOf } from './http/request';
+import { routeHandler } from './http/route-handler';
+import { tokenRepository } from './store';
+
+export const handler = routeHandler('list-apps', async ({ event, caller, now }) => {
+  queryOf(event, noQuerySchema);
+  return { body: await connectedApps(tokenRepository, caller.sub, now) };
+});
