@@ -26,6 +26,11 @@ export interface RouteDefinition {
   readonly table: readonly TableAction[];
   readonly secrets: readonly StackSecret[];
   readonly summary: string;
+  /**
+   * For routes whose work grows with the data (bulk revocation of thousands of tokens): up to
+   * API Gateway's 29 s integration limit. Others keep the function construct's short default.
+   */
+  readonly timeoutSeconds?: number;
 }
 
 // prettier-ignore
@@ -35,8 +40,8 @@ export const ROUTES = [
   { name: 'get-token', method: 'GET', path: '/tokens/{tokenId}', access: 'user', table: ['GetItem'], secrets: [], summary: 'Show one token' },
   { name: 'revoke-token', method: 'POST', path: '/tokens/{tokenId}/revoke', access: 'user', table: ['GetItem', 'UpdateItem', 'Query'], secrets: [], summary: 'Revoke one token (and, for a refresh token, its access tokens)' },
   { name: 'list-apps', method: 'GET', path: '/apps', access: 'user', table: ['Query'], secrets: [], summary: "List the caller's connected apps" },
-  { name: 'revoke-app', method: 'POST', path: '/apps/{clientId}/revoke', access: 'user', table: ['Query', 'UpdateItem'], secrets: [], summary: "Revoke all the caller's tokens of one app" },
-  { name: 'revoke-user-tokens', method: 'POST', path: '/admin/users/{userId}/revoke', access: 'admin', table: ['Query', 'UpdateItem'], secrets: [], summary: "Revoke a user's tokens, or preview it" },
+  { name: 'revoke-app', method: 'POST', path: '/apps/{clientId}/revoke', access: 'user', table: ['Query', 'UpdateItem'], secrets: [], summary: "Revoke all the caller's tokens of one app", timeoutSeconds: 28 },
+  { name: 'revoke-user-tokens', method: 'POST', path: '/admin/users/{userId}/revoke', access: 'admin', table: ['Query', 'UpdateItem'], secrets: [], summary: "Revoke a user's tokens, or preview it", timeoutSeconds: 28 },
   { name: 'mint-token', method: 'POST', path: '/service/tokens', access: 'service', table: ['GetItem', 'PutItem', 'UpdateItem'], secrets: ['tokenHash'], summary: 'Mint a token (authorization server)' },
   { name: 'introspect-token', method: 'POST', path: '/service/introspect', access: 'service', table: ['GetItem', 'UpdateItem'], secrets: ['tokenHash'], summary: 'Introspect a token value (RFC 7662)' },
   { name: 'revoke-token-value', method: 'POST', path: '/service/revoke', access: 'service', table: ['GetItem', 'UpdateItem', 'Query'], secrets: ['tokenHash'], summary: 'Revoke a token value (RFC 7009)' },

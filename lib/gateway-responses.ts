@@ -12,7 +12,7 @@ interface ContractResponse {
 /**
  * API Gateway's own answers (authorizer refusals, unknown routes, throttling, integration
  * failures) in the contract's error body. Every 4xx type is listed so each keeps a status that
- * is its contract code's; types the contract has no code for (413, 415) become invalid_request.
+ * is its contract code's; a type the contract has no code for (413) becomes invalid_request.
  * The messages are fixed sentences: `$context.error.message` could describe internals.
  */
 export const CONTRACT_RESPONSES: readonly ContractResponse[] = [
@@ -22,15 +22,19 @@ export const CONTRACT_RESPONSES: readonly ContractResponse[] = [
   { type: ResponseType.INVALID_SIGNATURE, error: 'forbidden', message: 'The request signature is not valid.' },
   { type: ResponseType.INVALID_API_KEY, error: 'forbidden', message: 'The API key is not valid.' },
   { type: ResponseType.WAF_FILTERED, error: 'forbidden', message: 'The request was blocked.' },
-  // API Gateway answers a path or method it has no route for with this type (a 403 by default).
-  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
+  // An AWS_IAM (service) method called without a signature, or with an Authorization header that
+  // is not a SigV4 one. API Gateway also answers unknown paths and methods with this type, but
+  // unknown-routes.ts makes sure none reaches it, so here it only ever means "unsigned".
+  { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, error: 'forbidden', message: GATEWAY_MESSAGES.signatureRequired },
   { type: ResponseType.RESOURCE_NOT_FOUND, error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
   { type: ResponseType.THROTTLED, error: 'too_many_requests', message: 'Too many requests; try again shortly.' },
   { type: ResponseType.QUOTA_EXCEEDED, error: 'too_many_requests', message: 'The request quota is used up; try again later.' },
   { type: ResponseType.BAD_REQUEST_BODY, error: 'invalid_request', message: 'The request body is not valid.' },
   { type: ResponseType.BAD_REQUEST_PARAMETERS, error: 'invalid_request', message: 'The request parameters are not valid.' },
   { type: ResponseType.REQUEST_TOO_LARGE, error: 'invalid_request', message: GATEWAY_MESSAGES.tooLarge },
-  { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, error: 'invalid_request', message: 'The request content type is not supported.' },
+  // Only the 404 mocks of unknown-routes.ts can answer 415 (for a body they do not map), so this
+  // is an unknown route too. Lambda proxy methods accept every content type.
+  { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
   // Catch-alls: any type not listed above, including ones AWS adds later.
   { type: ResponseType.DEFAULT_4XX, error: 'invalid_request', message: 'The request could not be processed.' },
   // Function errors, integration timeouts and authorizer failures: all 500 in the contract.

@@ -6,15 +6,22 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/config';
-import type { RouteDefinition } from '../lambdas/routes';
+import type { RouteDefinition, StackSecret } from '../lambdas/routes';
 import type { TokenTable } from './token-table';
 
 const ROOT = path.join(__dirname, '..');
 
+/** The variable through which a function learns each stack secret's ARN. */
+const SECRET_ARN_ENV: Readonly<Record<StackSecret, string>> = {
+  cursor: ENV.cursorSecretArn,
+  tokenHash: ENV.tokenHashSecretArn,
+};
+
 export interface HandlerFunctionProps {
   readonly route: RouteDefinition;
   readonly tokens: TokenTable;
-  readonly cursorSecret: ISecret;
+  /** Every stack secret; the function gets (and may read) only those its route lists. */
+  readonly secrets: Readonly<Record<StackSecret, ISecret>>;
   readonly adminGroupName: string;
   readonly allowedOrigins: readonly string[];
   readonly logRetention: logs.RetentionDays;
@@ -23,7 +30,7 @@ export interface HandlerFunctionProps {
 
 /**
  * The one way a route's function is built: `lambdas/<route.name>.ts`, with exactly the table
- * access its route-table entry declares and the cursor secret only if it signs cursors.
+ * actions its route-table entry declares and read access to exactly the secrets it lists.
  */
 export class HandlerFunction extends Construct {
   readonly function: NodejsFunction;
@@ -47,7 +54,8 @@ export class HandlerFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       // DynamoDB answers in milliseconds; 10 s bounds a stuck call well inside API Gateway's 29 s.
-      timeout: Duration.seconds(10),
+      // Bulk routes ask for more in the route table.
+      timeout: Duration.seconds(route.timeoutSeconds ?? 10),
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       projectRoot: ROOT,
@@ -57,7 +65,7 @@ export class HandlerFunction extends Construct {
         [ENV.tableName]: props.tokens.table.tableName,
         [ENV.adminGroupName]: props.adminGroupName,
         ...(props.allowedOrigins.length > 0 && { [ENV.allowedOrigins]: props.allowedOrigins.join(',') }),
-        ...(route.cursors && { [ENV.cursorSecretArn]: props.cursorSecret.secretArn }),
+        ...Object.fromEntries(route.secrets.map((name) => [SECRET_ARN_ENV[name], props.secrets[name].secretArn])),
       },
       bundling: {
         // esbuild is a devDependency, so bundling runs locally: no Docker, also in CI.
@@ -82,6 +90,6 @@ export class HandlerFunction extends Construct {
     });
 
     props.tokens.grantRouteAccess(this.function, route.table);
-    if (route.cursors) props.cursorSecret.grantRead(this.function);
+    for (const name of new Set(route.secrets)) props.secrets[name].grantRead(this.function);
   }
 }

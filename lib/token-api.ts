@@ -1,11 +1,13 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type RouteName } from '../lambdas/routes';
+import { type RouteDefinition, ROUTES, type RouteName } from '../lambdas/routes';
 import { addContractGatewayResponses } from './gateway-responses';
+import { answerUnknownRoutesWith404 } from './unknown-routes';
 
 export interface TokenApiProps {
   readonly userPool: IUserPool;
@@ -16,9 +18,15 @@ export interface TokenApiProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** The REST API: one method per route-table entry, each behind the Cognito authorizer. */
+/**
+ * The REST API: one method per route-table entry. `user` and `admin` routes sit behind the
+ * Cognito authorizer (the functions check the admin group); `service` routes need a SigV4
+ * signature of an IAM identity that `servicePolicy` (or another IAM policy) allows to invoke them.
+ */
 export class TokenApi extends Construct {
   readonly api: apigw.RestApi;
+  /** Allows `execute-api:Invoke` on exactly the service routes; attach it to their callers. */
+  readonly servicePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: TokenApiProps) {
     super(scope, id);
@@ -67,14 +75,37 @@ export class TokenApi extends Construct {
         route.method,
         // No test-invoke permission: the console's test button is not a caller we need to allow.
         new apigw.LambdaIntegration(props.handlerFor(route.name), { proxy: true, allowTestInvoke: false }),
-        { authorizer, authorizationType: apigw.AuthorizationType.COGNITO },
+        route.access === 'service'
+          ? { authorizationType: apigw.AuthorizationType.IAM }
+          : { authorizer, authorizationType: apigw.AuthorizationType.COGNITO },
       );
     }
 
+    // After the routes: it adds a 404 method to every resource they created.
+    answerUnknownRoutesWith404(this.api, props.allowedOrigins);
     addContractGatewayResponses(this.api, props.allowedOrigins);
+
+    // No policy name: CloudFormation generates one, so several stacks can live in one account.
+    const stage = this.api.deploymentStage.stageName;
+    this.servicePolicy = new iam.ManagedPolicy(this, 'ServicePolicy', {
+      description: 'Allows calling the service routes of the token API (mint, introspect, revoke by value)',
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          resources: ROUTES.filter((route) => route.access === 'service').map((route) =>
+            this.api.arnForExecuteApi(route.method, invokePath(route), stage),
+          ),
+        }),
+      ],
+    });
   }
 
   get url(): string {
     return this.api.url;
   }
+}
+
+/** An execute-api ARN names the requested path, so a path parameter matches any one value. */
+function invokePath(route: RouteDefinition): string {
+  return route.path.replace(/\{[^}]+\}/g, '*');
 }

@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ROUTES, type RouteName } from '../lambdas/routes';
+import { ROUTES, type RouteName, type StackSecret } from '../lambdas/routes';
 import { HandlerFunction } from './handler-function';
 import type { TokenLedgerConfig } from './stack-config';
 import { TokenApi } from './token-api';
@@ -15,6 +15,7 @@ export interface TokenLedgerStackProps extends StackProps {
 /** The whole deployed system; its outputs are contract section 1. */
 export class TokenLedgerStack extends Stack {
   readonly functions: Readonly<Record<RouteName, HandlerFunction>>;
+  readonly secrets: Readonly<Record<StackSecret, secretsmanager.Secret>>;
 
   constructor(scope: Construct, id: string, props: TokenLedgerStackProps) {
     super(scope, id, props);
@@ -29,13 +30,27 @@ export class TokenLedgerStack extends Stack {
       removalPolicy,
     });
 
-    // Generated at deploy time, so no key is ever in the code or the template. The functions use
-    // the string's UTF-8 bytes as the HMAC key: 64 alphanumerics are ~380 bits. Losing it only
-    // invalidates open cursors, so it follows the stack out (CloudFormation's default: delete).
+    // Both keys are generated at deploy time, so no key is ever in the code or the template. The
+    // functions use each string's UTF-8 bytes as an HMAC key: 64 alphanumerics are ~380 bits.
+    // Changing a `generateSecretString` makes CloudFormation generate a new value: never do it.
+    //
+    // Losing the cursor key only invalidates open cursors, so it follows the stack out
+    // (CloudFormation's default: delete).
     const cursorSecret = new secretsmanager.Secret(this, 'CursorKey', {
       description: 'HMAC key that signs list cursors of the token API',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
+    // The token hash pepper: the table stores only HMAC(pepper, secret part of a token value).
+    // Losing it makes every issued token unverifiable (introspection and revocation by value
+    // would answer as if no token existed), so it follows the stack's removal policy like the
+    // table it belongs to: retained by default, deleted only for throwaway stacks.
+    const tokenHashSecret = new secretsmanager.Secret(this, 'TokenHashSecret', {
+      description: 'HMAC key (pepper) under which the token API stores the hash of each token value',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    const secrets = { cursor: cursorSecret, tokenHash: tokenHashSecret } satisfies Record<StackSecret, secretsmanager.Secret>;
+    this.secrets = secrets;
 
     this.functions = Object.fromEntries(
       ROUTES.map((route) => [
@@ -43,7 +58,7 @@ export class TokenLedgerStack extends Stack {
         new HandlerFunction(this, pascalCase(route.name), {
           route,
           tokens,
-          cursorSecret,
+          secrets,
           adminGroupName: config.adminGroupName,
           allowedOrigins: config.allowedOrigins,
           logRetention,
@@ -67,6 +82,10 @@ export class TokenLedgerStack extends Stack {
     new CfnOutput(this, 'TableName', { value: tokens.table.tableName });
     new CfnOutput(this, 'AdminGroupName', { value: users.adminGroup.groupName });
     new CfnOutput(this, 'Region', { value: Stack.of(this).region });
+    new CfnOutput(this, 'ServicePolicyArn', {
+      value: api.servicePolicy.managedPolicyArn,
+      description: 'Managed policy that allows calling the service routes; attach it to the authorization and resource servers',
+    });
   }
 }
 

@@ -2,21 +2,15 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { TableAccess } from '../lambdas/routes';
+import type { TableAction } from '../lambdas/routes';
 import { type KeyAttribute, TOKEN_TABLE } from '../lambdas/store/table-definition';
 
 export interface TokenTableProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/**
- * Exactly what each route-table access level needs (no DescribeTable, BatchGetItem, ... as
- * grantReadData would add). Lists query the indexes; updates only ever target the base table.
- */
-const GRANTS: Record<TableAccess, { actions: string[]; indexes: boolean }> = {
-  read: { actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], indexes: true },
-  'read-update': { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], indexes: false },
-};
+/** The actions that can read an index; every other action only ever targets the base table. */
+const INDEX_ACTIONS: ReadonlySet<TableAction> = new Set<TableAction>(['Query', 'Scan']);
 
 /**
  * The token table, derived from the same definition the local stack creates its table from.
@@ -45,10 +39,20 @@ export class TokenTable extends Construct {
     }
   }
 
-  grantRouteAccess(grantee: iam.IGrantable, access: TableAccess): void {
-    const { actions, indexes } = GRANTS[access];
+  /**
+   * Exactly the DynamoDB actions a route declares (no DescribeTable, BatchGetItem, ... as
+   * grantReadData would add), on the table, and on its indexes only when the route may Query or
+   * Scan: GetItem, PutItem and UpdateItem cannot address an index.
+   */
+  grantRouteAccess(grantee: iam.IGrantable, actions: readonly TableAction[]): void {
+    if (actions.length === 0) return;
     const { tableArn } = this.table;
-    iam.Grant.addToPrincipal({ grantee, actions, resourceArns: indexes ? [tableArn, `${tableArn}/index/*`] : [tableArn] });
+    const readsIndexes = actions.some((action) => INDEX_ACTIONS.has(action));
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...new Set(actions)].map((action) => `dynamodb:${action}`),
+      resourceArns: readsIndexes ? [tableArn, `${tableArn}/index/*`] : [tableArn],
+    });
   }
 }
 

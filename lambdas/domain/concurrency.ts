@@ -16,4 +16,4 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
 }
 
 /** How many writes a bulk operation keeps in flight. */
-export const BULK_CONCURRENCY = 16;
+export const BULK_CONCURRENCY = 32;

@@ -2,7 +2,7 @@ import { cascadeRevocation } from './cascade';
 import { BULK_CONCURRENCY, mapLimited } from './concurrency';
 import { ApiError } from './errors';
 import { findByValue } from './introspection';
-import { isExpired, type TokenRecord } from './token';
+import { isExpired } from './token';
 import { allTokens } from './token-service';
 import type { TokenStore } from './token-store';
 
@@ -29,35 +29,37 @@ export interface BulkPreview {
 }
 
 /**
- * The active tokens a bulk revocation would revoke: the selection itself, plus access tokens of
- * its refresh tokens that the selection does not already hold (records other systems wrote may
- * name a parent of another user).
+ * The selection's live tokens, split into what a bulk revocation revokes directly (the active
+ * ones) and whose cascades it runs: every live refresh token, including those already revoked,
+ * so that a retry after an interruption also finishes cascades the first attempt left undone.
  */
-async function bulkTargets(store: TokenStore, selection: TokenSelection, now: number): Promise<TokenRecord[]> {
-  const selected = await allTokens(store, { ...selection, status: 'active', now });
-  const ids = new Set(selected.map((t) => t.tokenId));
-  const refreshTokens = selected.filter((t) => t.tokenType === 'refresh_token');
-  const children = (await mapLimited(refreshTokens, BULK_CONCURRENCY, (t) => store.children(t.tokenId, now))).flat();
-  const targets = [...selected];
-  for (const child of children) {
-    if (child.revokedAt !== undefined || ids.has(child.tokenId)) continue;
-    ids.add(child.tokenId);
-    targets.push(child);
-  }
-  return targets;
+async function bulkSelection(store: TokenStore, selection: TokenSelection, now: number) {
+  const live = await allTokens(store, { ...selection, now });
+  return {
+    active: live.filter((t) => t.revokedAt === undefined),
+    refreshTokens: live.filter((t) => t.tokenType === 'refresh_token'),
+  };
 }
 
+/**
+ * What a bulk revocation would revoke: the selection's active tokens, plus active access tokens
+ * of its refresh tokens that the selection does not hold (records other systems wrote may name
+ * a parent of another user or none).
+ */
 export async function previewBulkRevocation(store: TokenStore, selection: TokenSelection, now: number): Promise<BulkPreview> {
-  const targets = await bulkTargets(store, selection, now);
+  const { active, refreshTokens } = await bulkSelection(store, selection, now);
+  const children = (await mapLimited(refreshTokens, BULK_CONCURRENCY, (t) => store.children(t.tokenId, now))).flat();
+  const targets = new Map(active.map((t) => [t.tokenId, t]));
+  for (const child of children) if (child.revokedAt === undefined) targets.set(child.tokenId, child);
   const byClient: Record<string, number> = {};
-  for (const t of targets) byClient[t.clientId] = (byClient[t.clientId] ?? 0) + 1;
-  return { wouldRevoke: targets.length, byClient };
+  for (const t of targets.values()) byClient[t.clientId] = (byClient[t.clientId] ?? 0) + 1;
+  return { wouldRevoke: targets.size, byClient };
 }
 
 /**
  * Revokes every active token of the selection, each by its own conditional write (so a retry
- * after a timeout revokes exactly what is left), then runs each refresh token's cascade.
- * Returns how many tokens this call revoked, cascaded ones included.
+ * after a timeout revokes exactly what is left), then runs the cascade of each of its live
+ * refresh tokens. Returns how many tokens this call revoked, cascaded ones included.
  */
 export async function revokeSelection(
   store: TokenStore,
@@ -66,9 +68,11 @@ export async function revokeSelection(
   reason: string | undefined,
   now: number,
 ): Promise<number> {
-  const targets = await allTokens(store, { ...selection, status: 'active', now });
-  const revoked = await mapLimited(targets, BULK_CONCURRENCY, (t) => store.revoke({ tokenId: t.tokenId, revokedBy, reason, now }));
-  const parents = revoked.filter((r): r is TokenRecord => r?.tokenType === 'refresh_token');
+  const { active, refreshTokens } = await bulkSelection(store, selection, now);
+  const revoked = await mapLimited(active, BULK_CONCURRENCY, (t) => store.revoke({ tokenId: t.tokenId, revokedBy, reason, now }));
+  const justRevoked = new Map(revoked.filter((r) => r !== undefined).map((r) => [r.tokenId, r]));
+  // A parent revoked by this call cascades as this call's revocation; an earlier one as its own.
+  const parents = refreshTokens.map((t) => justRevoked.get(t.tokenId) ?? t).filter((t) => t.revokedAt !== undefined);
   const cascaded = await mapLimited(parents, BULK_CONCURRENCY, (parent) => cascadeRevocation(store, parent, now));
-  return revoked.filter(Boolean).length + cascaded.reduce((a, b) => a + b, 0);
+  return justRevoked.size + cascaded.reduce((a, b) => a + b, 0);
 }

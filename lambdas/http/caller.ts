@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Caller } from '../domain/authorization';
 import { ApiError, forbidden } from '../domain/errors';
+import { GATEWAY_MESSAGES } from './gateway-messages';
 
 /**
  * `cognito:groups` arrives as a JSON array from a raw JWT, as "a,b" from API Gateway's REST
@@ -37,6 +38,6 @@ export function callerFromEvent(event: APIGatewayProxyEvent, adminGroup: string)
 export function servicePrincipalFromEvent(event: APIGatewayProxyEvent): string {
   const identity = event.requestContext?.identity;
   const principal = identity?.userArn || identity?.caller || identity?.accessKey;
-  if (!principal) throw forbidden('Sign this request with AWS Signature Version 4.');
+  if (!principal) throw forbidden(GATEWAY_MESSAGES.signatureRequired);
   return principal;
 }

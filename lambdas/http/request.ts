@@ -53,9 +53,10 @@ export function jsonBodyOf<S extends z.ZodType>(event: APIGatewayProxyEvent, sch
  * given twice is refused (RFC 6749 section 3.1), never silently resolved.
  */
 export function formBodyOf<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
-  const fields: Record<string, string> = {};
+  // No prototype: a parameter named `constructor` or `__proto__` is just an unknown parameter.
+  const fields: Record<string, string> = Object.create(null);
   for (const [name, value] of new URLSearchParams(bodyBytes(event).toString('utf8'))) {
-    if (name in fields) throw invalidRequest(`The parameter ${name} is given more than once.`);
+    if (Object.hasOwn(fields, name)) throw invalidRequest(`The parameter ${name} is given more than once.`);
     fields[name] = value;
   }
   return parse(schema, fields);

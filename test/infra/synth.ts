@@ -75,6 +75,65 @@ export function resourcePaths(synth: Synth): Map<string, string> {
   return paths;
 }
 
+export interface ApiNode {
+  /** Logical id of the AWS::ApiGateway::Resource; undefined for the root. */
+  readonly id?: string;
+  readonly path: string;
+  readonly children: Map<string, ApiNode>;
+  /** HTTP method (`GET`, `ANY`, ...) → the method resource. */
+  readonly methods: Map<string, Resource>;
+}
+
+/** The API's resource tree with its methods, from the template. */
+export function apiTree(synth: Synth): ApiNode {
+  const paths = resourcePaths(synth);
+  const root: ApiNode = { path: '/', children: new Map(), methods: new Map() };
+  const nodes = new Map<string | undefined, ApiNode>([[undefined, root]]);
+  const nodeOf = (id: string | undefined): ApiNode => {
+    const known = nodes.get(id);
+    if (known) return known;
+    const { ParentId, PathPart } = synth.resources[id!].Properties!;
+    const parent = nodeOf(ParentId.Ref);
+    const node: ApiNode = { id, path: paths.get(id!)!, children: new Map(), methods: new Map() };
+    parent.children.set(PathPart, node);
+    nodes.set(id, node);
+    return node;
+  };
+  for (const id of paths.keys()) nodeOf(id);
+  for (const [, method] of resourcesOfType(synth, 'AWS::ApiGateway::Method')) {
+    const { HttpMethod, ResourceId } = method.Properties!;
+    nodeOf(ResourceId.Ref).methods.set(HttpMethod, method);
+  }
+  return root;
+}
+
+/**
+ * The resource API Gateway picks for a request path, deliberately WITHOUT backtracking: at each
+ * segment a static child, else the one single-segment variable child, else a greedy `{proxy+}`
+ * child takes the rest; undefined when none fits. If every path resolves here, it resolves on
+ * API Gateway however it ranks partial matches.
+ */
+export function resolvePath(root: ApiNode, path: string): ApiNode | undefined {
+  let node = root;
+  for (const segment of path.split('/').filter(Boolean)) {
+    const children = [...node.children];
+    const next =
+      node.children.get(segment) ??
+      children.find(([part]) => /^\{[^+}]+\}$/.test(part))?.[1] ??
+      children.find(([part]) => /^\{[^}]+\+\}$/.test(part))?.[1];
+    if (!next) return undefined;
+    if (/\+\}$/.test(next.path)) return next;
+    node = next;
+  }
+  return node;
+}
+
+/** The method API Gateway runs for a request: the one for its verb, else `ANY`. */
+export function methodFor(root: ApiNode, httpMethod: string, path: string): Resource | undefined {
+  const node = resolvePath(root, path);
+  return node?.methods.get(httpMethod) ?? node?.methods.get('ANY');
+}
+
 /** `GET /tokens` → the method resource, for every method of the API. */
 export function methodsByRoute(synth: Synth): Map<string, Resource> {
   const paths = resourcePaths(synth);

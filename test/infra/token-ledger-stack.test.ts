@@ -1,14 +1,20 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from '../../lambdas/config';
-import { ERROR_STATUS } from '../../lambdas/domain/errors';
-import { ROUTES } from '../../lambdas/routes';
+import { ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
+import { GATEWAY_MESSAGES } from '../../lambdas/http/gateway-messages';
+import { ROUTES, type StackSecret } from '../../lambdas/routes';
 import { TOKEN_TABLE } from '../../lambdas/store/table-definition';
 import {
   actionsOf,
+  type ApiNode,
+  apiTree,
   functionLogicalId,
+  methodFor,
   methodsByRoute,
   resourcesOfType,
   roleStatements,
+  type Statement,
   type Synth,
   synth,
 } from './synth';
@@ -34,6 +40,12 @@ beforeAll(() => {
 });
 
 const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+
+/** Every stack secret; a new one fails to compile here until it is tested. */
+const STACK_SECRETS = Object.keys({ cursor: true, tokenHash: true } satisfies Record<StackSecret, true>) as StackSecret[];
+
+const secretLogicalId = (synthesized: Synth, secret: StackSecret): string =>
+  synthesized.stack.getLogicalId(synthesized.stack.secrets[secret].node.defaultChild as CfnSecret);
 
 describe('token table', () => {
   test('has the contract keys, indexes and TTL, on demand, with point-in-time recovery', () => {
@@ -67,6 +79,21 @@ describe('token table', () => {
         Projection: { ProjectionType: 'ALL' },
       });
     }
+  });
+
+  test('has the byParent index the revocation cascade queries', () => {
+    defaults.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'byParent',
+          KeySchema: [
+            { AttributeName: 'parentTokenId', KeyType: 'HASH' },
+            { AttributeName: 'expiresAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]),
+    });
   });
 
   test('is retained by default and deleted with removalPolicy=destroy', () => {
@@ -121,9 +148,11 @@ describe('user pool', () => {
 });
 
 describe('REST API', () => {
+  const isRouteMethod = (key: string) => !key.startsWith('OPTIONS ') && !key.startsWith('ANY ');
+
   test('has exactly one method per route table entry, each on its own function', () => {
     const methods = methodsByRoute(defaults);
-    const routed = [...methods.keys()].filter((key) => !key.startsWith('OPTIONS '));
+    const routed = [...methods.keys()].filter(isRouteMethod);
     expect(routed.sort()).toEqual(ROUTES.map(routeKey).sort());
     for (const route of ROUTES) {
       const integration = methods.get(routeKey(route))!.Properties!.Integration;
@@ -132,15 +161,26 @@ describe('REST API', () => {
     }
   });
 
-  test('puts the Cognito authorizer on every method but the CORS preflights', () => {
+  test.each(ROUTES.map((route) => [route.name, route] as const))('%s: the authorization its access needs', (_name, route) => {
     for (const synthesized of [defaults, custom]) {
-      const authorizers = resourcesOfType(synthesized, 'AWS::ApiGateway::Authorizer');
-      expect(authorizers).toHaveLength(1);
-      const [[id, authorizer]] = authorizers;
+      const [[authorizerId, authorizer]] = resourcesOfType(synthesized, 'AWS::ApiGateway::Authorizer');
       expect(authorizer.Properties).toMatchObject({ Type: 'COGNITO_USER_POOLS', IdentitySource: 'method.request.header.Authorization' });
+      const method = methodsByRoute(synthesized).get(routeKey(route))!.Properties!;
+      if (route.access === 'service') {
+        expect(method.AuthorizationType).toBe('AWS_IAM');
+        expect(method.AuthorizerId).toBeUndefined();
+      } else {
+        expect(method).toMatchObject({ AuthorizationType: 'COGNITO_USER_POOLS', AuthorizerId: { Ref: authorizerId } });
+      }
+    }
+  });
+
+  test('has one Cognito authorizer, and no method without authorization but preflights and 404s', () => {
+    for (const synthesized of [defaults, custom]) {
+      expect(resourcesOfType(synthesized, 'AWS::ApiGateway::Authorizer')).toHaveLength(1);
       for (const [key, method] of methodsByRoute(synthesized)) {
-        if (key.startsWith('OPTIONS ')) continue;
-        expect({ key, ...method.Properties }).toMatchObject({ key, AuthorizationType: 'COGNITO_USER_POOLS', AuthorizerId: { Ref: id } });
+        if (isRouteMethod(key)) expect({ key, type: method.Properties!.AuthorizationType }).not.toEqual({ key, type: 'NONE' });
+        else expect({ key, type: method.Properties!.AuthorizationType }).toEqual({ key, type: 'NONE' });
       }
     }
   });
@@ -150,6 +190,114 @@ describe('REST API', () => {
     const preflights = [...methodsByRoute(custom)].filter(([key]) => key.startsWith('OPTIONS '));
     expect(preflights.map(([key]) => key)).toEqual(expect.arrayContaining(ROUTES.map((r) => `OPTIONS ${r.path}`)));
     for (const [, method] of preflights) expect(method.Properties!.AuthorizationType).toBe('NONE');
+  });
+
+  describe('unknown routes and methods: 404 from API Gateway, before any authentication', () => {
+    test('every ANY method is a MOCK answering 404 not_found as JSON, without authorization', () => {
+      for (const [synthesized, origins] of [
+        [defaults, []],
+        [custom, ORIGINS],
+      ] as const) {
+        const anys = [...methodsByRoute(synthesized)].filter(([key]) => key.startsWith('ANY '));
+        expect(anys.length).toBeGreaterThan(0);
+        for (const [key, { Properties: method }] of anys) {
+          const expectedHeaders = {
+            'method.response.header.Content-Type': "'application/json'",
+            ...(origins.length > 0 && { 'method.response.header.Access-Control-Allow-Origin': `'${origins[0]}'`, 'method.response.header.Vary': "'Origin'" }),
+          };
+          expect({ key, ...method }).toMatchObject({
+            key,
+            AuthorizationType: 'NONE',
+            MethodResponses: [{ StatusCode: '404', ResponseParameters: Object.fromEntries(Object.keys(expectedHeaders).map((h) => [h, true])) }],
+            Integration: {
+              Type: 'MOCK',
+              PassthroughBehavior: 'NEVER',
+              RequestTemplates: { 'application/json': JSON.stringify({ statusCode: 404 }) },
+            },
+          });
+          expect(method!.AuthorizerId).toBeUndefined();
+          // One default integration response: whatever the mock reports, the answer is the 404.
+          const [response, ...others] = method!.Integration.IntegrationResponses;
+          expect(others).toEqual([]);
+          expect(response.SelectionPattern).toBeUndefined();
+          expect(response.StatusCode).toBe('404');
+          expect(response.ResponseParameters).toEqual(expectedHeaders);
+          expect(Object.keys(response.ResponseTemplates)).toEqual(['application/json']);
+          const template: string = response.ResponseTemplates['application/json'];
+          const body = JSON.parse(template.split('\n').at(-1)!);
+          expect(body).toEqual({ error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute });
+          expect(ERROR_STATUS[body.error as ErrorCode]).toBe(404);
+          // The other allowed origins are answered with their own name, as CDK's preflight does.
+          for (const other of origins.slice(1)) expect(template).toContain(`$origin == "${other}"`);
+          if (origins.length <= 1) expect(template).toBe(JSON.stringify(body));
+        }
+      }
+    });
+
+    test('every resource has ANY, and a {proxy+} child unless it has a path-variable child', () => {
+      const visit = (node: ApiNode): void => {
+        expect({ path: node.path, any: node.methods.has('ANY') }).toEqual({ path: node.path, any: true });
+        if (node.path.endsWith('+}')) {
+          expect({ path: node.path, children: node.children.size }).toEqual({ path: node.path, children: 0 });
+          return;
+        }
+        // Exactly one: API Gateway allows one variable child per resource, and with none deeper
+        // unknown paths would depend on backtracking. `{tokenId}` or `{proxy+}`, never both.
+        const variables = [...node.children.keys()].filter((part) => part.startsWith('{'));
+        expect({ path: node.path, variables: variables.length }).toEqual({ path: node.path, variables: 1 });
+        for (const child of node.children.values()) visit(child);
+      };
+      visit(apiTree(defaults));
+    });
+
+    test.each([
+      ['GET', '/'],
+      ['POST', '/'],
+      ['GET', '/nope'],
+      ['GET', '/nope/deeper/still'],
+      ['GET', '/openapi.json'],
+      ['DELETE', '/tokens'],
+      ['POST', '/tokens'],
+      ['GET', '/tokens/tok_12345678/revoke'],
+      ['GET', '/tokens/tok_12345678/unknown'],
+      ['POST', '/tokens/tok_12345678/revoke/again'],
+      ['GET', '/admin'],
+      ['GET', '/admin/users'],
+      ['GET', '/admin/users/some-user'],
+      ['GET', '/admin/users/some-user/revoke'],
+      ['POST', '/admin/users/some-user/tokens'],
+      ['POST', '/admin/tokens'],
+      ['GET', '/apps/client-1'],
+      ['GET', '/apps/client-1/revoke/x/y'],
+      ['GET', '/service'],
+      ['GET', '/service/tokens'],
+      ['POST', '/service/unknown'],
+      ['PUT', '/service/introspect'],
+      ['POST', '/service/revoke/extra'],
+    ])('%s %s reaches a 404 mock without backtracking', (httpMethod, path) => {
+      const method = methodFor(apiTree(defaults), httpMethod, path);
+      expect(method?.Properties).toMatchObject({ HttpMethod: 'ANY', AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
+    });
+
+    test.each(ROUTES.map((route) => [route.name, route] as const))('%s: its path still reaches its function, other verbs the 404', (_name, route) => {
+      const tree = apiTree(defaults);
+      const concrete = route.path.replace(/\{[^}]+\}/g, 'value-1234');
+      expect(methodFor(tree, route.method, concrete)).toBe(methodsByRoute(defaults).get(routeKey(route)));
+      for (const other of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'].filter((m) => m !== route.method)) {
+        expect([other, methodFor(tree, other, concrete)?.Properties!.HttpMethod]).toEqual([other, 'ANY']);
+      }
+    });
+
+    test('only the 404 mocks refuse unmapped content types, so 415 can only mean an unknown route', () => {
+      for (const synthesized of [defaults, custom]) {
+        for (const [key, { Properties: method }] of methodsByRoute(synthesized)) {
+          const { Type, PassthroughBehavior } = method!.Integration;
+          expect({ key, Type }).toEqual({ key, Type: isRouteMethod(key) ? 'AWS_PROXY' : 'MOCK' });
+          if (!key.startsWith('ANY ')) expect({ key, PassthroughBehavior }).not.toEqual({ key, PassthroughBehavior: 'NEVER' });
+          if (!key.startsWith('ANY ')) expect({ key, PassthroughBehavior }).not.toEqual({ key, PassthroughBehavior: 'WHEN_NO_TEMPLATES' });
+        }
+      }
+    });
   });
 
   test("maps API Gateway's own errors to the contract body, with fixed messages", () => {
@@ -162,12 +310,18 @@ describe('REST API', () => {
       expect(templates['application/json']).not.toContain('$');
       const body = JSON.parse(templates['application/json']);
       expect(Object.keys(body).sort()).toEqual(['error', 'message']);
-      expect(r!.StatusCode).toBe(String(ERROR_STATUS[body.error as keyof typeof ERROR_STATUS]));
+      expect(r!.StatusCode).toBe(String(ERROR_STATUS[body.error as ErrorCode]));
     }
-    const byType = (type: string) => JSON.parse(responses.find(([, r]) => r.Properties!.ResponseType === type)![1].Properties!.ResponseTemplates['application/json']);
-    expect(byType('MISSING_AUTHENTICATION_TOKEN')).toEqual({ error: 'not_found', message: 'No such route.' });
-    expect(byType('UNAUTHORIZED').error).toBe('unauthorized');
-    expect(byType('DEFAULT_5XX').error).toBe('internal_error');
+    const byType = (type: string) => {
+      const { StatusCode, ResponseTemplates } = responses.find(([, r]) => r.Properties!.ResponseType === type)![1].Properties!;
+      return { status: StatusCode, body: JSON.parse(ResponseTemplates['application/json']) };
+    };
+    // Unsigned (or not SigV4-signed) calls to service routes; unknown routes never get here.
+    expect(byType('MISSING_AUTHENTICATION_TOKEN')).toEqual({ status: '403', body: { error: 'forbidden', message: GATEWAY_MESSAGES.signatureRequired } });
+    for (const type of ['INVALID_SIGNATURE', 'EXPIRED_TOKEN', 'ACCESS_DENIED']) expect(byType(type)).toMatchObject({ status: '403', body: { error: 'forbidden' } });
+    expect(byType('UNSUPPORTED_MEDIA_TYPE')).toEqual({ status: '404', body: { error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute } });
+    expect(byType('UNAUTHORIZED')).toMatchObject({ status: '401', body: { error: 'unauthorized' } });
+    expect(byType('DEFAULT_5XX').body.error).toBe('internal_error');
   });
 
   test('gateway errors carry the first configured origin, and no CORS header without origins', () => {
@@ -176,6 +330,36 @@ describe('REST API', () => {
     }
     for (const [, r] of resourcesOfType(custom, 'AWS::ApiGateway::GatewayResponse')) {
       expect(r.Properties!.ResponseParameters).toEqual({ 'gatewayresponse.header.Access-Control-Allow-Origin': `'${ORIGINS[0]}'` });
+    }
+  });
+
+  test('the service policy allows execute-api:Invoke on exactly the service methods of stage prod', () => {
+    const service = ROUTES.filter((route) => route.access === 'service');
+    expect(service.length).toBeGreaterThan(0);
+    for (const synthesized of [defaults, custom]) {
+      const policies = resourcesOfType(synthesized, 'AWS::IAM::ManagedPolicy');
+      expect(policies).toHaveLength(1);
+      const [[, policy]] = policies;
+      // Attached by whoever runs the authorization and resource servers, not by this stack.
+      expect(policy.Properties).not.toHaveProperty('Roles');
+      expect(policy.Properties).not.toHaveProperty('Users');
+      expect(policy.Properties).not.toHaveProperty('Groups');
+      const statements: Statement[] = policy.Properties!.PolicyDocument.Statement;
+      expect(statements).toHaveLength(1);
+      const [statement] = statements;
+      expect(statement).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+      expect(statement).not.toHaveProperty('Condition');
+      const resources = (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]) as Array<{ 'Fn::Join': [string, unknown[]] }>;
+      expect(resources).toHaveLength(service.length);
+      const [apiId] = resourcesOfType(synthesized, 'AWS::ApiGateway::RestApi')[0];
+      const [stageId] = resourcesOfType(synthesized, 'AWS::ApiGateway::Stage')[0];
+      const invoked = resources.map((resource) => {
+        const parts = resource['Fn::Join'][1];
+        expect(parts).toContainEqual({ Ref: apiId });
+        expect(parts.slice(-3)).toEqual(['/', { Ref: stageId }, expect.any(String)]);
+        return parts.at(-1) as string;
+      });
+      expect(invoked.sort()).toEqual(service.map((r) => `/${r.method}${r.path}`).sort());
     }
   });
 
@@ -223,13 +407,27 @@ describe('functions', () => {
     }
   });
 
-  test('get their settings from the env var names the handlers read; the cursor secret only where cursors are signed', () => {
+  test('time out after 10 s, or what the route table asks for (bulk routes, within API Gateway\'s 29 s)', () => {
+    for (const route of ROUTES) {
+      const fn = defaults.resources[functionLogicalId(defaults, route.name)].Properties!;
+      const timeout: number | undefined = 'timeoutSeconds' in route ? route.timeoutSeconds : undefined;
+      expect(fn.Timeout).toBe(timeout ?? 10);
+      expect(fn.Timeout).toBeLessThan(29);
+    }
+    expect(ROUTES.some((r) => 'timeoutSeconds' in r)).toBe(true);
+  });
+
+  test('get their settings from the env var names the handlers read; each secret ARN only where listed', () => {
+    const secretEnv: Record<StackSecret, string> = { cursor: ENV.cursorSecretArn, tokenHash: ENV.tokenHashSecretArn };
     for (const route of ROUTES) {
       const variables = defaults.resources[functionLogicalId(defaults, route.name)].Properties!.Environment.Variables;
       expect(variables[ENV.tableName]).toEqual({ Ref: expect.any(String) });
       expect(variables[ENV.adminGroupName]).toBe('token-admins');
       expect(variables[ENV.allowedOrigins]).toBeUndefined();
-      expect(variables[ENV.cursorSecretArn] !== undefined).toBe(route.cursors);
+      for (const secret of STACK_SECRETS) {
+        const expected = (route.secrets as readonly StackSecret[]).includes(secret) ? { Ref: secretLogicalId(defaults, secret) } : undefined;
+        expect([route.name, secret, variables[secretEnv[secret]]]).toEqual([route.name, secret, expected]);
+      }
       const customVariables = custom.resources[functionLogicalId(custom, route.name)].Properties!.Environment.Variables;
       expect(customVariables[ENV.adminGroupName]).toBe('custom');
       expect(customVariables[ENV.allowedOrigins]).toBe(ORIGINS.join(','));
@@ -238,30 +436,64 @@ describe('functions', () => {
 
   test.each(ROUTES.map((route) => [route.name, route] as const))('%s has least privilege', (name, route) => {
     const statements = roleStatements(defaults, name);
-    const dynamo = route.table === 'read' ? ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'] : ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
-    const secrets = route.cursors ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [];
+    const dynamo = route.table.map((action) => `dynamodb:${action}`);
+    const secrets = route.secrets.length > 0 ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [];
     const xray = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-    expect(actionsOf(statements)).toEqual([...dynamo, ...secrets, ...xray].sort());
+    expect(actionsOf(statements)).toEqual([...new Set([...dynamo, ...secrets, ...xray])].sort());
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+    expect(statements.every((s) => !('Condition' in s))).toBe(true);
 
     const [tableId] = resourcesOfType(defaults, 'AWS::DynamoDB::Table')[0];
     const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
     const dynamoStatements = statements.filter((s) => actionsOf([s], 'dynamodb').length > 0);
+    // DynamoDB actions never share a statement with another service's.
+    for (const s of dynamoStatements) expect(actionsOf([s])).toEqual(actionsOf([s], 'dynamodb'));
     const dynamoResources = dynamoStatements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-    // Reads reach the indexes the lists query; an update only ever needs the base table.
-    expect(dynamoResources).toEqual(
-      route.table === 'read' ? [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }] : [tableArn],
-    );
+    // Only Query and Scan can read an index; GetItem, PutItem and UpdateItem only the base table.
+    const readsIndexes = route.table.some((action) => action === 'Query' || action === 'Scan');
+    expect(dynamoResources).toEqual(readsIndexes ? [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }] : [tableArn]);
 
     const secretStatements = statements.filter((s) => actionsOf([s], 'secretsmanager').length > 0);
-    for (const s of secretStatements) expect(s.Resource).toEqual({ Ref: resourcesOfType(defaults, 'AWS::SecretsManager::Secret')[0][0] });
+    const secretResources = secretStatements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    expect(secretResources).toEqual(expect.arrayContaining(route.secrets.map((secret) => ({ Ref: secretLogicalId(defaults, secret) }))));
+    expect(secretResources).toHaveLength(route.secrets.length);
+  });
+
+  test('every route declares its table actions and secrets once, and a route that reads tokens by value has the pepper', () => {
+    for (const route of ROUTES) {
+      expect(new Set(route.table).size).toBe(route.table.length);
+      expect(new Set(route.secrets).size).toBe(route.secrets.length);
+      if (route.access === 'service') expect(route.secrets).toContain('tokenHash');
+    }
+  });
+});
+
+describe('secrets', () => {
+  test('are generated at deploy time: 64 characters without punctuation, no fixed name', () => {
+    for (const secret of STACK_SECRETS) {
+      expect(defaults.resources[secretLogicalId(defaults, secret)].Properties).toEqual({
+        Description: expect.any(String),
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      });
+    }
+    defaults.template.resourceCountIs('AWS::SecretsManager::Secret', STACK_SECRETS.length);
+  });
+
+  test('the token hash pepper follows the removal policy (retained by default); the cursor key is always deleted', () => {
+    expect(custom.resources[secretLogicalId(custom, 'tokenHash')]).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    expect(defaults.resources[secretLogicalId(defaults, 'tokenHash')]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    for (const synthesized of [defaults, custom]) {
+      expect(synthesized.resources[secretLogicalId(synthesized, 'cursor')]).toMatchObject({ DeletionPolicy: 'Delete' });
+    }
   });
 });
 
 describe('outputs and names', () => {
   test('are exactly those of contract section 1', () => {
     const outputs = defaults.template.toJSON().Outputs;
-    expect(Object.keys(outputs).sort()).toEqual(['AdminGroupName', 'ApiUrl', 'Region', 'TableName', 'UserPoolClientId', 'UserPoolId']);
+    expect(Object.keys(outputs).sort()).toEqual(['AdminGroupName', 'ApiUrl', 'Region', 'ServicePolicyArn', 'TableName', 'UserPoolClientId', 'UserPoolId']);
+    const [[policyId]] = resourcesOfType(defaults, 'AWS::IAM::ManagedPolicy');
+    expect(outputs.ServicePolicyArn.Value).toEqual({ Ref: policyId });
     expect(outputs.Region.Value).toEqual({ Ref: 'AWS::Region' });
     const [stageId] = resourcesOfType(defaults, 'AWS::ApiGateway::Stage')[0];
     const urlParts: unknown[] = outputs.ApiUrl.Value['Fn::Join'][1];
@@ -278,6 +510,7 @@ describe('outputs and names', () => {
       'AWS::SecretsManager::Secret': 'Name',
       'AWS::Cognito::UserPool': 'UserPoolName',
       'AWS::Cognito::UserPoolClient': 'ClientName',
+      'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
     };
     for (const [type, property] of Object.entries(nameProperties)) {
       for (const [id, resource] of resourcesOfType(defaults, type)) expect({ id, name: resource.Properties?.[property] }).toEqual({ id, name: undefined });

@@ -1,8 +1,8 @@
-import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import type { ListRequest, TokenPage } from '../../lambdas/domain/token-store';
 import { TokenRepository } from '../../lambdas/store/token-repository';
-import { createTokenTable, type RunningDynalite, startDynalite, uniqueTableName } from '../support/dynalite';
+import { createTokenTable, type RunningDynalite, startDynalite, uniqueTableName, putRecords } from '../support/dynalite';
 import { DAY, HOUR, NOW, newTokenId, tokenRecord } from '../support/token-records';
 
 jest.setTimeout(60_000);
@@ -19,19 +19,7 @@ afterAll(async () => {
   await db?.stop();
 });
 
-/** Writes records as other writers do: plain items with only the contract's attributes. */
-async function putAll(records: TokenRecord[], tableName = db.tableName): Promise<void> {
-  for (let i = 0; i < records.length; i += 25) {
-    let requests: Record<string, unknown>[] | undefined = records
-      .slice(i, i + 25)
-      .map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; requests && requests.length > 0; attempt++) {
-      if (attempt > 10) throw new Error('BatchWrite kept leaving items unprocessed');
-      const out = await db.documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }));
-      requests = out.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined;
-    }
-  }
-}
+const putAll = (records: TokenRecord[], tableName?: string) => putRecords(db, records, tableName);
 
 async function freshTable(): Promise<{ repo: TokenRepository; tableName: string }> {
   const tableName = uniqueTableName();

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapLimited } from '../../lambdas/domain/concurrency';
+import type { TokenRecord } from '../../lambdas/domain/token';
 import { ensureTable, startDynamoDb } from '../../local/dynamodb';
 
 export interface RunningDynalite {
@@ -39,4 +41,21 @@ export async function startDynalite(): Promise<RunningDynalite> {
     tableName,
     stop: dynamo.stop,
   };
+}
+
+/**
+ * Writes records as other writers do (plain items, BatchWrite), retrying unprocessed items, with
+ * a few batches in flight.
+ */
+export async function putRecords(db: RunningDynalite, records: TokenRecord[], tableName = db.tableName): Promise<void> {
+  const batches: TokenRecord[][] = [];
+  for (let i = 0; i < records.length; i += 25) batches.push(records.slice(i, i + 25));
+  await mapLimited(batches, 8, async (batch) => {
+    let requests: Record<string, unknown>[] | undefined = batch.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests && requests.length > 0; attempt++) {
+      if (attempt > 10) throw new Error('BatchWrite kept leaving items unprocessed');
+      const out = await db.documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }));
+      requests = out.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined;
+    }
+  });
 }

@@ -1,36 +1,76 @@
 import type { PageKey } from '../../lambdas/domain/cursor';
 import type { TokenRecord } from '../../lambdas/domain/token';
-import type { ListRequest, RevokeRequest, TokenPage, TokenStore } from '../../lambdas/domain/token-store';
+import type { ListRequest, RevokeRequest, StoredToken, TokenPage, TokenStore } from '../../lambdas/domain/token-store';
 
-const copy = (r: TokenRecord): TokenRecord => ({ ...r });
+const copy = <T extends TokenRecord>(r: T): T => ({ ...r });
 
 /** Newest issuedAt first, ties by tokenId, so the order is total and stable. */
 const newestFirst = (a: TokenRecord, b: TokenRecord): number =>
   b.issuedAt - a.issuedAt || (a.tokenId < b.tokenId ? 1 : a.tokenId > b.tokenId ? -1 : 0);
 
+/** As the byParent index orders them: expiresAt ascending (ties by tokenId, for a stable order). */
+const soonestExpiring = (a: TokenRecord, b: TokenRecord): number =>
+  a.expiresAt - b.expiresAt || (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0);
+
+/** What the DynamoDB client throws when a ConditionExpression fails; code checks it by name. */
+export function conditionalCheckFailed(): Error {
+  const error = new Error('The conditional request failed');
+  error.name = 'ConditionalCheckFailedException';
+  return error;
+}
+
+export interface TouchRequest {
+  tokenId: string;
+  now: number;
+  minInterval: number;
+}
+
 /**
  * A `TokenStore` over a Map, with the same observable semantics as the DynamoDB repository:
- * lists omit expired records, are newest first, never return more than `limit` and never return
- * an empty page with a `nextKey`; `revoke` is one atomic conditional write (exists, not revoked,
- * not expired, owned by `owner` when given) that answers undefined when the condition fails.
- * Returned records are copies, as a database read would be.
+ * - lists omit expired records, are newest first, never return more than `limit` and never
+ *   return an empty page with a `nextKey`;
+ * - `create` is a conditional put that throws ConditionalCheckFailedException when the tokenId
+ *   is taken (by any record, expired or not) and then leaves the record alone;
+ * - `revoke` is one atomic conditional write (exists, not revoked, not expired, owned by `owner`
+ *   when given) that answers undefined when the condition fails;
+ * - `touch` sets lastUsedAt only on an existing record whose lastUsedAt is absent or at least
+ *   `minInterval` seconds old, and never creates one;
+ * - `children` answers the non-expired records naming that parent, revoked or not, ordered as
+ *   the byParent index orders them (expiresAt ascending).
+ * Returned records are copies, as a database read would be; `get` returns the whole stored
+ * item, secretHash included.
  */
 export class InMemoryTokenStore implements TokenStore {
-  readonly records = new Map<string, TokenRecord>();
+  readonly records = new Map<string, StoredToken>();
   readonly listRequests: ListRequest[] = [];
   readonly revokeRequests: RevokeRequest[] = [];
+  readonly touchRequests: TouchRequest[] = [];
+  readonly createRequests: StoredToken[] = [];
+  readonly childrenRequests: { parentTokenId: string; now: number }[] = [];
 
-  constructor(records: TokenRecord[] = []) {
+  constructor(records: StoredToken[] = []) {
     for (const r of records) this.put(r);
   }
 
-  put(record: TokenRecord): void {
+  /** Writes a record unconditionally, as another system (or a test) would. */
+  put(record: StoredToken): void {
     this.records.set(record.tokenId, copy(record));
   }
 
-  async get(tokenId: string): Promise<TokenRecord | undefined> {
+  /** A deep copy of every record, to compare before and after an operation that must change nothing. */
+  snapshot(): StoredToken[] {
+    return [...this.records.values()].map(copy).sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
+  }
+
+  async get(tokenId: string): Promise<StoredToken | undefined> {
     const r = this.records.get(tokenId);
     return r && copy(r);
+  }
+
+  async create(record: StoredToken): Promise<void> {
+    this.createRequests.push(copy(record));
+    if (this.records.has(record.tokenId)) throw conditionalCheckFailed();
+    this.records.set(record.tokenId, copy(record));
   }
 
   async list(request: ListRequest): Promise<TokenPage> {
@@ -70,7 +110,7 @@ export class InMemoryTokenStore implements TokenStore {
     if (r.revokedAt !== undefined) return undefined;
     if (!(r.expiresAt > request.now)) return undefined;
     if (request.owner !== undefined && r.userId !== request.owner) return undefined;
-    const revoked: TokenRecord = {
+    const revoked: StoredToken = {
       ...r,
       revokedAt: request.now,
       revokedBy: request.revokedBy,
@@ -78,5 +118,21 @@ export class InMemoryTokenStore implements TokenStore {
     };
     this.records.set(r.tokenId, revoked);
     return copy(revoked);
+  }
+
+  async touch(tokenId: string, now: number, minInterval: number): Promise<void> {
+    this.touchRequests.push({ tokenId, now, minInterval });
+    const r = this.records.get(tokenId);
+    if (!r) return;
+    if (r.lastUsedAt !== undefined && !(r.lastUsedAt <= now - minInterval)) return;
+    this.records.set(tokenId, { ...r, lastUsedAt: now });
+  }
+
+  async children(parentTokenId: string, now: number): Promise<TokenRecord[]> {
+    this.childrenRequests.push({ parentTokenId, now });
+    return [...this.records.values()]
+      .filter((r) => r.parentTokenId === parentTokenId && r.expiresAt > now)
+      .sort(soonestExpiring)
+      .map(copy);
   }
 }

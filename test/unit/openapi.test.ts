@@ -1,23 +1,36 @@
 /**
  * openapi.json against the code, so the document and the API never drift: the route table
- * (paths, methods, names, access), the input schemas (query parameters, tokenId, revoke body),
- * the view (`toView`) and the error codes.
+ * (paths, methods, names, access), the input schemas (query parameters, tokenId, JSON and form
+ * bodies), the answers (`toView`, introspection, connected apps, bulk revocation, minted values)
+ * and the error codes.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { z } from 'zod';
+import type { ConnectedApp } from '../../lambdas/domain/connected-apps';
 import { ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
 import {
   adminListQuerySchema,
+  appRevokeBodySchema,
+  bulkRevokeBodySchema,
   DEFAULT_PAGE_SIZE,
+  introspectFormSchema,
   MAX_BODY_BYTES,
+  MAX_EXPIRES_IN,
   MAX_REASON_LENGTH,
+  MIN_EXPIRES_IN,
+  mintBodySchema,
   noQuerySchema,
   ownListQuerySchema,
   revokeBodySchema,
+  revokeFormSchema,
   tokenIdSchema,
 } from '../../lambdas/domain/input';
+import { INACTIVE, type Introspection } from '../../lambdas/domain/introspection';
+import type { BulkPreview } from '../../lambdas/domain/revocation';
 import { TOKEN_STATUSES, TOKEN_TYPES, type TokenRecord, toView } from '../../lambdas/domain/token';
-import { ROUTES, type RouteName } from '../../lambdas/routes';
+import { newTokenValue, TOKEN_PREFIX } from '../../lambdas/domain/token-value';
+import { type Access, ROUTES, type RouteName } from '../../lambdas/routes';
 
 // The document is plain JSON; walk it loosely.
 type Node = any;
@@ -26,21 +39,69 @@ const doc: Node = JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.j
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-/** Which schema each route's handler validates its query with. A new route fails to compile until added. */
-const QUERY_SCHEMAS: Record<RouteName, { shape: Record<string, unknown> }> = {
-  'list-own-tokens': ownListQuerySchema,
-  'list-all-tokens': adminListQuerySchema,
-  'get-token': noQuerySchema,
-  'revoke-token': noQuerySchema,
+/** The parts of a zod object schema the document is checked against. */
+interface ZodShape {
+  readonly shape: Readonly<Record<string, z.ZodType>>;
+  readonly def: { readonly catchall?: { readonly _zod: { readonly def: { readonly type: string } } } };
+}
+
+interface BodyDoc {
+  readonly contentType: 'application/json' | 'application/x-www-form-urlencoded';
+  /** The zod schema the handler parses the body with. */
+  readonly schema: ZodShape;
+  /** Whether an empty body can succeed. */
+  readonly optional: boolean;
+}
+
+/**
+ * What each route's documentation must say, per route: a new route fails to compile here until
+ * it is documented. The rest (401 or 403 by access, 400, 404, 429, 500) follows from the route
+ * table and the contract's order of checks.
+ */
+interface RouteDoc {
+  /** The success status and its schema (`undefined`: an empty body). */
+  readonly ok: readonly ['200' | '201', string | undefined];
+  /** Which schema the handler validates its query with. */
+  readonly query: ZodShape;
+  readonly body?: BodyDoc;
+  /** Error statuses beyond the common ones, e.g. 409 for a conditional write that can lose a race. */
+  readonly also?: readonly string[];
+}
+
+const schemaRef = (name: string) => `#/components/schemas/${name}`;
+
+const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
+  'list-own-tokens': { ok: ['200', 'TokenPage'], query: ownListQuerySchema },
+  'list-all-tokens': { ok: ['200', 'TokenPage'], query: adminListQuerySchema },
+  'get-token': { ok: ['200', 'TokenView'], query: noQuerySchema },
+  'revoke-token': {
+    ok: ['200', 'TokenView'],
+    query: noQuerySchema,
+    body: { contentType: 'application/json', schema: revokeBodySchema, optional: true },
+    also: ['409'],
+  },
+  'list-apps': { ok: ['200', 'ConnectedAppList'], query: noQuerySchema },
+  'revoke-app': { ok: ['200', 'RevokedCount'], query: noQuerySchema, body: { contentType: 'application/json', schema: appRevokeBodySchema, optional: true } },
+  'revoke-user-tokens': {
+    ok: ['200', 'BulkRevokeResult'],
+    query: noQuerySchema,
+    body: { contentType: 'application/json', schema: bulkRevokeBodySchema, optional: true },
+  },
+  'mint-token': { ok: ['201', 'MintedToken'], query: noQuerySchema, body: { contentType: 'application/json', schema: mintBodySchema, optional: false } },
+  'introspect-token': {
+    ok: ['200', 'IntrospectionResponse'],
+    query: noQuerySchema,
+    body: { contentType: 'application/x-www-form-urlencoded', schema: introspectFormSchema, optional: false },
+  },
+  'revoke-token-value': {
+    ok: ['200', undefined],
+    query: noQuerySchema,
+    body: { contentType: 'application/x-www-form-urlencoded', schema: revokeFormSchema, optional: false },
+  },
 };
 
-/** Which routes take a JSON body, and its schema. */
-const BODY_SCHEMAS: Record<RouteName, { shape: Record<string, unknown> } | undefined> = {
-  'list-own-tokens': undefined,
-  'list-all-tokens': undefined,
-  'get-token': undefined,
-  'revoke-token': revokeBodySchema,
-};
+/** The security scheme API Gateway enforces for each kind of caller. */
+const SECURITY: Record<Access, string> = { user: 'cognito', admin: 'cognito', service: 'sigv4' };
 
 /** Contract section 5, every key a view may carry. */
 const CONTRACT_VIEW_KEYS = [
@@ -112,13 +173,19 @@ function operationOf(route: (typeof ROUTES)[number]): Node {
 const parametersOf = (op: Node, where: 'query' | 'path'): Node[] =>
   (op.parameters ?? []).map(deref).filter((p: Node) => p.in === where);
 
-/** The statuses a route can answer, from the route table and the contract's order of checks. */
+/** The statuses a route can answer, from its documentation entry and the contract's order of checks. */
 function expectedStatuses(route: (typeof ROUTES)[number]): string[] {
-  const statuses = ['200', '400', '401', '404', '429', '500'];
+  const { ok, also = [] } = ROUTE_DOCS[route.name];
+  const statuses = [ok[0], '400', '404', '429', '500', ...also];
+  // Service routes are refused by IAM with 403 when unsigned; the others by Cognito with 401.
+  statuses.push(route.access === 'service' ? '403' : '401');
   if (route.access === 'admin') statuses.push('403');
-  if (route.table === 'read-update') statuses.push('409'); // a conditional write that can lose a race
   return sorted(statuses);
 }
+
+/** Zod's strictObject refuses unknown keys; a plain object ignores them. */
+const isStrict = (schema: ZodShape): boolean => schema.def.catchall?._zod.def.type === 'never';
+const requiredKeys = (schema: ZodShape): string[] => Object.entries(schema.shape).filter(([, field]) => !field.isOptional()).map(([key]) => key);
 
 describe('openapi.json is a structurally valid OpenAPI 3.1 document', () => {
   it('declares OpenAPI 3.1 and the required info', () => {
@@ -149,8 +216,9 @@ describe('openapi.json is a structurally valid OpenAPI 3.1 document', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('applies the Cognito security scheme globally', () => {
-    expect(doc.security).toEqual([{ cognito: [] }]);
+  it('declares the Cognito and SigV4 security schemes, and no global default', () => {
+    expect(doc.security).toBeUndefined(); // each operation says which it needs
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['cognito', 'sigv4']);
     expect(doc.components.securitySchemes.cognito).toMatchObject({
       type: 'apiKey',
       in: 'header',
@@ -158,7 +226,14 @@ describe('openapi.json is a structurally valid OpenAPI 3.1 document', () => {
       'x-amazon-apigateway-authtype': 'cognito_user_pools',
     });
     expect(doc.components.securitySchemes.cognito.description).toMatch(/ID token/);
-    for (const route of ROUTES) expect(operationOf(route).security).toBeUndefined(); // no override
+    expect(doc.components.securitySchemes.sigv4).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'Authorization',
+      'x-amazon-apigateway-authtype': 'awsSigv4',
+    });
+    expect(doc.components.securitySchemes.sigv4.description).toMatch(/execute-api/);
+    expect(doc.components.securitySchemes.sigv4.description).toContain('ServicePolicyArn');
   });
 });
 
@@ -172,36 +247,53 @@ describe('openapi.json matches the route table', () => {
     expect(doc.paths['/openapi.json']).toBeUndefined();
   });
 
-  it.each(ROUTES.map((r) => [r.name, r] as const))('%s: operationId, summary and x-access', (_name, route) => {
+  it.each(ROUTES.map((r) => [r.name, r] as const))('%s: operationId, summary, x-access and security', (_name, route) => {
     const op = operationOf(route);
     expect(op.operationId).toBe(route.name);
     expect(op.summary).toBe(route.summary);
     expect(op['x-access']).toBe(route.access);
+    expect(op.security).toEqual([{ [SECURITY[route.access]]: [] }]);
   });
 
   it.each(ROUTES.map((r) => [r.name, r] as const))('%s: documents every answer it can give', (_name, route) => {
     const op = operationOf(route);
     expect(sorted(Object.keys(op.responses))).toEqual(expectedStatuses(route));
     for (const [status, response] of Object.entries<Node>(op.responses)) {
-      if (status === '200') continue;
+      if (status.startsWith('2')) continue;
       const json = deref(response).content?.['application/json'];
       expect(json?.schema).toEqual({ $ref: '#/components/schemas/Error' });
       // The example's code is the one the API uses for that status.
       expect(ERROR_STATUS[json.example.error as ErrorCode]).toBe(Number(status));
     }
-    const ok = deref(op.responses['200']).content['application/json'].schema;
-    expect(ok).toEqual({ $ref: route.cursors ? '#/components/schemas/TokenPage' : '#/components/schemas/TokenView' });
+    const [okStatus, okSchema] = ROUTE_DOCS[route.name].ok;
+    const ok = deref(op.responses[okStatus]);
+    if (okSchema === undefined) expect(ok.content).toBeUndefined();
+    else expect(ok.content).toEqual({ 'application/json': { schema: { $ref: schemaRef(okSchema) } } });
   });
 
-  it('admin routes document 403', () => {
+  it('admin routes document 403 for non-admins; service routes 403 for unsigned calls, and no 401', () => {
     const admin = ROUTES.filter((r) => r.access === 'admin');
+    const service = ROUTES.filter((r) => r.access === 'service');
     expect(admin.length).toBeGreaterThan(0);
-    for (const route of admin) expect(deref(operationOf(route).responses['403']).content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
+    expect(service.length).toBeGreaterThan(0);
+    for (const route of admin) expect(operationOf(route).responses['403']).toEqual({ $ref: '#/components/responses/Forbidden' });
+    for (const route of service) {
+      expect(operationOf(route).responses['403']).toEqual({ $ref: '#/components/responses/SignatureRequired' });
+      expect(operationOf(route).responses['401']).toBeUndefined();
+    }
+    expect(deref({ $ref: '#/components/responses/SignatureRequired' }).description).toMatch(/unsigned/);
+  });
+
+  it('service revoke documents unauthorized_client as its 400', () => {
+    const route = ROUTES.find((r) => r.name === 'revoke-token-value')!;
+    const refused = deref(operationOf(route).responses['400']).content['application/json'];
+    expect(refused.example.error).toBe('unauthorized_client');
+    expect(ERROR_STATUS.unauthorized_client).toBe(400);
   });
 
   it.each(ROUTES.map((r) => [r.name, r] as const))('%s: query parameters equal its zod schema', (_name, route) => {
     const documented = parametersOf(operationOf(route), 'query');
-    expect(sorted(documented.map((p) => p.name))).toEqual(sorted(Object.keys(QUERY_SCHEMAS[route.name].shape)));
+    expect(sorted(documented.map((p) => p.name))).toEqual(sorted(Object.keys(ROUTE_DOCS[route.name].query.shape)));
     for (const p of documented) expect(p.required ?? false).toBe(false);
   });
 
@@ -214,19 +306,26 @@ describe('openapi.json matches the route table', () => {
 
   it.each(ROUTES.map((r) => [r.name, r] as const))('%s: request body matches its zod schema', (_name, route) => {
     const op = operationOf(route);
-    const bodySchema = BODY_SCHEMAS[route.name];
-    if (!bodySchema) {
+    const expected = ROUTE_DOCS[route.name].body;
+    if (!expected) {
       expect(op.requestBody).toBeUndefined();
       return;
     }
     const body = deref(op.requestBody);
-    expect(body.required).toBe(false); // an empty body is fine
+    expect(body.required).toBe(!expected.optional);
     expect(body.description).toMatch(/code points/);
     expect(body.description).toContain(String(MAX_BODY_BYTES));
-    const schema = deref(body.content['application/json'].schema);
+    expect(Object.keys(body.content)).toEqual([expected.contentType]);
+    const schema = deref(body.content[expected.contentType].schema);
     expect(schema.type).toBe('object');
-    expect(schema.additionalProperties).toBe(false);
-    expect(sorted(Object.keys(schema.properties))).toEqual(sorted(Object.keys(bodySchema.shape)));
+    // JSON bodies refuse unknown fields; RFC 7662 and 7009 forms must ignore unknown parameters.
+    expect(schema.additionalProperties === false).toBe(isStrict(expected.schema));
+    expect(isStrict(expected.schema)).toBe(expected.contentType === 'application/json');
+    expect(sorted(Object.keys(schema.properties))).toEqual(sorted(Object.keys(expected.schema.shape)));
+    expect(sorted(schema.required ?? [])).toEqual(sorted(requiredKeys(expected.schema)));
+    // The documented example is accepted by the handler's schema.
+    const example = body.content[expected.contentType].example;
+    if (example && !JSON.stringify(example).includes('…')) expect((expected.schema as unknown as z.ZodType).safeParse(example).success).toBe(true);
   });
 });
 
@@ -285,6 +384,127 @@ describe('openapi.json matches the input schemas', () => {
     expect(revokeBodySchema.safeParse({ reason: emoji.repeat(reason.maxLength) }).success).toBe(true);
     expect(revokeBodySchema.safeParse({ reason: 'x'.repeat(reason.maxLength + 1) }).success).toBe(false);
     expect(doc.components.schemas.TokenView.properties.revokeReason.maxLength).toBe(MAX_REASON_LENGTH);
+    expect(doc.components.schemas.BulkRevokeRequest.properties.reason).toMatchObject({ type: 'string', maxLength: MAX_REASON_LENGTH });
+    expect(bulkRevokeBodySchema.safeParse({ reason: 'x'.repeat(MAX_REASON_LENGTH + 1) }).success).toBe(false);
+  });
+
+  describe('mint body', () => {
+    const mint: Node = doc.components.schemas.MintRequest;
+    const valid = { clientId: 'c', clientName: 'C', tokenType: 'access_token', scope: 'read', expiresIn: 3600 };
+
+    it('expiresIn: whole seconds within the documented range, as the zod schema accepts', () => {
+      const { minimum, maximum } = mint.properties.expiresIn;
+      expect(mint.properties.expiresIn.type).toBe('integer');
+      expect([minimum, maximum]).toEqual([MIN_EXPIRES_IN, MAX_EXPIRES_IN]);
+      expect([minimum, maximum]).toEqual([60, 31_536_000]); // contract 8
+      for (const [expiresIn, ok] of [
+        [minimum - 1, false],
+        [minimum, true],
+        [maximum, true],
+        [maximum + 1, false],
+        [3600.5, false],
+        ['3600', false],
+      ] as const) {
+        expect([expiresIn, mintBodySchema.safeParse({ ...valid, expiresIn }).success]).toEqual([expiresIn, ok]);
+      }
+    });
+
+    it('tokenType, scope, parentTokenId and text limits: as the zod schema checks them', () => {
+      expect(mint.properties.tokenType).toEqual({ $ref: '#/components/schemas/TokenType' });
+      expect(mint.properties.parentTokenId.pattern).toBe(deref({ $ref: '#/components/parameters/tokenId' }).schema.pattern);
+      const scope = new RegExp(mint.properties.scope.pattern, 'u');
+      for (const sample of ['read', 'read write', 'a:b/c', 'read  write', ' read', 'read ', 'caf\u00e9', 'say"hi"', 'back\\slash', '']) {
+        expect([sample, scope.test(sample)]).toEqual([sample, mintBodySchema.safeParse({ ...valid, scope: sample }).success]);
+      }
+      for (const [field, max] of [
+        ['clientId', mint.properties.clientId.maxLength],
+        ['clientName', mint.properties.clientName.maxLength],
+        ['userId', mint.properties.userId.maxLength],
+      ] as const) {
+        expect([field, mintBodySchema.safeParse({ ...valid, [field]: '😀'.repeat(max) }).success]).toEqual([field, true]);
+        expect([field, mintBodySchema.safeParse({ ...valid, [field]: 'x'.repeat(max + 1) }).success]).toEqual([field, false]);
+        expect([field, mintBodySchema.safeParse({ ...valid, [field]: '' }).success]).toEqual([field, false]);
+      }
+      expect(mintBodySchema.safeParse({ ...valid, extra: 1 }).success).toBe(false);
+    });
+  });
+});
+
+describe('openapi.json matches the lifecycle answers', () => {
+  const schemas: Node = doc.components.schemas;
+
+  it('MintedToken is exactly the token view plus the value, whose format the minting code produces', () => {
+    const minted = schemas.MintedToken;
+    expect(minted.additionalProperties).toBe(false);
+    expect(sorted(Object.keys(minted.properties))).toEqual(sorted([...CONTRACT_VIEW_KEYS, 'token']));
+    for (const key of CONTRACT_VIEW_KEYS) expect(minted.properties[key]).toEqual({ $ref: `#/components/schemas/TokenView/properties/${key}` });
+    expect(sorted(minted.required)).toEqual(sorted([...schemas.TokenView.required, 'token']));
+    const { value } = newTokenValue(Buffer.alloc(32, 7));
+    const pattern = new RegExp(minted.properties.token.pattern, 'u');
+    expect(value).toMatch(pattern);
+    expect(minted.example.token).toMatch(pattern);
+    expect(value.startsWith(TOKEN_PREFIX)).toBe(true);
+    expect(minted.properties.token.description).toContain(`\`${TOKEN_PREFIX}\``);
+    expect(minted.example.token.startsWith(TOKEN_PREFIX)).toBe(true);
+  });
+
+  it('IntrospectionResponse: the active claims, or exactly {active: false}', () => {
+    // Every key of an active answer; a key added to the type fails to compile until documented.
+    const activeKeys: Record<keyof Extract<Introspection, { active: true }>, 'required' | 'optional'> = {
+      active: 'required',
+      scope: 'required',
+      client_id: 'required',
+      sub: 'optional',
+      token_type: 'required',
+      token_use: 'required',
+      exp: 'required',
+      iat: 'required',
+      jti: 'required',
+    };
+    const [active, inactive] = schemas.IntrospectionResponse.oneOf;
+    expect(schemas.IntrospectionResponse.oneOf).toHaveLength(2);
+    expect(active.additionalProperties).toBe(false);
+    expect(sorted(Object.keys(active.properties))).toEqual(sorted(Object.keys(activeKeys)));
+    expect(sorted(active.required)).toEqual(sorted(Object.keys(activeKeys).filter((k) => activeKeys[k as keyof typeof activeKeys] === 'required')));
+    expect(active.properties.active).toEqual({ const: true });
+    expect(active.properties.token_type).toEqual({ const: 'Bearer' });
+    expect(deref(active.properties.token_use).enum).toEqual([...TOKEN_TYPES]);
+    expect(active.properties.jti.pattern).toBe(deref({ $ref: '#/components/parameters/tokenId' }).schema.pattern);
+    for (const key of ['exp', 'iat']) expect(active.properties[key].type).toBe('integer');
+    // Inactive: exactly {"active": false}, which is what the code answers.
+    expect(inactive).toMatchObject({ additionalProperties: false, required: ['active'], properties: { active: { const: false } } });
+    expect(Object.keys(inactive.properties)).toEqual(['active']);
+    expect(INACTIVE).toEqual({ active: false });
+    expect(sorted(Object.keys(schemas.IntrospectionResponse.example))).toEqual(sorted(Object.keys(activeKeys)));
+  });
+
+  it('ConnectedApp has exactly the keys connectedApps() answers, all required', () => {
+    const keys: Record<keyof ConnectedApp, true> = {
+      clientId: true,
+      clientName: true,
+      scopes: true,
+      activeTokens: true,
+      lastIssuedAt: true,
+      expiresAt: true,
+    };
+    const app = schemas.ConnectedApp;
+    expect(app.additionalProperties).toBe(false);
+    expect(sorted(Object.keys(app.properties))).toEqual(sorted(Object.keys(keys)));
+    expect(sorted(app.required)).toEqual(sorted(Object.keys(keys)));
+    expect(app.properties.lastIssuedAt.format).toBe('date-time');
+    expect(app.properties.expiresAt.format).toBe('date-time');
+    expect(schemas.ConnectedAppList).toMatchObject({ required: ['items'], properties: { items: { type: 'array', items: { $ref: '#/components/schemas/ConnectedApp' } } } });
+  });
+
+  it('bulk revocation answers {revoked} or the dry-run preview', () => {
+    const previewKeys: Record<keyof BulkPreview, true> = { wouldRevoke: true, byClient: true };
+    expect(schemas.BulkRevokeResult.oneOf).toEqual([{ $ref: '#/components/schemas/RevokedCount' }, { $ref: '#/components/schemas/BulkRevokePreview' }]);
+    expect(schemas.RevokedCount).toMatchObject({ additionalProperties: false, required: ['revoked'], properties: { revoked: { type: 'integer', minimum: 0 } } });
+    const preview = schemas.BulkRevokePreview;
+    expect(preview.additionalProperties).toBe(false);
+    expect(sorted(Object.keys(preview.properties))).toEqual(sorted(Object.keys(previewKeys)));
+    expect(sorted(preview.required)).toEqual(sorted(Object.keys(previewKeys)));
+    expect(preview.properties.byClient.additionalProperties.type).toBe('integer');
   });
 });
 
@@ -350,8 +570,8 @@ describe('openapi.json matches the view and the errors', () => {
     expect(sorted(error.properties.error.enum)).toEqual(sorted(Object.keys(ERROR_STATUS)));
   });
 
-  it('every reusable error response carries a code for its kind', () => {
+  it('every reusable error response carries a code for its kind, and every code has one', () => {
     const codes = Object.values<Node>(doc.components.responses).map((r) => r.content['application/json'].example.error);
-    expect(sorted(codes)).toEqual(sorted(Object.keys(ERROR_STATUS)));
+    expect(sorted(new Set(codes))).toEqual(sorted(Object.keys(ERROR_STATUS)));
   });
 });

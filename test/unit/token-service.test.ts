@@ -294,11 +294,14 @@ describe('revokeToken', () => {
         gets++;
         return { ...record };
       },
+      create: async () => {},
       list: async () => ({ items: [], itemsRead: 0 }),
       revoke: async () => {
         revokes++;
         return undefined;
       },
+      touch: async () => {},
+      children: async () => [],
     };
     const error = await apiError(revokeToken(flaky, alice, record.tokenId, undefined, NOW));
     expect(error.code).toBe('conflict');
@@ -313,6 +316,7 @@ describe('revokeToken', () => {
     let first = true;
     const racy: TokenStore = {
       get: (id) => store.get(id),
+      create: (r) => store.create(r),
       list: (r) => store.list(r),
       revoke: async (r) => {
         if (first) {
@@ -321,6 +325,8 @@ describe('revokeToken', () => {
         }
         return store.revoke(r);
       },
+      touch: (id, now, interval) => store.touch(id, now, interval),
+      children: (id, now) => store.children(id, now),
     };
     expect(await revokeToken(racy, alice, record.tokenId, undefined, NOW)).toMatchObject({ status: 'revoked' });
   });
