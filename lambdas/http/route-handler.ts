@@ -1,5 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -11,7 +11,7 @@ import { nowInSeconds } from '../domain/token';
 import { type RouteDefinition, type RouteName, routeNamed } from '../routes';
 import { callerFromEvent, servicePrincipalFromEvent } from './caller';
 import { jsonResponse, toErrorResponse } from './error-response';
-import { logger, metrics, tracer } from './observability';
+import { logger, metricsFor, tracer } from './observability';
 import { bodyBytes } from './request';
 
 export interface RouteRequest {
@@ -30,7 +30,7 @@ export interface RouteResult {
 }
 
 /** Maps every failure to the contract's error body; the client never sees what went wrong inside. */
-const contractErrors = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+const contractErrors = (metrics: Metrics): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: (request) => {
     const { response, unexpected } = toErrorResponse(request.error);
     if (unexpected) {
@@ -49,16 +49,18 @@ const contractErrors = (): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyRe
  * error mapper. Authorization happens in the two wrappers below and nowhere else.
  */
 function routeStack(route: RouteDefinition, run: (event: APIGatewayProxyEvent) => Promise<RouteResult>) {
+  const metrics = metricsFor(route.name);
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds ID tokens and token values.
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(httpCors({ origins: allowedOrigins() }))
-    .use(contractErrors())
+    .use(contractErrors(metrics))
     .handler(async (event) => {
-      // Per invocation, not default dimensions: the local stack runs every route in one process.
-      metrics.addDimension('route', route.name);
       const { status = 200, body } = await run(event);
+      // Every outcome counts once (see contractErrors), so no invocation publishes nothing.
+      metrics.addMetric('Succeeded', MetricUnit.Count, 1);
       return body === undefined ? { statusCode: status, body: '' } : jsonResponse(status, body);
     });
 }

@@ -1,7 +1,8 @@
 /**
  * The local stack keeps its state in LOCAL_DIR across a stop (SIGTERM to its process group)
  * and a start: the same user pool and users, the token table, and the cursor key, so an old
- * cursor still works. Demo data is seeded only into an empty LOCAL_DIR. And SIGTERM, to the
+ * cursor still works; the service key pair and the token hash key, so a value minted before the
+ * restart still introspects. Demo data is seeded only into an empty LOCAL_DIR. And SIGTERM, to the
  * group or to the main process alone, stops everything the stack started.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import {
   groupMembers,
   type LocalStack,
   putTokens,
+  serviceCall,
   signIn,
   spawnLocalStack,
   startLocalStack,
@@ -55,6 +57,11 @@ test('state survives a restart on the same LOCAL_DIR', async () => {
   const page2 = await call(o1, 'GET', `tokens?limit=2&cursor=${encodeURIComponent(cursor)}`, { token: user.idToken });
   expect(page2.status).toBe(200);
   expect(page2.body.items).toHaveLength(2);
+  const minted = await serviceCall(o1, 'service/tokens', {
+    json: { userId: user.sub, clientId: 'persist-app', clientName: 'Persist', tokenType: 'access_token', scope: 'read', expiresIn: 3600 },
+  });
+  expect(minted.status).toBe(201);
+  const value = minted.body.token as string;
 
   // --- stop: SIGTERM to the group; exits 0, removes outputs.json, leaves no process behind
   expect(existsSync(join(dir, 'outputs.json'))).toBe(true);
@@ -71,6 +78,14 @@ test('state survives a restart on the same LOCAL_DIR', async () => {
     table: o1.TableName,
     group: o1.AdminGroupName,
   });
+  expect({ key: o2.ServiceAccessKeyId, secret: o2.ServiceSecretAccessKey }).toEqual({
+    key: o1.ServiceAccessKeyId,
+    secret: o1.ServiceSecretAccessKey,
+  });
+
+  // A value minted before the restart is still recognised (same hash key), signed with the same key pair.
+  const introspected = await serviceCall(o2, 'service/introspect', { form: { token: value } });
+  expect(introspected.body).toMatchObject({ active: true, jti: minted.body.tokenId, sub: user.sub });
 
   // The users can still sign in, with the same sub.
   const again = await signIn(o2, user.username, user.password);
@@ -91,7 +106,9 @@ test('state survives a restart on the same LOCAL_DIR', async () => {
   const all = await call(o2, 'GET', 'admin/tokens?limit=100', { token: adminAgain.idToken });
   expect(all.status).toBe(200);
   expect(all.body.nextCursor).toBeNull();
-  expect((all.body.items as { tokenId: string }[]).map((v) => v.tokenId).sort()).toEqual(records.map((r) => r.tokenId).sort());
+  expect((all.body.items as { tokenId: string }[]).map((v) => v.tokenId).sort()).toEqual(
+    [...records.map((r) => r.tokenId), minted.body.tokenId as string].sort(),
+  );
 
   await second.stop();
   expect(existsSync(join(dir, 'outputs.json'))).toBe(false);

@@ -17,7 +17,10 @@ import {
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { TokenRecord } from '../../lambdas/domain/token';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -32,6 +35,9 @@ export interface StackOutputs {
   Region: string;
   CognitoEndpoint: string;
   DynamoDbEndpoint: string;
+  /** The key pair service routes are signed with (local stack only, contract 8). */
+  ServiceAccessKeyId?: string;
+  ServiceSecretAccessKey?: string;
 }
 
 export interface StopResult {
@@ -351,6 +357,20 @@ export async function putTokens(o: StackOutputs, records: TokenRecord[]): Promis
   }
 }
 
+/** Every item of the table, as stored (secret hashes included), sorted by tokenId. */
+export async function scanTable(o: StackOutputs): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await documentClient(o).send(
+      new ScanCommand({ TableName: o.TableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+    );
+    items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items.sort((a, b) => String(a.tokenId).localeCompare(String(b.tokenId)));
+}
+
 export async function getRecord(o: StackOutputs, tokenId: string): Promise<TokenRecord | undefined> {
   const { Item } = await documentClient(o).send(new GetCommand({ TableName: o.TableName, Key: { tokenId }, ConsistentRead: true }));
   return Item as TokenRecord | undefined;
@@ -386,7 +406,11 @@ export async function call(o: StackOutputs, method: string, path: string, option
     payload = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(new URL(path, o.ApiUrl), { method, headers, body: payload });
+  return readResult(await fetch(new URL(path, o.ApiUrl), { method, headers, body: payload }));
+}
+
+/** A fetch answer as a CallResult. */
+export async function readResult(response: Response): Promise<CallResult> {
   const text = await response.text();
   let body: unknown = text === '' ? null : text;
   try {
@@ -395,6 +419,108 @@ export async function call(o: StackOutputs, method: string, path: string, option
     /* not JSON: keep the text */
   }
   return { status: response.status, headers: response.headers, body, text };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service routes (SigV4, as an authorization or resource server calls them)
+
+export interface ServiceCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** The key pair the local stack published for service callers. */
+export function serviceCredentials(o: StackOutputs): ServiceCredentials {
+  if (!o.ServiceAccessKeyId || !o.ServiceSecretAccessKey) throw new Error('outputs.json has no service key pair');
+  return { accessKeyId: o.ServiceAccessKeyId, secretAccessKey: o.ServiceSecretAccessKey };
+}
+
+export interface SignerOptions {
+  credentials?: ServiceCredentials;
+  /** Default `execute-api`. */
+  service?: string;
+  /** Default the stack's Region. */
+  region?: string;
+  /** Whether the signer adds (and signs) `x-amz-content-sha256`; Smithy's default is true. */
+  applyChecksum?: boolean;
+}
+
+/** A Smithy SigV4 signer for the service routes, as the README shows it. */
+export function serviceSigner(o: StackOutputs, options: SignerOptions = {}): SignatureV4 {
+  return new SignatureV4({
+    service: options.service ?? 'execute-api',
+    region: options.region ?? o.Region,
+    credentials: options.credentials ?? serviceCredentials(o),
+    sha256: Hash.bind(null, 'sha256'),
+    ...(options.applyChecksum !== undefined && { applyChecksum: options.applyChecksum }),
+  });
+}
+
+export interface ServiceCallOptions {
+  /** Default POST; a GET sends no body. */
+  method?: 'GET' | 'POST';
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as `application/x-www-form-urlencoded`; pairs allow a repeated name. */
+  form?: Record<string, string> | [string, string][];
+  /** Sent as is (with `contentType`, default JSON). */
+  rawBody?: string;
+  contentType?: string;
+  /** Query parameters, signed with the request. */
+  query?: Record<string, string>;
+  /** false: unsigned; default: signed with the stack's key pair. */
+  signer?: SignatureV4 | false;
+  signingDate?: Date;
+  /** Headers added before signing, so they are signed too. */
+  signedHeaders?: Record<string, string>;
+  /** A body to send instead of the one that was signed (a tampered request). */
+  sendBody?: string;
+  /** A path (and query) to send to instead of the one that was signed. */
+  sendPath?: string;
+  /** Extra headers, unsigned, sent as they are (an `authorization` here replaces the signature). */
+  headers?: Record<string, string>;
+}
+
+/** The body a service call sends, and its content type. */
+function serviceBody(options: ServiceCallOptions): { body: string; contentType: string } {
+  if (options.json !== undefined) return { body: JSON.stringify(options.json), contentType: 'application/json' };
+  if (options.form !== undefined) {
+    return { body: new URLSearchParams(options.form).toString(), contentType: 'application/x-www-form-urlencoded' };
+  }
+  return { body: options.rawBody ?? '', contentType: options.contentType ?? 'application/json' };
+}
+
+/** A call (POST by default) to a service route, SigV4-signed unless `signer: false`. */
+export async function serviceCall(o: StackOutputs, path: string, options: ServiceCallOptions = {}): Promise<CallResult> {
+  const method = options.method ?? 'POST';
+  const url = new URL(path, o.ApiUrl);
+  for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.append(name, value);
+  const { body, contentType } = method === 'GET' ? { body: undefined, contentType: undefined } : serviceBody(options);
+  let headers: Record<string, string> = {
+    host: url.host,
+    ...(contentType && { 'content-type': contentType }),
+    ...options.signedHeaders,
+  };
+  if (options.signer !== false) {
+    const signer = options.signer ?? serviceSigner(o);
+    const signed = await signer.sign(
+      new HttpRequest({
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname,
+        query: options.query ?? {},
+        headers,
+        body,
+      }),
+      options.signingDate ? { signingDate: options.signingDate } : {},
+    );
+    headers = signed.headers;
+  }
+  const { host: _host, ...sent } = { ...headers, ...options.headers }; // fetch sets host itself, to the same value
+  const target = options.sendPath === undefined ? url : new URL(options.sendPath, o.ApiUrl);
+  return readResult(await fetch(target, { method, headers: sent, body: options.sendBody ?? body }));
 }
 
 /** No stack trace, exception name, table name or ARN in an answer (contract section 6). */
