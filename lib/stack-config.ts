@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
@@ -10,7 +11,9 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * |---|---|---|
  * | `stackName` | `TokenLedger` | CloudFormation stack name (the key of the outputs file) |
  * | `adminGroupName` | `token-admins` | Cognito group whose members are admins |
- * | `allowedOrigins` | none | comma-separated browser origins allowed by CORS |
+ * | `allowedOrigins` | none | comma-separated browser origins allowed by CORS, besides the console's |
+ * | `authDomainPrefix` | derived | Cognito domain prefix of the managed login pages |
+ * | `consoleDist` | `console/dist` | the built console (`npm run build:console`) the stack serves |
  * | `allowPasswordAuth` | `false` | also allow `USER_PASSWORD_AUTH` (test deployments) |
  * | `selfSignUp` | `false` | let anyone create an account in the user pool |
  * | `removalPolicy` | `retain` | `destroy` deletes table, pool and logs with the stack |
@@ -18,9 +21,15 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * | `throttleRateLimit` | `100` | stage steady-state requests per second |
  * | `throttleBurstLimit` | `200` | stage burst capacity |
  *
- * No origins by default: the API then serves same-origin and non-browser clients only, and a
- * browser app must be named explicitly. `*` is accepted but lets any web page call the API
- * with a user's token, so it is for throwaway stacks, never production.
+ * The console's own origin (its CloudFront domain) is always allowed; `allowedOrigins` names
+ * further browser apps. `*` is accepted but lets any web page call the API with a user's
+ * token, so it is for throwaway stacks, never production.
+ *
+ * Without `authDomainPrefix` the stack derives one that is unique per stack (see token-users.ts).
+ * A prefix must be unique in its region across all AWS accounts, so an explicit one can be
+ * taken already; the deploy then fails on the domain and a different one must be chosen.
+ *
+ * A relative `consoleDist` is resolved against the working directory (where `cdk` runs).
  *
  * `-c` always delivers strings while cdk.json can deliver booleans, numbers and arrays, so every
  * reader accepts both, and a value it cannot read fails the synth instead of falling back.
@@ -28,7 +37,12 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
 export interface TokenLedgerConfig {
   readonly stackName: string;
   readonly adminGroupName: string;
+  /** Origins allowed besides the console's own, which the stack always adds. */
   readonly allowedOrigins: readonly string[];
+  /** undefined: derived from the stack (token-users.ts). */
+  readonly authDomainPrefix: string | undefined;
+  /** Absolute path of the built console directory. */
+  readonly consoleDist: string;
   readonly allowPasswordAuth: boolean;
   readonly selfSignUp: boolean;
   readonly removalPolicy: RemovalPolicy;
@@ -36,12 +50,20 @@ export interface TokenLedgerConfig {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
+/** Where `npm run build:console` writes the console. */
+export const DEFAULT_CONSOLE_DIST = path.join(__dirname, '..', 'console', 'dist');
+
+/** Cognito refuses prefixes containing these words. */
+export const RESERVED_DOMAIN_WORDS = ['aws', 'amazon', 'cognito'] as const;
+
 export function readConfig(node: Node): TokenLedgerConfig {
   const get = (key: string): unknown => node.tryGetContext(key);
   return {
     stackName: text(get('stackName'), 'stackName', 'TokenLedger'),
     adminGroupName: groupName(text(get('adminGroupName'), 'adminGroupName', DEFAULT_ADMIN_GROUP)),
     allowedOrigins: origins(get('allowedOrigins')),
+    authDomainPrefix: domainPrefix(get('authDomainPrefix')),
+    consoleDist: path.resolve(text(get('consoleDist'), 'consoleDist', DEFAULT_CONSOLE_DIST)),
     allowPasswordAuth: flag(get('allowPasswordAuth'), 'allowPasswordAuth', false),
     selfSignUp: flag(get('selfSignUp'), 'selfSignUp', false),
     removalPolicy: removalPolicy(get('removalPolicy')),
@@ -103,6 +125,18 @@ function origins(value: unknown): string[] {
   }
   if (list.includes('*') && list.length > 1) throw new Error('context allowedOrigins: `*` cannot be combined with other origins');
   return [...new Set(list)];
+}
+
+/** Cognito's pattern for a prefix domain (1-63 characters), minus the words it reserves. */
+function domainPrefix(value: unknown): string | undefined {
+  if (isUnset(value)) return undefined;
+  const prefix = text(value, 'authDomainPrefix', '');
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix)) {
+    throw new Error(`context authDomainPrefix must be 1-63 lowercase letters, digits and inner hyphens, got ${JSON.stringify(value)}`);
+  }
+  const reserved = RESERVED_DOMAIN_WORDS.find((word) => prefix.includes(word));
+  if (reserved) throw new Error(`context authDomainPrefix must not contain "${reserved}" (Cognito reserves it), got ${JSON.stringify(value)}`);
+  return prefix;
 }
 
 function removalPolicy(value: unknown): RemovalPolicy {

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -52,7 +52,8 @@ export class TokenApi extends Construct {
       // deleting it would silently stop every other API's logging.
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
-      // No origins configured means no CORS at all (same-origin and non-browser clients only).
+      // No origins means no CORS at all (same-origin and non-browser clients only); the stack
+      // always passes at least the console's. Origins may be tokens (the console's domain).
       // Preflights are answered by API Gateway itself, without the authorizer.
       ...(props.allowedOrigins.length > 0 && {
         defaultCorsPreflightOptions: {
@@ -102,6 +103,16 @@ export class TokenApi extends Construct {
 
   get url(): string {
     return this.api.url;
+  }
+
+  /**
+   * `https://<api id>.execute-api.<region>.<suffix>`: what a browser calls, without the stage.
+   * Unlike `url` it depends on the RestApi resource alone, so the console's distribution can
+   * name it while the API's methods name the distribution.
+   */
+  get origin(): string {
+    const stack = Stack.of(this);
+    return `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
   }
 }
 

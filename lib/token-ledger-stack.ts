@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteName, type StackSecret } from '../lambdas/routes';
+import { ConsoleSite } from './console-site';
 import { HandlerFunction } from './handler-function';
 import type { TokenLedgerConfig } from './stack-config';
 import { TokenApi } from './token-api';
@@ -16,11 +17,21 @@ export interface TokenLedgerStackProps extends StackProps {
 export class TokenLedgerStack extends Stack {
   readonly functions: Readonly<Record<RouteName, HandlerFunction>>;
   readonly secrets: Readonly<Record<StackSecret, secretsmanager.Secret>>;
+  readonly console: ConsoleSite;
+  readonly users: TokenUsers;
+  readonly api: TokenApi;
 
   constructor(scope: Construct, id: string, props: TokenLedgerStackProps) {
     super(scope, id, props);
     const { config } = props;
     const { removalPolicy, logRetention } = config;
+
+    // First: it fails the synth at once, before any bundling, when the console is not built.
+    const site = new ConsoleSite(this, 'Console', { distPath: config.consoleDist, removalPolicy, logRetention });
+    this.console = site;
+    // The console's origin first: gateway responses can name only one origin, the first.
+    // `*` already covers the console, and cannot be combined with named origins.
+    const allowedOrigins = config.allowedOrigins.includes('*') ? ['*'] : [site.origin, ...config.allowedOrigins];
 
     const tokens = new TokenTable(this, 'Tokens', { removalPolicy });
     const users = new TokenUsers(this, 'Users', {
@@ -28,7 +39,10 @@ export class TokenLedgerStack extends Stack {
       selfSignUp: config.selfSignUp,
       allowPasswordAuth: config.allowPasswordAuth,
       removalPolicy,
+      consoleUrl: site.url,
+      domainPrefix: config.authDomainPrefix,
     });
+    this.users = users;
 
     // Both keys are generated at deploy time, so no key is ever in the code or the template. The
     // functions use each string's UTF-8 bytes as an HMAC key: 64 alphanumerics are ~380 bits.
@@ -60,7 +74,7 @@ export class TokenLedgerStack extends Stack {
           tokens,
           secrets,
           adminGroupName: config.adminGroupName,
-          allowedOrigins: config.allowedOrigins,
+          allowedOrigins,
           logRetention,
           removalPolicy,
         }),
@@ -70,12 +84,27 @@ export class TokenLedgerStack extends Stack {
     const api = new TokenApi(this, 'TokenApi', {
       userPool: users.userPool,
       handlerFor: (name) => this.functions[name].function,
-      allowedOrigins: config.allowedOrigins,
+      allowedOrigins,
       throttling: config.throttling,
       logRetention,
       removalPolicy,
     });
+    this.api = api;
 
+    const signInDomain = users.domain.baseUrl();
+    // The API's origin, not its URL: the URL names the stage, which depends on every method,
+    // some of which name the console's origin, and the distribution carries the CSP.
+    site.allowConnectionsTo(api.origin, signInDomain);
+    site.deploy({
+      apiUrl: api.url,
+      region: Stack.of(this).region,
+      userPoolId: users.userPool.userPoolId,
+      userPoolClientId: users.client.userPoolClientId,
+      adminGroupName: users.adminGroup.groupName,
+      auth: { kind: 'hosted', domain: signInDomain, redirectUri: site.url },
+    });
+
+    new CfnOutput(this, 'ConsoleUrl', { value: site.url, description: 'The web console; ends with /' });
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the token API; ends with /' });
     new CfnOutput(this, 'UserPoolId', { value: users.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: users.client.userPoolClientId });

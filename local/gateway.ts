@@ -73,8 +73,9 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
 
 /**
  * The local stand-in for API Gateway: routes from the route table, the Cognito authorizer's
- * checks, REST proxy events, and gateway responses in the contract's error shape. Checks run
- * in API Gateway's order: unknown route or method (404), then authentication (401).
+ * checks (or, on service routes, AWS_IAM's SigV4 check), REST proxy events, and gateway
+ * responses in the contract's error shape. Checks run in API Gateway's order: unknown route or
+ * method (404), then authentication (401, or 403 for an unsigned service call).
  */
 export async function startGateway(settings: GatewaySettings) {
   const routes = await loadRoutes();

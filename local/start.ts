@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ADMIN_GROUP, ENV } from '../lambdas/config';
 import { cognitoAuthorizer } from './cognito-authorizer';
+import { startConsoleServer } from './console-server';
 import { createUserPool, startCognito, userPoolAnswers } from './cognito';
 import { dynamoDbAnswers, ensureTable, startDynamoDb } from './dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
@@ -50,6 +51,9 @@ function configureHandlers(state: LocalState, dynamoDbEndpoint: string): void {
   });
 }
 
+/** Any free port when the API takes one too, so stacks started with API_PORT=0 never collide. */
+const consolePort = () => portFromEnv('CONSOLE_PORT', portFromEnv('API_PORT', 3000) === 0 ? 0 : 3001);
+
 async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   rmSync(outputsFile, { force: true }); // left by a crash: it must only exist while everything answers
@@ -84,12 +88,23 @@ async function main(): Promise<void> {
     openapi: readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'),
   });
   cleanups.push(gateway.close);
+  const consoleSite = await startConsoleServer(consolePort(), join(__dirname, '..', 'console', 'dist'), {
+    apiUrl: gateway.url,
+    region: LOCAL_REGION,
+    userPoolId: state.userPoolId,
+    userPoolClientId: state.userPoolClientId,
+    adminGroupName: state.adminGroupName,
+    auth: { kind: 'password', cognitoEndpoint: cognito.endpoint },
+  });
+  cleanups.push(consoleSite.close);
 
   // outputs.json promises a working stack: check every part answers before writing it.
   await dynamoDbAnswers(dynamo.client);
   await userPoolAnswers(cognito.client, state.userPoolId);
-  const probe = await fetch(`${gateway.url}openapi.json`);
-  if (!probe.ok) throw new Error(`the local API answered ${probe.status}`);
+  for (const probe of [`${gateway.url}openapi.json`, `${consoleSite.url}config.json`]) {
+    const answer = await fetch(probe);
+    if (!answer.ok) throw new Error(`${probe} answered ${answer.status}`);
+  }
 
   const outputs = {
     [STACK_NAME]: {
@@ -103,10 +118,11 @@ async function main(): Promise<void> {
       DynamoDbEndpoint: dynamo.endpoint,
       ServiceAccessKeyId: service.accessKeyId,
       ServiceSecretAccessKey: service.secretAccessKey,
+      ConsoleUrl: consoleSite.url,
     },
   };
   writeFileAtomically(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
-  console.log(`Token API listening on ${gateway.url} (outputs: ${outputsFile})`);
+  console.log(`Token API listening on ${gateway.url}, web console on ${consoleSite.url} (outputs: ${outputsFile})`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));

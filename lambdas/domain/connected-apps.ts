@@ -1,16 +1,7 @@
 import { isoTime, type TokenRecord } from './token';
 import { allTokens } from './token-service';
 import type { TokenStore } from './token-store';
-
-/** One connected app as "My Connected Apps" shows it, over the caller's active tokens. */
-export interface ConnectedApp {
-  clientId: string;
-  clientName: string;
-  scopes: string[];
-  activeTokens: number;
-  lastIssuedAt: string;
-  expiresAt: string;
-}
+import type { ConnectedApp } from './views';
 
 function summarize(clientId: string, tokens: TokenRecord[]): ConnectedApp {
   // The newest token carries the app's current display name.

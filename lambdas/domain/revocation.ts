@@ -5,6 +5,7 @@ import { findByValue } from './introspection';
 import { isExpired } from './token';
 import { allTokens } from './token-service';
 import type { TokenStore } from './token-store';
+import type { BulkPreview } from './views';
 
 /**
  * RFC 7009: unknown, expired and already revoked tokens all answer 200 (revoking is idempotent
@@ -21,11 +22,6 @@ export async function revokeByValue(store: TokenStore, value: string, clientId: 
 export interface TokenSelection {
   userId: string;
   clientId?: string;
-}
-
-export interface BulkPreview {
-  wouldRevoke: number;
-  byClient: Record<string, number>;
 }
 
 /**

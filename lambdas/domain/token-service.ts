@@ -5,11 +5,7 @@ import { ApiError, notFound } from './errors';
 import { DEFAULT_PAGE_SIZE, type ListQuery } from './input';
 import { isExpired, type TokenRecord, type TokenView, toView } from './token';
 import type { ListRequest, TokenStore } from './token-store';
-
-export interface ListAnswer {
-  items: TokenView[];
-  nextCursor: string | null;
-}
+import type { TokenPage } from './views';
 
 export interface ListContext {
   route: string;
@@ -20,7 +16,7 @@ export interface ListContext {
   now: number;
 }
 
-export async function listTokens(store: TokenStore, query: ListQuery, ctx: ListContext): Promise<ListAnswer> {
+export async function listTokens(store: TokenStore, query: ListQuery, ctx: ListContext): Promise<TokenPage> {
   const filters = { userId: ctx.userId, clientId: query.clientId, tokenType: query.tokenType, status: query.status };
   const binding: CursorBinding = { route: ctx.route, caller: ctx.caller.sub, filters };
   const startKey = query.cursor ? decodeCursor(query.cursor, binding, ctx.cursorSecret, ctx.now) : undefined;

@@ -1,6 +1,7 @@
+import * as path from 'node:path';
 import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { readConfig } from '../../lib/stack-config';
+import { DEFAULT_CONSOLE_DIST, readConfig } from '../../lib/stack-config';
 
 const read = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
 
@@ -10,6 +11,8 @@ describe('stack config from context', () => {
       stackName: 'TokenLedger',
       adminGroupName: 'token-admins',
       allowedOrigins: [],
+      authDomainPrefix: undefined,
+      consoleDist: path.join(__dirname, '..', '..', 'console', 'dist'),
       allowPasswordAuth: false,
       selfSignUp: false,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -27,6 +30,8 @@ describe('stack config from context', () => {
         logRetentionDays: '7',
         throttleRateLimit: '5',
         allowedOrigins: ' https://a.example.com, http://localhost:5173 ,',
+        authDomainPrefix: ' ledger-prod-1 ',
+        consoleDist: 'build/console',
       }),
     ).toMatchObject({
       allowPasswordAuth: true,
@@ -35,7 +40,15 @@ describe('stack config from context', () => {
       logRetention: RetentionDays.ONE_WEEK,
       throttling: { rateLimit: 5, burstLimit: 200 },
       allowedOrigins: ['https://a.example.com', 'http://localhost:5173'],
+      authDomainPrefix: 'ledger-prod-1',
+      // Relative to where `cdk` runs.
+      consoleDist: path.resolve('build/console'),
     });
+  });
+
+  test('the console is served from console/dist by default, wherever cdk runs', () => {
+    expect(read({}).consoleDist).toBe(DEFAULT_CONSOLE_DIST);
+    expect(path.isAbsolute(DEFAULT_CONSOLE_DIST)).toBe(true);
   });
 
   test('reads the JSON types cdk.json delivers', () => {
@@ -57,6 +70,14 @@ describe('stack config from context', () => {
     ['allowedOrigins', 'https://a.example.com/'],
     ['allowedOrigins', 'https://*.example.com'],
     ['allowedOrigins', '*,https://a.example.com'],
+    ['authDomainPrefix', 'Ledger'],
+    ['authDomainPrefix', '-ledger'],
+    ['authDomainPrefix', 'ledger-'],
+    ['authDomainPrefix', 'ledger.example'],
+    ['authDomainPrefix', 'my-aws-ledger'],
+    ['authDomainPrefix', 'amazonledger'],
+    ['authDomainPrefix', 'cognito-ledger'],
+    ['authDomainPrefix', 'a'.repeat(64)],
   ])('rejects %s=%s instead of guessing', (key, value) => {
     expect(() => read({ [key]: value })).toThrow(key);
   });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -15,13 +16,37 @@ export interface Synth {
   resources: Record<string, Resource>;
 }
 
+let fakeConsole: string | undefined;
+
+/**
+ * A stand-in for the built console (index.html and one hashed asset), so the infrastructure
+ * tests neither build the console nor depend on a build lying around. Removed when the
+ * process exits.
+ */
+export function fakeConsoleDist(): string {
+  if (!fakeConsole) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'token-ledger-console-'));
+    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Token ledger</title><script type="module" src="/assets/index-abc123.js"></script>\n');
+    mkdirSync(path.join(dir, 'assets'));
+    writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log("console");\n');
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    fakeConsole = dir;
+  }
+  return fakeConsole;
+}
+
+/** cdk.json's context (the feature flags), as `cdk synth` reads it. */
+export function cdkJsonContext(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+}
+
 /**
  * Builds the stack as `bin/app.ts` does, with cdk.json's feature flags, so the template under
- * test is the one `cdk synth` writes. Bundles every function: call once per context.
+ * test is the one `cdk synth` writes, serving `fakeConsoleDist()` unless the context names
+ * another `consoleDist`. Bundles every function: call once per context.
  */
 export function synth(context: Record<string, unknown> = {}): Synth {
-  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8'));
-  const app = new App({ context: { ...cdkJson.context, ...context } });
+  const app = new App({ context: { ...cdkJsonContext(), consoleDist: fakeConsoleDist(), ...context } });
   const config = readConfig(app.node);
   const stack = new TokenLedgerStack(app, config.stackName, { config });
   const template = Template.fromStack(stack);
@@ -144,4 +169,53 @@ export function methodsByRoute(synth: Synth): Map<string, Resource> {
       return [`${HttpMethod} ${resourcePath}`, m];
     }),
   );
+}
+
+/**
+ * A cycle in the template's dependencies (Ref, Fn::GetAtt, Fn::Sub and DependsOn between its
+ * resources), as the logical ids along it; undefined when there is none. CloudFormation refuses
+ * a template with a cycle, and neither CDK nor `cdk synth` checks for one.
+ */
+export function dependencyCycle(synth: Synth): string[] | undefined {
+  const ids = new Set(Object.keys(synth.resources));
+  const edges = new Map<string, Set<string>>();
+  const collect = (value: unknown, into: Set<string>): void => {
+    if (Array.isArray(value)) return value.forEach((v) => collect(v, into));
+    if (!value || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string') into.add(inner);
+      else if (key === 'Fn::GetAtt') into.add(Array.isArray(inner) ? String(inner[0]) : String(inner).split('.')[0]);
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(inner) ? inner[0] : inner;
+        for (const [, name] of String(text).matchAll(/\$\{([^}!.]+)/g)) into.add(name);
+        collect(inner, into);
+      } else collect(inner, into);
+    }
+  };
+  for (const [id, resource] of Object.entries(synth.resources) as [string, Resource & { DependsOn?: string | string[] }][]) {
+    const into = new Set<string>();
+    collect(resource.Properties, into);
+    for (const d of [resource.DependsOn ?? []].flat()) into.add(d);
+    edges.set(id, new Set([...into].filter((target) => ids.has(target))));
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const next of edges.get(id)!) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of ids) {
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return undefined;
 }

@@ -1,14 +1,23 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from '../../lambdas/config';
 import { ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
 import { GATEWAY_MESSAGES } from '../../lambdas/http/gateway-messages';
 import { ROUTES, type StackSecret } from '../../lambdas/routes';
 import { TOKEN_TABLE } from '../../lambdas/store/table-definition';
+import { readConfig } from '../../lib/stack-config';
+import { TokenLedgerStack } from '../../lib/token-ledger-stack';
 import {
   actionsOf,
   type ApiNode,
   apiTree,
+  cdkJsonContext,
+  dependencyCycle,
   functionLogicalId,
   methodFor,
   methodsByRoute,
@@ -36,8 +45,20 @@ beforeAll(() => {
     logRetentionDays: '7',
     throttleRateLimit: '5',
     throttleBurstLimit: '10',
+    authDomainPrefix: 'ledger-throwaway-test',
   });
 });
+
+/** The console distribution's domain name, as the template refers to it. */
+const consoleDomain = (synthesized: Synth) => {
+  const [[id]] = resourcesOfType(synthesized, 'AWS::CloudFront::Distribution');
+  return { 'Fn::GetAtt': [id, 'DomainName'] };
+};
+/** `https://<distribution domain>` as a template value. */
+const consoleOrigin = (synthesized: Synth) => ({ 'Fn::Join': ['', ['https://', consoleDomain(synthesized)]] });
+const consoleUrl = (synthesized: Synth) => ({ 'Fn::Join': ['', ['https://', consoleDomain(synthesized), '/']] });
+/** The console's origin as an API Gateway header mapping: a quoted literal. */
+const quotedConsoleOrigin = (synthesized: Synth) => ({ 'Fn::Join': ['', ["'https://", consoleDomain(synthesized), "'"]] });
 
 const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
 
@@ -137,7 +158,6 @@ describe('user pool', () => {
       template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
         GenerateSecret: false,
         PreventUserExistenceErrors: 'ENABLED',
-        AllowedOAuthFlowsUserPoolClient: false,
       });
     }
     const [[, plain]] = resourcesOfType(defaults, 'AWS::Cognito::UserPoolClient');
@@ -185,16 +205,28 @@ describe('REST API', () => {
     }
   });
 
-  test('answers preflights without authentication only when origins are configured', () => {
-    expect([...methodsByRoute(defaults).keys()].filter((key) => key.startsWith('OPTIONS '))).toEqual([]);
-    const preflights = [...methodsByRoute(custom)].filter(([key]) => key.startsWith('OPTIONS '));
-    expect(preflights.map(([key]) => key)).toEqual(expect.arrayContaining(ROUTES.map((r) => `OPTIONS ${r.path}`)));
-    for (const [, method] of preflights) expect(method.Properties!.AuthorizationType).toBe('NONE');
+  test("answers preflights without authentication, for the console's origin first and the configured ones", () => {
+    for (const [synthesized, extra] of [
+      [defaults, []],
+      [custom, ORIGINS],
+    ] as const) {
+      const preflights = [...methodsByRoute(synthesized)].filter(([key]) => key.startsWith('OPTIONS '));
+      expect(preflights.map(([key]) => key)).toEqual(expect.arrayContaining(ROUTES.map((r) => `OPTIONS ${r.path}`)));
+      for (const [key, { Properties: method }] of preflights) {
+        expect({ key, type: method!.AuthorizationType }).toEqual({ key, type: 'NONE' });
+        const [response] = method!.Integration.IntegrationResponses;
+        expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toEqual(quotedConsoleOrigin(synthesized));
+        const template: string = response.ResponseTemplates?.['application/json'] ?? '';
+        for (const other of extra) expect(template).toContain(`"${other}"`);
+        if (extra.length === 0) expect(template).not.toContain('$origin ==');
+      }
+    }
   });
 
   describe('unknown routes and methods: 404 from API Gateway, before any authentication', () => {
     test('every ANY method is a MOCK answering 404 not_found as JSON, without authorization', () => {
-      for (const [synthesized, origins] of [
+      // The console's origin comes first; the configured ones follow it.
+      for (const [synthesized, extraOrigins] of [
         [defaults, []],
         [custom, ORIGINS],
       ] as const) {
@@ -203,7 +235,8 @@ describe('REST API', () => {
         for (const [key, { Properties: method }] of anys) {
           const expectedHeaders = {
             'method.response.header.Content-Type': "'application/json'",
-            ...(origins.length > 0 && { 'method.response.header.Access-Control-Allow-Origin': `'${origins[0]}'`, 'method.response.header.Vary': "'Origin'" }),
+            'method.response.header.Access-Control-Allow-Origin': quotedConsoleOrigin(synthesized),
+            'method.response.header.Vary': "'Origin'",
           };
           expect({ key, ...method }).toMatchObject({
             key,
@@ -228,8 +261,8 @@ describe('REST API', () => {
           expect(body).toEqual({ error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute });
           expect(ERROR_STATUS[body.error as ErrorCode]).toBe(404);
           // The other allowed origins are answered with their own name, as CDK's preflight does.
-          for (const other of origins.slice(1)) expect(template).toContain(`$origin == "${other}"`);
-          if (origins.length <= 1) expect(template).toBe(JSON.stringify(body));
+          for (const other of extraOrigins) expect(template).toContain(`$origin == "${other}"`);
+          if (extraOrigins.length === 0) expect(template).toBe(JSON.stringify(body));
         }
       }
     });
@@ -324,12 +357,11 @@ describe('REST API', () => {
     expect(byType('DEFAULT_5XX').body.error).toBe('internal_error');
   });
 
-  test('gateway errors carry the first configured origin, and no CORS header without origins', () => {
-    for (const [, r] of resourcesOfType(defaults, 'AWS::ApiGateway::GatewayResponse')) {
-      expect(r.Properties!.ResponseParameters).toBeUndefined();
-    }
-    for (const [, r] of resourcesOfType(custom, 'AWS::ApiGateway::GatewayResponse')) {
-      expect(r.Properties!.ResponseParameters).toEqual({ 'gatewayresponse.header.Access-Control-Allow-Origin': `'${ORIGINS[0]}'` });
+  test("gateway errors carry the console's origin, the first allowed one, whatever else is configured", () => {
+    for (const synthesized of [defaults, custom]) {
+      for (const [, r] of resourcesOfType(synthesized, 'AWS::ApiGateway::GatewayResponse')) {
+        expect(r.Properties!.ResponseParameters).toEqual({ 'gatewayresponse.header.Access-Control-Allow-Origin': quotedConsoleOrigin(synthesized) });
+      }
     }
   });
 
@@ -387,7 +419,8 @@ describe('REST API', () => {
 
 describe('functions', () => {
   test('one per route, nodejs22.x on arm64 with active tracing and a log group with retention', () => {
-    defaults.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length);
+    // Besides the console's deployment handler (see "web console").
+    defaults.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
     for (const route of ROUTES) {
       const fn = defaults.resources[functionLogicalId(defaults, route.name)].Properties!;
       expect(fn).toMatchObject({
@@ -423,14 +456,15 @@ describe('functions', () => {
       const variables = defaults.resources[functionLogicalId(defaults, route.name)].Properties!.Environment.Variables;
       expect(variables[ENV.tableName]).toEqual({ Ref: expect.any(String) });
       expect(variables[ENV.adminGroupName]).toBe('token-admins');
-      expect(variables[ENV.allowedOrigins]).toBeUndefined();
+      // Always the console's origin; the functions answer CORS for it like for any other.
+      expect(variables[ENV.allowedOrigins]).toEqual(consoleOrigin(defaults));
       for (const secret of STACK_SECRETS) {
         const expected = (route.secrets as readonly StackSecret[]).includes(secret) ? { Ref: secretLogicalId(defaults, secret) } : undefined;
         expect([route.name, secret, variables[secretEnv[secret]]]).toEqual([route.name, secret, expected]);
       }
       const customVariables = custom.resources[functionLogicalId(custom, route.name)].Properties!.Environment.Variables;
       expect(customVariables[ENV.adminGroupName]).toBe('custom');
-      expect(customVariables[ENV.allowedOrigins]).toBe(ORIGINS.join(','));
+      expect(customVariables[ENV.allowedOrigins]).toEqual({ 'Fn::Join': ['', ['https://', consoleDomain(custom), `,${ORIGINS.join(',')}`]] });
     }
   });
 
@@ -488,10 +522,266 @@ describe('secrets', () => {
   });
 });
 
+describe('web console', () => {
+  const only = (synthesized: Synth, type: string) => {
+    const found = resourcesOfType(synthesized, type);
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+  const deployments = (synthesized: Synth) => {
+    const all = resourcesOfType(synthesized, 'Custom::CDKBucketDeployment');
+    expect(all).toHaveLength(2);
+    const [assets] = all.filter(([, d]) => d.Properties!.Prune === false);
+    const [pages] = all.filter(([, d]) => d.Properties!.Prune === true);
+    return { assets, pages };
+  };
+
+  test('the bucket is private, encrypted, TLS-only, not a website, and has no fixed name', () => {
+    for (const synthesized of [defaults, custom]) {
+      const [, bucket] = only(synthesized, 'AWS::S3::Bucket');
+      expect(bucket.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+      expect(bucket.Properties).not.toHaveProperty('WebsiteConfiguration');
+      expect(bucket.Properties).not.toHaveProperty('BucketName');
+    }
+  });
+
+  test('the bucket follows the removal policy, and is emptied first when it goes with the stack', () => {
+    expect(only(defaults, 'AWS::S3::Bucket')[1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    defaults.template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    expect(only(custom, 'AWS::S3::Bucket')[1]).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    custom.template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+  });
+
+  test('only the distribution may read the bucket (origin access control), and only over TLS', () => {
+    for (const synthesized of [defaults, custom]) {
+      const [bucketId] = only(synthesized, 'AWS::S3::Bucket');
+      const [distributionId] = only(synthesized, 'AWS::CloudFront::Distribution');
+      const [, policy] = only(synthesized, 'AWS::S3::BucketPolicy');
+      expect(policy.Properties!.Bucket).toEqual({ Ref: bucketId });
+      const statements: Array<Statement & { Principal: unknown; Condition?: any }> = policy.Properties!.PolicyDocument.Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      const cloudFront = allows.filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudfront.amazonaws.com' }));
+      expect(cloudFront).toHaveLength(1);
+      const [read] = cloudFront;
+      expect(read.Action).toBe('s3:GetObject');
+      expect(read.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] });
+      const sourceArn = read.Condition.StringEquals['AWS:SourceArn'];
+      expect(Object.keys(read.Condition)).toEqual(['StringEquals']);
+      expect(JSON.stringify(sourceArn)).toContain(JSON.stringify({ Ref: distributionId }));
+      expect(JSON.stringify(sourceArn)).toContain(':distribution/');
+      // Any other allow is the custom resource that empties a throwaway bucket before deletion.
+      for (const other of allows.filter((s) => !cloudFront.includes(s))) {
+        expect(synthesized).toBe(custom);
+        expect(JSON.stringify(other.Principal)).toContain('CustomS3AutoDeleteObjectsCustomResourceProviderRole');
+      }
+    }
+  });
+
+  test('the distribution reads the bucket through its origin access control, over HTTPS only, with security headers', () => {
+    const [bucketId] = only(defaults, 'AWS::S3::Bucket');
+    const [oacId, oac] = only(defaults, 'AWS::CloudFront::OriginAccessControl');
+    expect(oac.Properties!.OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+    // Names are per account: the region keeps two regions' stacks of one name apart.
+    expect(JSON.stringify(oac.Properties!.OriginAccessControlConfig.Name)).toContain('"Ref":"AWS::Region"');
+    const [headersId, headers] = only(defaults, 'AWS::CloudFront::ResponseHeadersPolicy');
+    expect(JSON.stringify(headers.Properties!.ResponseHeadersPolicyConfig.Name)).toContain('"Ref":"AWS::Region"');
+    const [, distribution] = only(defaults, 'AWS::CloudFront::Distribution');
+    const config = distribution.Properties!.DistributionConfig;
+    expect(config).toMatchObject({
+      Enabled: true,
+      DefaultRootObject: 'index.html',
+      DefaultCacheBehavior: { ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: ['GET', 'HEAD'], ResponseHeadersPolicyId: { Ref: headersId } },
+    });
+    expect(config).not.toHaveProperty('CustomErrorResponses');
+    expect(config.Origins).toEqual([
+      expect.objectContaining({
+        DomainName: { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] },
+        OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] },
+        S3OriginConfig: { OriginAccessIdentity: '' },
+      }),
+    ]);
+  });
+
+  test('the security headers: HSTS, nosniff, no framing, no referrer, and a CSP that lets scripts call only the API and the sign-in domain', () => {
+    const [, headers] = only(defaults, 'AWS::CloudFront::ResponseHeadersPolicy');
+    const security = headers.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(security).toMatchObject({
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000, IncludeSubdomains: true, Override: true },
+      ContentTypeOptions: { Override: true },
+      FrameOptions: { FrameOption: 'DENY', Override: true },
+      ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
+      ContentSecurityPolicy: { Override: true },
+    });
+    const [apiId] = only(defaults, 'AWS::ApiGateway::RestApi');
+    const [domainId] = only(defaults, 'AWS::Cognito::UserPoolDomain');
+    const parts: unknown[] = security.ContentSecurityPolicy.ContentSecurityPolicy['Fn::Join'][1];
+    const text = parts.map((p) => (typeof p === 'string' ? p : `<${JSON.stringify(p)}>`)).join('');
+    const directives = Object.fromEntries(text.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
+    expect(directives['connect-src']).toEqual([
+      "'self'",
+      `https://<${JSON.stringify({ Ref: apiId })}>.execute-api.<{"Ref":"AWS::Region"}>.<{"Ref":"AWS::URLSuffix"}>`,
+      `https://<${JSON.stringify({ Ref: domainId })}>.auth.<{"Ref":"AWS::Region"}>.amazoncognito.com`,
+    ]);
+    expect(directives['default-src']).toEqual(["'none'"]);
+    expect(directives['script-src']).toEqual(["'self'"]);
+    expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    expect(text).not.toContain('unsafe');
+  });
+
+  test('two deployments: hashed assets cached for a year and kept, the rest (with config.json) revalidated and pruned, after the assets', () => {
+    for (const synthesized of [defaults, custom]) {
+      const { assets, pages } = deployments(synthesized);
+      const [bucketId] = only(synthesized, 'AWS::S3::Bucket');
+      expect(assets[1].Properties).toMatchObject({
+        DestinationBucketName: { Ref: bucketId },
+        Exclude: ['*'],
+        Include: ['assets/*'],
+        SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
+      });
+      expect(assets[1].Properties!.SourceObjectKeys).toHaveLength(1);
+      expect(pages[1].Properties).toMatchObject({
+        DestinationBucketName: { Ref: bucketId },
+        Exclude: ['assets/*'],
+        SystemMetadata: { 'cache-control': 'no-cache' },
+      });
+      expect(pages[1].Properties).not.toHaveProperty('Include');
+      // The build (the same asset as the first deployment's) and config.json.
+      const keys: string[] = pages[1].Properties!.SourceObjectKeys;
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toBe(assets[1].Properties!.SourceObjectKeys[0]);
+      expect([(pages[1] as { DependsOn?: string[] }).DependsOn].flat()).toContain(assets[0]);
+    }
+  });
+
+  test("config.json: the deployed API, pool, client and admin group, and hosted sign-in that returns to the console's URL", () => {
+    for (const synthesized of [defaults, custom]) {
+      const { stack } = synthesized;
+      const [stageId] = only(synthesized, 'AWS::ApiGateway::Stage');
+      const [apiId] = only(synthesized, 'AWS::ApiGateway::RestApi');
+      const [poolId] = only(synthesized, 'AWS::Cognito::UserPool');
+      const [clientId] = only(synthesized, 'AWS::Cognito::UserPoolClient');
+      const [groupId] = only(synthesized, 'AWS::Cognito::UserPoolGroup');
+      const [domainId] = only(synthesized, 'AWS::Cognito::UserPoolDomain');
+      const config = stack.resolve(stack.console.config);
+      expect(config).toEqual({
+        apiUrl: { 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: stageId }, '/']] },
+        region: { Ref: 'AWS::Region' },
+        userPoolId: { Ref: poolId },
+        userPoolClientId: { Ref: clientId },
+        adminGroupName: { Ref: groupId },
+        auth: {
+          kind: 'hosted',
+          domain: { 'Fn::Join': ['', ['https://', { Ref: domainId }, '.auth.', { Ref: 'AWS::Region' }, '.amazoncognito.com']] },
+          redirectUri: consoleUrl(synthesized),
+        },
+      });
+      // What the deployment substitutes into the uploaded config.json.
+      const { pages } = deployments(synthesized);
+      const [buildMarkers, configMarkers] = pages[1].Properties!.SourceMarkers;
+      expect(buildMarkers).toEqual({});
+      expect(Object.values(configMarkers)).toEqual(
+        expect.arrayContaining([{ Ref: stageId }, { Ref: poolId }, { Ref: clientId }, { Ref: groupId }, { Ref: domainId }, consoleDomain(synthesized)]),
+      );
+      expect(pages[1].Properties!.SourceMarkersConfig).toEqual([{}, { jsonEscape: true }]);
+    }
+  });
+
+  test('the app client signs in through managed login with the code grant only, back to the console, without a secret', () => {
+    for (const synthesized of [defaults, custom]) {
+      const [, client] = only(synthesized, 'AWS::Cognito::UserPoolClient');
+      expect(client.Properties).toMatchObject({
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        CallbackURLs: [consoleUrl(synthesized)],
+        LogoutURLs: [consoleUrl(synthesized)],
+        SupportedIdentityProviders: ['COGNITO'],
+        GenerateSecret: false,
+      });
+      expect(client.Properties!.AllowedOAuthScopes.sort()).toEqual(['email', 'openid', 'profile']);
+      expect(client.Properties).not.toHaveProperty('DefaultRedirectURI');
+    }
+  });
+
+  test("the user pool has a managed login domain, Cognito's style for the client, and the plan that includes them", () => {
+    for (const synthesized of [defaults, custom]) {
+      const [poolId, pool] = only(synthesized, 'AWS::Cognito::UserPool');
+      expect(pool.Properties!.UserPoolTier).toBe('ESSENTIALS');
+      const [domainId, domain] = only(synthesized, 'AWS::Cognito::UserPoolDomain');
+      expect(domain.Properties).toMatchObject({ UserPoolId: { Ref: poolId }, ManagedLoginVersion: 2 });
+      expect(domain.Properties).not.toHaveProperty('CustomDomainConfig');
+      const [clientId] = only(synthesized, 'AWS::Cognito::UserPoolClient');
+      const [, branding] = only(synthesized, 'AWS::Cognito::ManagedLoginBranding');
+      expect(branding).toMatchObject({
+        Properties: { UserPoolId: { Ref: poolId }, ClientId: { Ref: clientId }, UseCognitoProvidedValues: true },
+        DependsOn: expect.arrayContaining([domainId]),
+      });
+      expect(branding.Properties).not.toHaveProperty('Settings');
+    }
+  });
+
+  test('the sign-in domain prefix: as configured, else the stack name and the tail of the stack id (unique per stack)', () => {
+    expect(only(custom, 'AWS::Cognito::UserPoolDomain')[1].Properties!.Domain).toBe('ledger-throwaway-test');
+    const derived = only(defaults, 'AWS::Cognito::UserPoolDomain')[1].Properties!.Domain;
+    expect(derived).toEqual({
+      'Fn::Join': ['', ['tokenledger-', { 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] }]],
+    });
+    // A stack id ends in a UUID; its last group is 12 lowercase hex digits, so the prefix
+    // matches Cognito's pattern and stays within its 63 characters.
+    const tail = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/TokenLedger/1c2fa620-982a-11e3-aff7-50e2416294e0'.split('/')[2].split('-')[4];
+    expect(`tokenledger-${tail}`).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/);
+  });
+
+  test("besides the routes' functions, only the console's deployment handler (and a throwaway bucket's emptier), logging with the stack's retention", () => {
+    for (const synthesized of [defaults, custom]) {
+      const routeFunctions = new Set(ROUTES.map((route) => functionLogicalId(synthesized, route.name)));
+      const others = resourcesOfType(synthesized, 'AWS::Lambda::Function').filter(([id]) => !routeFunctions.has(id));
+      const [[, handler], ...rest] = others.filter(([id]) => id.startsWith('CustomCDKBucketDeployment'));
+      expect(rest).toEqual([]);
+      expect(others.map(([id]) => id).filter((id) => !id.startsWith('CustomCDKBucketDeployment'))).toEqual(
+        synthesized === custom ? [expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProviderHandler/)] : [],
+      );
+      const logGroup = synthesized.resources[handler.Properties!.LoggingConfig.LogGroup.Ref];
+      expect(logGroup).toMatchObject(
+        synthesized === custom
+          ? { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete' }
+          : { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' },
+      );
+    }
+  });
+
+  test('the template has no dependency cycle, though the API names the console and the console names the API', () => {
+    for (const synthesized of [defaults, custom]) expect(dependencyCycle(synthesized)).toBeUndefined();
+  });
+
+  test('a missing console build fails the synth at once, saying how to build it', () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'token-ledger-no-console-'));
+    try {
+      const app = new App({ context: { ...cdkJsonContext(), consoleDist: empty } });
+      const config = readConfig(app.node);
+      expect(() => new TokenLedgerStack(app, config.stackName, { config })).toThrow(
+        `${path.join(empty, 'index.html')} does not exist. Run \`npm run build:console\``,
+      );
+      // Before any function was created, so nothing was bundled.
+      const partial = app.node.findChild(config.stackName);
+      expect(partial.node.findAll().filter((c) => c instanceof NodejsFunction)).toEqual([]);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('outputs and names', () => {
   test('are exactly those of contract section 1', () => {
     const outputs = defaults.template.toJSON().Outputs;
-    expect(Object.keys(outputs).sort()).toEqual(['AdminGroupName', 'ApiUrl', 'Region', 'ServicePolicyArn', 'TableName', 'UserPoolClientId', 'UserPoolId']);
+    expect(Object.keys(outputs).sort()).toEqual(['AdminGroupName', 'ApiUrl', 'ConsoleUrl', 'Region', 'ServicePolicyArn', 'TableName', 'UserPoolClientId', 'UserPoolId']);
+    expect(outputs.ConsoleUrl.Value).toEqual(consoleUrl(defaults));
     const [[policyId]] = resourcesOfType(defaults, 'AWS::IAM::ManagedPolicy');
     expect(outputs.ServicePolicyArn.Value).toEqual({ Ref: policyId });
     expect(outputs.Region.Value).toEqual({ Ref: 'AWS::Region' });
@@ -511,6 +801,7 @@ describe('outputs and names', () => {
       'AWS::Cognito::UserPool': 'UserPoolName',
       'AWS::Cognito::UserPoolClient': 'ClientName',
       'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
+      'AWS::S3::Bucket': 'BucketName',
     };
     for (const [type, property] of Object.entries(nameProperties)) {
       for (const [id, resource] of resourcesOfType(defaults, type)) expect({ id, name: resource.Properties?.[property] }).toEqual({ id, name: undefined });

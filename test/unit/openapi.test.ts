@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import type { ConnectedApp } from '../../lambdas/domain/connected-apps';
+import type { BulkPreview, ConnectedApp } from '../../lambdas/domain/views';
 import { ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
 import {
   adminListQuerySchema,
@@ -27,7 +27,6 @@ import {
   tokenIdSchema,
 } from '../../lambdas/domain/input';
 import { INACTIVE, type Introspection } from '../../lambdas/domain/introspection';
-import type { BulkPreview } from '../../lambdas/domain/revocation';
 import { TOKEN_STATUSES, TOKEN_TYPES, type TokenRecord, toView } from '../../lambdas/domain/token';
 import { newTokenValue, TOKEN_PREFIX } from '../../lambdas/domain/token-value';
 import { type Access, ROUTES, type RouteName } from '../../lambdas/routes';

@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Aws, Duration, Lazy, Names, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import type { ConsoleConfig } from '../console/src/console-config';
+import { consoleContentSecurityPolicy } from '../console/src/content-security-policy';
+
+export interface ConsoleSiteProps {
+  /** The built console (`npm run build:console`); must contain index.html. */
+  readonly distPath: string;
+  readonly removalPolicy: RemovalPolicy;
+  /** Of the deployment handler's log group. */
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** Where Vite puts the files whose names carry a hash of their content. */
+const HASHED_DIR = 'assets';
+
+
+/**
+ * The web console: a private bucket, readable only by a CloudFront distribution through origin
+ * access control, serving the built console over HTTPS with security headers, plus the
+ * `config.json` that tells the console where its API and user pool are.
+ *
+ * Built in two steps because the API and the console name each other: the API's CORS needs the
+ * distribution's domain (`origin`), and the console's CSP and config.json need the API. The
+ * distribution itself only refers to the API's id (not its stage), so CloudFormation sees no
+ * cycle. Call `allowConnectionsTo` and `deploy` once the API and the user pool exist.
+ */
+export class ConsoleSite extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+  /** `https://<distribution domain>`, as browsers send it in `Origin`. */
+  readonly origin: string;
+  /** The console's address, ending in "/": also its sign-in callback and sign-out URL. */
+  readonly url: string;
+  private readonly connectSources: string[] = [];
+  private readonly distPath: string;
+  private readonly deploymentLogs: logs.LogGroup;
+  private deployedConfig?: ConsoleConfig;
+
+  constructor(scope: Construct, id: string, props: ConsoleSiteProps) {
+    super(scope, id);
+    // Checked first, so a missing build fails before anything is bundled.
+    const index = path.join(props.distPath, 'index.html');
+    if (!existsSync(index)) {
+      throw new Error(
+        `The web console is not built: ${index} does not exist. Run \`npm run build:console\` ` +
+          '(`npm run synth` and `npm run deploy` do it first), or pass `-c consoleDist=<dir>` naming a directory with the built console.',
+      );
+    }
+    this.distPath = props.distPath;
+    // Both deployments run in one shared handler function; without this its log group would be
+    // kept for two years and never deleted, unlike every other log group of the stack.
+    this.deploymentLogs = new logs.LogGroup(this, 'DeploymentLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+
+    const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
+    // No bucket name: CloudFormation generates one. Nobody reads it but CloudFront.
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      removalPolicy: props.removalPolicy,
+      // A bucket with objects cannot be deleted; its contents are rebuilt from the repository.
+      autoDeleteObjects: destroy,
+    });
+
+    // Response headers policies and origin access controls are named per account, not per region:
+    // the region in the name lets the same stack name live in two regions of one account.
+    const accountWideName = (construct: Construct, maxLength: number) => `${Names.uniqueResourceName(construct, { maxLength: maxLength - 16 })}-${Aws.REGION}`;
+
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
+      comment: 'Token ledger console: security headers',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: Lazy.string({ produce: () => consoleContentSecurityPolicy(this.connectSources) }),
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        // The sign-in callback URL carries the authorization code: never pass it on.
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      },
+    });
+    const nameHeaders = headers.node.defaultChild as cloudfront.CfnResponseHeadersPolicy;
+    nameHeaders.addPropertyOverride('ResponseHeadersPolicyConfig.Name', accountWideName(headers, 128));
+
+    const originAccessControl = new cloudfront.S3OriginAccessControl(this, 'OriginAccess', {
+      description: 'Token ledger console: CloudFront reads the console bucket',
+    });
+    (originAccessControl.node.defaultChild as cloudfront.CfnOriginAccessControl).addPropertyOverride(
+      'OriginAccessControlConfig.Name',
+      accountWideName(originAccessControl, 64),
+    );
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Token ledger web console',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        // Adds the bucket policy statement: s3:GetObject for this distribution only.
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket, { originAccessControl }),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        // Follows the objects' Cache-Control (see deploy), at least one second.
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: headers,
+        compress: true,
+      },
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      // No errorResponses: the console routes with the URL's hash, so only "/" is ever loaded.
+    });
+
+    this.origin = `https://${this.distribution.distributionDomainName}`;
+    this.url = `${this.origin}/`;
+
+    this.node.addValidation({
+      validate: () => (this.config ? [] : ['ConsoleSite: deploy() was never called, so the bucket would stay empty']),
+    });
+  }
+
+  /** What `deploy` writes to config.json (tokens until deploy time); undefined before. */
+  get config(): ConsoleConfig | undefined {
+    return this.deployedConfig;
+  }
+
+  /** Lets the console's scripts call these origins (CSP `connect-src`). */
+  allowConnectionsTo(...sources: string[]): void {
+    this.connectSources.push(...sources);
+  }
+
+  /**
+   * Uploads the console and its config.json, in two deployments that differ in Cache-Control:
+   *
+   * - `assets/*`: content-hashed names, so browsers and CloudFront may keep them for a year.
+   *   Not pruned: a page loaded before a deploy may still fetch the previous build's chunks, and
+   *   old files are small and harmless.
+   * - everything else (index.html, config.json, unhashed files such as a favicon): `no-cache`,
+   *   so browsers revalidate on every load and CloudFront keeps them for its minimum TTL (one
+   *   second). A new build or a new config is therefore live right after the deploy, without a
+   *   CloudFront invalidation (which would slow every deploy by minutes and still leave browsers'
+   *   heuristic caches stale). Pruned, except `assets/*`, which it neither uploads nor deletes.
+   *   It runs after the assets, so index.html never names a chunk that is not there yet.
+   */
+  deploy(config: ConsoleConfig): void {
+    if (this.deployedConfig) throw new Error('ConsoleSite.deploy() may only be called once');
+    this.deployedConfig = config;
+    const build = s3deploy.Source.asset(this.distPath);
+    const assets = new s3deploy.BucketDeployment(this, 'DeployAssets', {
+      destinationBucket: this.bucket,
+      logGroup: this.deploymentLogs,
+      sources: [build],
+      // The AWS CLI's filters: the last matching one wins, and `*` spans directories.
+      exclude: ['*'],
+      include: [`${HASHED_DIR}/*`],
+      cacheControl: [s3deploy.CacheControl.setPublic(), s3deploy.CacheControl.maxAge(Duration.days(365)), s3deploy.CacheControl.immutable()],
+      prune: false,
+    });
+    const pages = new s3deploy.BucketDeployment(this, 'DeployPages', {
+      destinationBucket: this.bucket,
+      logGroup: this.deploymentLogs,
+      // Later sources overwrite earlier ones: a config.json in the build never wins.
+      sources: [build, s3deploy.Source.jsonData('config.json', config)],
+      exclude: [`${HASHED_DIR}/*`],
+      cacheControl: [s3deploy.CacheControl.noCache()],
+      prune: true,
+    });
+    pages.node.addDependency(assets);
+  }
+}
