@@ -29,6 +29,20 @@ export interface RouteResult {
   body?: unknown;
 }
 
+/**
+ * One line per request, built from an allow-list: the method, the route's resource, its path
+ * parameters (public ids) and the status. Never headers, query strings or bodies, which carry
+ * ID tokens, signatures, cursors and token values.
+ */
+function logAnswer(event: APIGatewayProxyEvent | undefined, statusCode: number): void {
+  logger.info('answered', {
+    method: event?.httpMethod,
+    resource: event?.resource,
+    pathParameters: event?.pathParameters ?? undefined,
+    statusCode,
+  });
+}
+
 /** Maps every failure to the contract's error body; the client never sees what went wrong inside. */
 const contractErrors = (metrics: Metrics): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: (request) => {
@@ -39,6 +53,7 @@ const contractErrors = (metrics: Metrics): MiddlewareObj<APIGatewayProxyEvent, A
     } else {
       metrics.addMetric('ClientErrors', MetricUnit.Count, 1);
     }
+    logAnswer(request.event, response.statusCode);
     request.response = response;
   },
 });
@@ -61,6 +76,7 @@ function routeStack(route: RouteDefinition, run: (event: APIGatewayProxyEvent) =
       const { status = 200, body } = await run(event);
       // Every outcome counts once (see contractErrors), so no invocation publishes nothing.
       metrics.addMetric('Succeeded', MetricUnit.Count, 1);
+      logAnswer(event, status);
       return body === undefined ? { statusCode: status, body: '' } : jsonResponse(status, body);
     });
 }
