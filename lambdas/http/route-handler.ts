@@ -30,17 +30,13 @@ export interface RouteResult {
 }
 
 /**
- * One line per request, built from an allow-list: the method, the route's resource, its path
- * parameters (public ids) and the status. Never headers, query strings or bodies, which carry
- * ID tokens, signatures, cursors and token values.
+ * One line per request, built from an allow-list: the method, the route's resource and the
+ * status. Never path parameters, headers, query strings or bodies: any of them may carry an ID
+ * token, a signature, a cursor or a token value (a client may well paste a token value where a
+ * tokenId belongs).
  */
 function logAnswer(event: APIGatewayProxyEvent | undefined, statusCode: number): void {
-  logger.info('answered', {
-    method: event?.httpMethod,
-    resource: event?.resource,
-    pathParameters: event?.pathParameters ?? undefined,
-    statusCode,
-  });
+  logger.info('answered', { method: event?.httpMethod, resource: event?.resource, statusCode });
 }
 
 /** Maps every failure to the contract's error body; the client never sees what went wrong inside. */
