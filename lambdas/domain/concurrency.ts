@@ -1,17 +1,28 @@
 /**
  * Runs `work` over `items` with at most `limit` in flight: bulk revocations stay fast without
- * flooding DynamoDB (or the SDK's connection pool) with thousands of simultaneous writes.
+ * flooding DynamoDB (or the SDK's connection pool) with thousands of simultaneous writes. After
+ * a failure it starts nothing new and waits for what is in flight before rejecting, so no write
+ * is still running when the request has already answered (in Lambda it would resume inside the
+ * next, unrelated invocation).
  */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await work(items[index]!);
+      try {
+        results[index] = await work(items[index]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return results;
 }
 

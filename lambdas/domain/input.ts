@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TOKEN_STATUSES, TOKEN_TYPES } from './token';
 
 /** Text limits count Unicode code points, not UTF-16 units (contract 7). */

@@ -2,7 +2,7 @@ import { cascadeRevocation } from './cascade';
 import { BULK_CONCURRENCY, mapLimited } from './concurrency';
 import { ApiError } from './errors';
 import { findByValue } from './introspection';
-import { isExpired } from './token';
+import { isExpired, type TokenRecord } from './token';
 import { allTokens } from './token-service';
 import type { TokenStore } from './token-store';
 import type { BulkPreview } from './views';
@@ -67,8 +67,14 @@ export async function revokeSelection(
   const { active, refreshTokens } = await bulkSelection(store, selection, now);
   const revoked = await mapLimited(active, BULK_CONCURRENCY, (t) => store.revoke({ tokenId: t.tokenId, revokedBy, reason, now }));
   const justRevoked = new Map(revoked.filter((r) => r !== undefined).map((r) => [r.tokenId, r]));
-  // A parent revoked by this call cascades as this call's revocation; an earlier one as its own.
-  const parents = refreshTokens.map((t) => justRevoked.get(t.tokenId) ?? t).filter((t) => t.revokedAt !== undefined);
+  // A parent revoked by this call cascades as this call's revocation, an earlier one as its own.
+  // One that was active when listed but whose write did not succeed here (a concurrent revoke
+  // won, or our write landed and its answer was lost) is read again to learn its revocation.
+  const parents = (
+    await mapLimited(refreshTokens, BULK_CONCURRENCY, async (t) =>
+      justRevoked.get(t.tokenId) ?? (t.revokedAt !== undefined ? t : await store.get(t.tokenId)),
+    )
+  ).filter((t): t is TokenRecord => t?.revokedAt !== undefined);
   const cascaded = await mapLimited(parents, BULK_CONCURRENCY, (parent) => cascadeRevocation(store, parent, now));
   return justRevoked.size + cascaded.reduce((a, b) => a + b, 0);
 }

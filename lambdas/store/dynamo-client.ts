@@ -3,10 +3,23 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../config';
 
 /**
+ * At most this many attempts per DynamoDB call (the first and two retries), set here rather than
+ * left to the SDK: its DynamoDB default is 4, and AWS_MAX_ATTEMPTS or a config file could change
+ * it. A throttled retry waits a random 0–1 s, then 0–2 s, so a call that is throttled throughout
+ * gives up after at most ~3 s of backoff (4 attempts: ~7 s) and the function answers 429 well
+ * inside its 10 s timeout. Retries also draw on the client's retry quota, so a storm of failures
+ * stops retrying altogether. Tested in test/integration/faults.test.ts.
+ */
+export const DYNAMODB_MAX_ATTEMPTS = 3;
+
+/**
  * Built once per function instance, outside the handler, so warm invocations reuse its
  * connections. The endpoint override exists for the local stack only.
  */
 export const dynamoDbClient = new DynamoDBClient({
+  maxAttempts: DYNAMODB_MAX_ATTEMPTS,
+  // A hung connection fails in seconds, not at the function's timeout; DynamoDB answers in ms.
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
   ...(process.env[ENV.dynamoDbEndpoint] && { endpoint: process.env[ENV.dynamoDbEndpoint] }),
 });
 

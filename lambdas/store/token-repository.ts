@@ -82,9 +82,17 @@ export class TokenRepository implements TokenStore {
   }
 
   async create(record: StoredToken): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenId)' }),
-    );
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenId)' }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // The tokenId is random: an item holding our secret's hash is our own attempt, written
+      // before its answer was lost and the SDK retried. Anything else is a real collision.
+      const existing = await this.get(record.tokenId);
+      if (existing?.secretHash === undefined || existing.secretHash !== record.secretHash) throw error;
+    }
   }
 
   async list(request: ListRequest): Promise<TokenPage> {

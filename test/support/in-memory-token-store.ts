@@ -69,7 +69,12 @@ export class InMemoryTokenStore implements TokenStore {
 
   async create(record: StoredToken): Promise<void> {
     this.createRequests.push(copy(record));
-    if (this.records.has(record.tokenId)) throw conditionalCheckFailed();
+    const existing = this.records.get(record.tokenId);
+    if (existing) {
+      // As the repository: our own earlier attempt (same secret hash) is not a collision.
+      if (existing.secretHash === undefined || existing.secretHash !== record.secretHash) throw conditionalCheckFailed();
+      return;
+    }
     this.records.set(record.tokenId, copy(record));
   }
 
