@@ -99,7 +99,13 @@ export async function startGateway(settings: GatewaySettings) {
     send(request, response, errorResponse(code, message));
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    // The request target is a path: prefixing it keeps `//host/tokens` a path, never a host.
+    let url: URL;
+    try {
+      url = new URL(`http://127.0.0.1${request.url ?? '/'}`);
+    } catch {
+      return refuse(request, response, 'not_found', GATEWAY_MESSAGES.noSuchRoute);
+    }
     const method = request.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/openapi.json') {
       send(request, response, { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: settings.openapi });

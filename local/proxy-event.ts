@@ -18,13 +18,13 @@ export interface EventParts {
 
 /** Single and multi-value maps, as API Gateway builds them (the single one keeps the last value). */
 function valueMaps(pairs: Iterable<[string, string]>) {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of pairs) {
-    single[name] = value;
-    (multi[name] ??= []).push(value);
-  }
-  return { single, multi };
+  // A Map, not an object: a parameter named `__proto__` or `constructor` is just a parameter.
+  const multi = new Map<string, string[]>();
+  for (const [name, value] of pairs) multi.set(name, [...(multi.get(name) ?? []), value]);
+  return {
+    single: Object.fromEntries([...multi].map(([name, values]) => [name, values[values.length - 1]!])),
+    multi: Object.fromEntries(multi),
+  };
 }
 
 function headerPairs(request: IncomingMessage): [string, string][] {
