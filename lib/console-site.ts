@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Aws, Duration, Lazy, Names, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { ConsoleConfig } from '../console/src/console-config';
 import { consoleContentSecurityPolicy } from '../console/src/content-security-policy';
@@ -73,6 +74,15 @@ export class ConsoleSite extends Construct {
       // A bucket with objects cannot be deleted; its contents are rebuilt from the repository.
       autoDeleteObjects: destroy,
     });
+    NagSuppressions.addResourceSuppressions(this.bucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          "The bucket holds only the public console build and its config.json. Its only reader is the stack's CloudFront " +
+          'distribution (origin access control) and its only writer the deployment, which CloudTrail records; server access ' +
+          'logs would add a second bucket, with its own retention and deletion, that records nothing an operator acts on.',
+      },
+    ]);
 
     // Response headers policies and origin access controls are named per account, not per region:
     // the region in the name lets the same stack name live in two regions of one account.
@@ -119,6 +129,30 @@ export class ConsoleSite extends Construct {
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       // No errorResponses: the console routes with the URL's hash, so only "/" is ever loaded.
     });
+    NagSuppressions.addResourceSuppressions(this.distribution, [
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'The console is for every user of the ledger, wherever they are; no law or contract limits it to some countries.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'The distribution serves only static files, with nothing to inject into and no data behind it; the API it calls has its ' +
+          'own WAF web ACL (operations.ts). A CloudFront web ACL would have to live in us-east-1, which this region-agnostic stack cannot create.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'Requests for static, public console files are not security events; sign-ins are recorded by Cognito and every API call ' +
+          "by the API's access logs. Standard logging to S3 needs a bucket with ACLs enabled, and logging to CloudWatch must be set up in us-east-1.",
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The console is served on its *.cloudfront.net domain, whose default certificate CloudFront allows from TLSv1 on; a minimum ' +
+          'of TLSv1.2 needs a custom domain with an ACM certificate in us-east-1. Browsers that the console supports negotiate TLS 1.2 or 1.3.',
+      },
+    ]);
 
     this.origin = `https://${this.distribution.distributionDomainName}`;
     this.url = `${this.origin}/`;
@@ -175,5 +209,44 @@ export class ConsoleSite extends Construct {
       prune: true,
     });
     pages.node.addDependency(assets);
+
+    // Both deployments run in one handler function that CDK creates once per stack; its role is
+    // a child of that function.
+    const handler = assets.handlerRole.node.scope;
+    if (handler) {
+      const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+      NagSuppressions.addResourceSuppressions(
+        handler,
+        [
+          {
+            id: 'AwsSolutions-L1',
+            reason: "CDK's own BucketDeployment handler: CDK picks its Python runtime, and upgrading aws-cdk-lib upgrades it.",
+          },
+          {
+            id: 'AwsSolutions-IAM4',
+            reason:
+              "CDK's own BucketDeployment handler role, with the basic Lambda execution policy CDK attaches; it runs only during deployments.",
+            appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+          },
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              "CDK's own BucketDeployment handler, granted by CDK: it reads this deployment's zip from the CDK asset bucket and " +
+              'writes, lists and prunes objects of the console bucket only, with the action groups those S3 operations need.',
+            appliesTo: [
+              'Action::s3:GetBucket*',
+              'Action::s3:GetObject*',
+              'Action::s3:List*',
+              'Action::s3:Abort*',
+              'Action::s3:DeleteObject*',
+              `Resource::<${bucketId}.Arn>/*`,
+              // The bootstrap qualifier is part of the asset bucket's name; any qualifier is accepted.
+              { regex: '/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/' },
+            ],
+          },
+        ],
+        true,
+      );
+    }
   }
 }

@@ -1,9 +1,11 @@
 import * as path from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/config';
 import type { RouteDefinition, StackSecret } from '../lambdas/routes';
@@ -16,6 +18,61 @@ const SECRET_ARN_ENV: Readonly<Record<StackSecret, string>> = {
   cursor: ENV.cursorSecretArn,
   tokenHash: ENV.tokenHashSecretArn,
 };
+
+/**
+ * Credential providers that the SDK's default chain loads with `await import()` only when no
+ * credentials are in the environment. Lambda always puts the function's role credentials there,
+ * so a deployed function never loads them; bundled, they were a fifth of every bundle (STS, SSO
+ * and OIDC clients, ini-file and IMDS providers) for V8 to parse on every cold start. Left
+ * external, the import would be resolved from the runtime's own SDK copy if it ever ran.
+ */
+const UNUSED_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/token-providers',
+  '@smithy/credential-provider-imds',
+];
+
+/**
+ * How every function is bundled (the cold-start benchmark bundles its empty-handler baseline
+ * with exactly these options). What each choice costs or saves is measured in BENCHMARKS.md.
+ */
+export const FUNCTION_BUNDLING = {
+  // esbuild is a devDependency, so bundling runs locally: no Docker, also in CI.
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node22',
+  // Prefer ESM builds of dependencies so esbuild can tree-shake them.
+  mainFields: ['module', 'main'],
+  // CJS dependencies (e.g. the X-Ray SDK) call `require`, which ESM lacks.
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+  // Stack traces need the mappings, not a second copy of the sources.
+  sourcesContent: false,
+  commandHooks: {
+    beforeInstall: () => [],
+    beforeBundling: () => [],
+    // Only the mappings into our own code: Node parses the whole map on every cold start (the
+    // functions run with --enable-source-maps), and 97 % of it described dependencies.
+    // `inputDir` is the project root, also when bundling falls back to Docker.
+    afterBundling: (inputDir: string, outputDir: string) => [
+      `node "${inputDir}/lib/first-party-source-map.cjs" "${outputDir}/index.mjs.map"`,
+    ],
+  },
+  // Bundle AWS SDK v3 too, instead of using the runtime's copy: the deployed code then runs
+  // the exact SDK versions from package-lock.json that the tests ran, not whatever the runtime
+  // ships that day, and starts faster (the runtime's copy is every client's whole CommonJS
+  // build, loaded file by file). Only the credential providers Lambda never reaches stay out.
+  externalModules: UNUSED_CREDENTIAL_PROVIDERS,
+  // Only problems, not a size table per function on every synth and test run.
+  logLevel: LogLevel.WARNING,
+} satisfies BundlingOptions;
 
 export interface HandlerFunctionProps {
   readonly route: RouteDefinition;
@@ -46,6 +103,14 @@ export class HandlerFunction extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
+    // Its own role rather than CDK's default one with AWSLambdaBasicExecutionRole, which may create
+    // any log group and write to every one: this role may only write to the function's own group.
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${route.method} ${route.path} of the token API`,
+    });
+    logGroup.grantWrite(role);
+
     this.function = new NodejsFunction(this, 'Function', {
       entry: path.join(ROOT, 'lambdas', `${route.name}.ts`),
       handler: 'handler',
@@ -57,6 +122,7 @@ export class HandlerFunction extends Construct {
       // Bulk routes ask for more in the route table.
       timeout: Duration.seconds(route.timeoutSeconds ?? 10),
       tracing: lambda.Tracing.ACTIVE,
+      role,
       logGroup,
       projectRoot: ROOT,
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
@@ -67,29 +133,34 @@ export class HandlerFunction extends Construct {
         ...(props.allowedOrigins.length > 0 && { [ENV.allowedOrigins]: props.allowedOrigins.join(',') }),
         ...Object.fromEntries(route.secrets.map((name) => [SECRET_ARN_ENV[name], props.secrets[name].secretArn])),
       },
-      bundling: {
-        // esbuild is a devDependency, so bundling runs locally: no Docker, also in CI.
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        // Prefer ESM builds of dependencies so esbuild can tree-shake them.
-        mainFields: ['module', 'main'],
-        // CJS dependencies (e.g. the X-Ray SDK) call `require`, which ESM lacks.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        // Stack traces need the mappings, not a second copy of the sources.
-        sourcesContent: false,
-        // Bundle AWS SDK v3 too, instead of using the runtime's copy: the deployed code then runs
-        // the exact SDK versions from package-lock.json that the tests ran, not whatever the
-        // runtime ships that day. The price is a larger bundle and a slightly slower cold start.
-        externalModules: [],
-        // Only problems, not a size table per function on every synth and test run.
-        logLevel: LogLevel.WARNING,
-      },
+      bundling: FUNCTION_BUNDLING,
     });
 
     props.tokens.grantRouteAccess(this.function, route.table);
     for (const name of new Set(route.secrets)) props.secrets[name].grantRead(this.function);
+
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, ' +
+            'so IAM only accepts "*" for them. Every other statement names its table, log group or secret.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      // The X-Ray statement is in the role's default policy, a child of the role.
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.function, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x is a supported Lambda runtime (Node 22 is maintained until April 2027) and the bundles target node22; ' +
+          'moving to a newer runtime changes the bundling target and cold starts too, so it is done and measured with the ' +
+          'cold-start benchmark (bench/), not as a side effect of a lint.',
+      },
+    ]);
   }
 }

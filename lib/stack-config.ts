@@ -16,10 +16,13 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * | `consoleDist` | `console/dist` | the built console (`npm run build:console`) the stack serves |
  * | `allowPasswordAuth` | `false` | also allow `USER_PASSWORD_AUTH` (test deployments) |
  * | `selfSignUp` | `false` | let anyone create an account in the user pool |
- * | `removalPolicy` | `retain` | `destroy` deletes table, pool and logs with the stack |
+ * | `removalPolicy` | `retain` | `destroy` deletes table, pool and logs with the stack; `retain` also protects the table from deletion |
  * | `logRetentionDays` | `30` | function and access log retention (a CloudWatch value) |
  * | `throttleRateLimit` | `100` | stage steady-state requests per second |
  * | `throttleBurstLimit` | `200` | stage burst capacity |
+ * | `alarmTopicArn` | none | SNS topic (same region) the alarms notify; without it they only change state |
+ * | `waf` | `true` | `false` deploys the API without its WAF web ACL |
+ * | `wafRateLimit` | `2000` | requests per 5 minutes one IP may send (service routes aside) before WAF blocks it (10-2,000,000,000) |
  *
  * The console's own origin (its CloudFront domain) is always allowed; `allowedOrigins` names
  * further browser apps. `*` is accepted but lets any web page call the API with a user's
@@ -48,6 +51,9 @@ export interface TokenLedgerConfig {
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: RetentionDays;
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+  /** undefined: alarms without actions. */
+  readonly alarmTopicArn: string | undefined;
+  readonly waf: { readonly enabled: boolean; readonly rateLimit: number };
 }
 
 /** Where `npm run build:console` writes the console. */
@@ -71,6 +77,11 @@ export function readConfig(node: Node): TokenLedgerConfig {
     throttling: {
       rateLimit: count(get('throttleRateLimit'), 'throttleRateLimit', 100),
       burstLimit: count(get('throttleBurstLimit'), 'throttleBurstLimit', 200),
+    },
+    alarmTopicArn: topicArn(get('alarmTopicArn')),
+    waf: {
+      enabled: flag(get('waf'), 'waf', true),
+      rateLimit: wafRateLimit(get('wafRateLimit')),
     },
   };
 }
@@ -137,6 +148,26 @@ function domainPrefix(value: unknown): string | undefined {
   const reserved = RESERVED_DOMAIN_WORDS.find((word) => prefix.includes(word));
   if (reserved) throw new Error(`context authDomainPrefix must not contain "${reserved}" (Cognito reserves it), got ${JSON.stringify(value)}`);
   return prefix;
+}
+
+/**
+ * A standard SNS topic's ARN (alarms cannot notify FIFO topics). It must be in the stack's own
+ * region, which an environment-agnostic stack cannot check at synth time.
+ */
+function topicArn(value: unknown): string | undefined {
+  if (isUnset(value)) return undefined;
+  const arn = text(value, 'alarmTopicArn', '');
+  if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(arn)) {
+    throw new Error(`context alarmTopicArn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:alerts, got ${JSON.stringify(value)}`);
+  }
+  return arn;
+}
+
+/** WAF accepts 10 to 2,000,000,000 requests per evaluation window. */
+function wafRateLimit(value: unknown): number {
+  const limit = count(value, 'wafRateLimit', 2000);
+  if (limit < 10 || limit > 2_000_000_000) throw new Error(`context wafRateLimit must be between 10 and 2000000000, got ${JSON.stringify(value)}`);
+  return limit;
 }
 
 function removalPolicy(value: unknown): RemovalPolicy {

@@ -4,10 +4,14 @@ import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { type RouteDefinition, ROUTES, type RouteName } from '../lambdas/routes';
 import { addContractGatewayResponses } from './gateway-responses';
 import { answerUnknownRoutesWith404 } from './unknown-routes';
+
+/** The API's one stage: the first segment of every URL path. */
+export const STAGE_NAME = 'prod';
 
 export interface TokenApiProps {
   readonly userPool: IUserPool;
@@ -37,9 +41,12 @@ export class TokenApi extends Construct {
     });
 
     this.api = new apigw.RestApi(this, 'Api', {
+      // API Gateway publishes a REST API's metrics by name, not id: a name of its own per stack
+      // keeps the alarms and dashboard (operations.ts) from counting another stack's requests.
+      restApiName: Stack.of(this).stackName,
       description: 'Token ledger: list, inspect and revoke OAuth tokens',
       deployOptions: {
-        stageName: 'prod',
+        stageName: STAGE_NAME,
         throttlingRateLimit: props.throttling.rateLimit,
         throttlingBurstLimit: props.throttling.burstLimit,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -72,7 +79,7 @@ export class TokenApi extends Construct {
     });
 
     for (const route of ROUTES) {
-      this.api.root.resourceForPath(route.path).addMethod(
+      const method = this.api.root.resourceForPath(route.path).addMethod(
         route.method,
         // No test-invoke permission: the console's test button is not a caller we need to allow.
         new apigw.LambdaIntegration(props.handlerFor(route.name), { proxy: true, allowTestInvoke: false }),
@@ -80,11 +87,62 @@ export class TokenApi extends Construct {
           ? { authorizationType: apigw.AuthorizationType.IAM }
           : { authorizer, authorizationType: apigw.AuthorizationType.COGNITO },
       );
+      if (route.access === 'service') {
+        NagSuppressions.addResourceSuppressions(method, [
+          {
+            id: 'AwsSolutions-COG4',
+            reason:
+              'A service route is called by the authorization and resource servers, which are IAM principals, not users: ' +
+              'it requires a SigV4 signature (AWS_IAM) allowed by the service policy instead of a Cognito token.',
+          },
+        ]);
+      }
     }
 
     // After the routes: it adds a 404 method to every resource they created.
     answerUnknownRoutesWith404(this.api, props.allowedOrigins);
     addContractGatewayResponses(this.api, props.allowedOrigins);
+
+    // Last, so the `{proxy+}` resources of the 404s are included.
+    for (const preflight of this.api.methods.filter((method) => method.httpMethod === 'OPTIONS')) {
+      NagSuppressions.addResourceSuppressions(preflight, [
+        {
+          id: 'AwsSolutions-APIG4',
+          reason: 'A CORS preflight: browsers send OPTIONS without credentials, so it cannot require any. It is a MOCK that runs no code.',
+        },
+        { id: 'AwsSolutions-COG4', reason: 'A CORS preflight: browsers send OPTIONS without credentials, so it cannot require a Cognito token.' },
+      ]);
+    }
+    NagSuppressions.addResourceSuppressions(this.api, [
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          "Every function validates its whole request (path, query, body) against the contract and refuses it in the contract's " +
+          'error shape and order of checks; no method declares API Gateway models or required parameters, so a request validator ' +
+          'would check nothing, and one with models would answer with messages and a precedence the contract does not define.',
+      },
+    ]);
+    NagSuppressions.addResourceSuppressions(this.api.deploymentStage, [
+      {
+        id: 'AwsSolutions-APIG6',
+        reason:
+          "The stage writes JSON access logs of every request to a log group with the stack's retention. Execution logs would go " +
+          'to a log group API Gateway creates outside the stack (kept forever, left behind by the stack), and at INFO level or ' +
+          'with data tracing they record request headers and bodies, which carry tokens.',
+      },
+    ]);
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      NagSuppressions.addResourceSuppressions(cloudWatchRole, [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            "The account's API Gateway logging role, which API Gateway assumes to write every API's logs in the account and " +
+            'region: AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it, and API Gateway creates the log groups itself.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+        },
+      ]);
+    }
 
     // No policy name: CloudFormation generates one, so several stacks can live in one account.
     const stage = this.api.deploymentStage.stageName;

@@ -1,9 +1,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteName, type StackSecret } from '../lambdas/routes';
 import { ConsoleSite } from './console-site';
 import { HandlerFunction } from './handler-function';
+import { Operations } from './operations';
 import type { TokenLedgerConfig } from './stack-config';
 import { TokenApi } from './token-api';
 import { TokenTable } from './token-table';
@@ -20,6 +22,8 @@ export class TokenLedgerStack extends Stack {
   readonly console: ConsoleSite;
   readonly users: TokenUsers;
   readonly api: TokenApi;
+  readonly tokens: TokenTable;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: TokenLedgerStackProps) {
     super(scope, id, props);
@@ -34,6 +38,7 @@ export class TokenLedgerStack extends Stack {
     const allowedOrigins = config.allowedOrigins.includes('*') ? ['*'] : [site.origin, ...config.allowedOrigins];
 
     const tokens = new TokenTable(this, 'Tokens', { removalPolicy });
+    this.tokens = tokens;
     const users = new TokenUsers(this, 'Users', {
       adminGroupName: config.adminGroupName,
       selfSignUp: config.selfSignUp,
@@ -54,6 +59,15 @@ export class TokenLedgerStack extends Stack {
       description: 'HMAC key that signs list cursors of the token API',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
+    NagSuppressions.addResourceSuppressions(cursorSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The functions sign and check cursors with one key, read once per function instance and never re-read: a rotation would ' +
+          'invalidate every open cursor and leave old and new instances signing with different keys until the old ones end. ' +
+          'It protects nothing but cursors, and rotating it would also need a rotation function.',
+      },
+    ]);
     // The token hash pepper: the table stores only HMAC(pepper, secret part of a token value).
     // Losing it makes every issued token unverifiable (introspection and revocation by value
     // would answer as if no token existed), so it follows the stack's removal policy like the
@@ -63,6 +77,14 @@ export class TokenLedgerStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy,
     });
+    NagSuppressions.addResourceSuppressions(tokenHashSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The pepper must never rotate: the table keeps only HMAC(pepper, token secret), so a new pepper would make every ' +
+          'issued token unverifiable (introspection and revocation by value would answer as if it did not exist).',
+      },
+    ]);
     const secrets = { cursor: cursorSecret, tokenHash: tokenHashSecret } satisfies Record<StackSecret, secretsmanager.Secret>;
     this.secrets = secrets;
 
@@ -90,6 +112,15 @@ export class TokenLedgerStack extends Stack {
       removalPolicy,
     });
     this.api = api;
+
+    this.operations = new Operations(this, 'Operations', {
+      api: api.api,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, handler]) => [name, handler.function])),
+      tokens,
+      alarmTopicArn: config.alarmTopicArn,
+      waf: config.waf,
+      corsOrigin: allowedOrigins[0],
+    });
 
     const signInDomain = users.domain.baseUrl();
     // The API's origin, not its URL: the URL names the stage, which depends on every method,

@@ -1,5 +1,6 @@
 import { Aws, Fn, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { RESERVED_DOMAIN_WORDS } from './stack-config';
 
@@ -44,8 +45,28 @@ export class TokenUsers extends Construct {
       // Managed login (below) needs Essentials or Plus; Lite only has the classic hosted UI. It
       // is also the default for new pools: stated here so nobody lowers it without noticing.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      // Anyone may add an authenticator app (TOTP), and should if they are an admin: an admin's
+      // password alone can revoke every token. Not required: the acceptance suite and API clients
+      // sign in unattended, with a password or SRP. SMS would need an SNS role and is phishable.
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
       removalPolicy: props.removalPolicy,
     });
+    NagSuppressions.addResourceSuppressions(this.userPool, [
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          "MFA is optional (TOTP), not required: required MFA would put every sign-in, the acceptance suite's password " +
+          "sign-ins and API clients' SRP sign-ins included, through a TOTP challenge they cannot answer unattended. " +
+          'Admins are expected to enroll an authenticator app.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'Threat protection (compromised-credential checks, adaptive authentication) needs the Plus feature plan, billed per ' +
+          'monthly active user; the pool stays on Essentials, which managed login needs, until the operator decides to pay for it.',
+      },
+    ]);
 
     this.client = this.userPool.addClient('WebClient', {
       // A browser or CLI client cannot keep a secret, and the contract says it has none: the

@@ -18,6 +18,8 @@ describe('stack config from context', () => {
       removalPolicy: RemovalPolicy.RETAIN,
       logRetention: RetentionDays.ONE_MONTH,
       throttling: { rateLimit: 100, burstLimit: 200 },
+      alarmTopicArn: undefined,
+      waf: { enabled: true, rateLimit: 2000 },
     });
   });
 
@@ -32,6 +34,9 @@ describe('stack config from context', () => {
         allowedOrigins: ' https://a.example.com, http://localhost:5173 ,',
         authDomainPrefix: ' ledger-prod-1 ',
         consoleDist: 'build/console',
+        alarmTopicArn: ' arn:aws:sns:eu-west-1:123456789012:ledger-alarms ',
+        waf: 'off',
+        wafRateLimit: '500',
       }),
     ).toMatchObject({
       allowPasswordAuth: true,
@@ -43,6 +48,8 @@ describe('stack config from context', () => {
       authDomainPrefix: 'ledger-prod-1',
       // Relative to where `cdk` runs.
       consoleDist: path.resolve('build/console'),
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ledger-alarms',
+      waf: { enabled: false, rateLimit: 500 },
     });
   });
 
@@ -52,11 +59,18 @@ describe('stack config from context', () => {
   });
 
   test('reads the JSON types cdk.json delivers', () => {
-    expect(read({ allowPasswordAuth: true, logRetentionDays: 90, allowedOrigins: ['https://a.example.com'] })).toMatchObject({
+    expect(read({ allowPasswordAuth: true, logRetentionDays: 90, allowedOrigins: ['https://a.example.com'], waf: false, wafRateLimit: 10 })).toMatchObject({
       allowPasswordAuth: true,
       logRetention: RetentionDays.THREE_MONTHS,
       allowedOrigins: ['https://a.example.com'],
+      waf: { enabled: false, rateLimit: 10 },
     });
+  });
+
+  test('accepts topic ARNs of every partition', () => {
+    for (const arn of ['arn:aws-cn:sns:cn-north-1:123456789012:alarms', 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops_alarms-1']) {
+      expect(read({ alarmTopicArn: arn }).alarmTopicArn).toBe(arn);
+    }
   });
 
   test.each([
@@ -78,6 +92,14 @@ describe('stack config from context', () => {
     ['authDomainPrefix', 'amazonledger'],
     ['authDomainPrefix', 'cognito-ledger'],
     ['authDomainPrefix', 'a'.repeat(64)],
+    ['alarmTopicArn', 'ledger-alarms'],
+    ['alarmTopicArn', 'arn:aws:sqs:eu-west-1:123456789012:ledger-alarms'],
+    ['alarmTopicArn', 'arn:aws:sns:eu-west-1:1234:ledger-alarms'],
+    ['alarmTopicArn', 'arn:aws:sns:eu-west-1:123456789012:ledger-alarms.fifo'],
+    ['waf', 'maybe'],
+    ['wafRateLimit', '9'],
+    ['wafRateLimit', '2000000001'],
+    ['wafRateLimit', 'lots'],
   ])('rejects %s=%s instead of guessing', (key, value) => {
     expect(() => read({ [key]: value })).toThrow(key);
   });

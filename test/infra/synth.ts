@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import type { RouteName } from '../../lambdas/routes';
-import { readConfig } from '../../lib/stack-config';
-import { TokenLedgerStack } from '../../lib/token-ledger-stack';
+import { buildApp } from '../../lib/app';
+import type { TokenLedgerStack } from '../../lib/token-ledger-stack';
 
 type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
@@ -40,15 +40,28 @@ export function cdkJsonContext(): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
 }
 
+export interface SynthOptions {
+  /**
+   * false: skip bundling the functions (CDK's `aws:cdk:bundling-stacks` context, as `cdk synth
+   * --exclusively` uses it), which is most of a synth's time. The template is the same but for
+   * the functions' asset hashes: for tests of anything but the functions' code.
+   */
+  readonly bundle?: boolean;
+}
+
 /**
- * Builds the stack as `bin/app.ts` does, with cdk.json's feature flags, so the template under
- * test is the one `cdk synth` writes, serving `fakeConsoleDist()` unless the context names
- * another `consoleDist`. Bundles every function: call once per context.
+ * Builds the app as `bin/app.ts` does (`buildApp`, cdk-nag included), with cdk.json's feature
+ * flags, so the template under test is the one `cdk synth` writes, serving `fakeConsoleDist()`
+ * unless the context names another `consoleDist`. An unsuppressed cdk-nag error fails it, as it
+ * fails `cdk synth`. Bundles every function unless told not to: call once per context.
  */
-export function synth(context: Record<string, unknown> = {}): Synth {
-  const app = new App({ context: { ...cdkJsonContext(), consoleDist: fakeConsoleDist(), ...context } });
-  const config = readConfig(app.node);
-  const stack = new TokenLedgerStack(app, config.stackName, { config });
+export function synth(context: Record<string, unknown> = {}, options: SynthOptions = {}): Synth {
+  const { stack } = buildApp({
+    ...cdkJsonContext(),
+    consoleDist: fakeConsoleDist(),
+    ...(options.bundle === false && { [BUNDLING_STACKS]: [] }),
+    ...context,
+  });
   const template = Template.fromStack(stack);
   return { stack, template, resources: template.toJSON().Resources };
 }

@@ -28,10 +28,13 @@ import {
   synth,
 } from './synth';
 
-// Each synth bundles every function with esbuild: two synths for the whole file.
+// Each synth bundles every function with esbuild: two such synths for the whole file, and one
+// without bundling for the web ACL switched off.
 let defaults: Synth;
 let custom: Synth;
+let withoutWaf: Synth;
 const ORIGINS = ['https://app.example.com', 'https://admin.example.com'];
+const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ledger-alarms';
 
 beforeAll(() => {
   defaults = synth();
@@ -46,7 +49,10 @@ beforeAll(() => {
     throttleRateLimit: '5',
     throttleBurstLimit: '10',
     authDomainPrefix: 'ledger-throwaway-test',
+    alarmTopicArn: ALARM_TOPIC,
+    wafRateLimit: '500',
   });
+  withoutWaf = synth({ waf: 'false' }, { bundle: false });
 });
 
 /** The console distribution's domain name, as the template refers to it. */
@@ -120,6 +126,11 @@ describe('token table', () => {
   test('is retained by default and deleted with removalPolicy=destroy', () => {
     defaults.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     custom.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  test('has deletion protection by default, and none with removalPolicy=destroy, so a throwaway stack can be deleted', () => {
+    defaults.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    custom.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
   });
 });
 
@@ -473,7 +484,8 @@ describe('functions', () => {
     const dynamo = route.table.map((action) => `dynamodb:${action}`);
     const secrets = route.secrets.length > 0 ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [];
     const xray = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-    expect(actionsOf(statements)).toEqual([...new Set([...dynamo, ...secrets, ...xray])].sort());
+    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    expect(actionsOf(statements)).toEqual([...new Set([...dynamo, ...secrets, ...xray, ...logs])].sort());
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(statements.every((s) => !('Condition' in s))).toBe(true);
 
@@ -491,6 +503,13 @@ describe('functions', () => {
     const secretResources = secretStatements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
     expect(secretResources).toEqual(expect.arrayContaining(route.secrets.map((secret) => ({ Ref: secretLogicalId(defaults, secret) }))));
     expect(secretResources).toHaveLength(route.secrets.length);
+
+    // Its own log group only: no logs:CreateLogGroup, and no AWS managed policy on the role.
+    const fn = defaults.resources[functionLogicalId(defaults, name)].Properties!;
+    const logStatements = statements.filter((s) => actionsOf([s], 'logs').length > 0);
+    expect(logStatements.flatMap((s) => [s.Resource].flat())).toEqual([{ 'Fn::GetAtt': [fn.LoggingConfig.LogGroup.Ref, 'Arn'] }]);
+    const [roleId] = fn.Role['Fn::GetAtt'];
+    expect(defaults.resources[roleId].Properties!.ManagedPolicyArns).toBeUndefined();
   });
 
   test('every route declares its table actions and secrets once, and a route that reads tokens by value has the pepper', () => {
@@ -777,6 +796,180 @@ describe('web console', () => {
   });
 });
 
+describe('operations', () => {
+  const alarms = (synthesized: Synth) => resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties!);
+  const tableRef = (synthesized: Synth) => ({ Ref: resourcesOfType(synthesized, 'AWS::DynamoDB::Table')[0][0] });
+  const stageRef = (synthesized: Synth) => ({ Ref: resourcesOfType(synthesized, 'AWS::ApiGateway::Stage')[0][0] });
+  const indexNames = Object.keys(TOKEN_TABLE.indexes);
+
+  test("one alarm on the API's 5xx rate, one each on every function's errors and throttles, one each on the table's and every index's read and write throttles", () => {
+    for (const synthesized of [defaults, custom, withoutWaf]) {
+      expect(alarms(synthesized)).toHaveLength(1 + 2 * ROUTES.length + 2 * (1 + indexNames.length));
+      for (const alarm of alarms(synthesized)) {
+        expect(alarm).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+        expect(alarm.AlarmDescription).toEqual(expect.any(String));
+      }
+    }
+    for (const route of ROUTES) {
+      for (const metric of ['Errors', 'Throttles']) {
+        defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(defaults, route.name) } }],
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+    }
+    for (const indexName of [undefined, ...indexNames]) {
+      for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+        // In the order CDK writes them: by name.
+        const dimensions = [...(indexName ? [{ Name: 'GlobalSecondaryIndexName', Value: indexName }] : []), { Name: 'TableName', Value: tableRef(defaults) }];
+        defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/DynamoDB',
+          MetricName: metric,
+          Dimensions: dimensions,
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+    }
+  });
+
+  test('the 5xx alarm: more than 1 % of requests over 5 minutes, once there are at least 20, of this stack\'s API and stage', () => {
+    for (const synthesized of [defaults, custom]) {
+      const [api5xx, ...others] = alarms(synthesized).filter((alarm) => alarm.Metrics);
+      expect(others).toEqual([]);
+      expect(api5xx).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' });
+      const expression = api5xx.Metrics.find((m: { Expression?: string }) => m.Expression);
+      expect(expression).toMatchObject({ Expression: 'IF(requests >= 20, 100 * errors / requests, 0)', ReturnData: true });
+      const metricOf = (id: string) => api5xx.Metrics.find((m: { Id: string }) => m.Id === id).MetricStat;
+      const dimensions = [
+        { Name: 'ApiName', Value: synthesized.stack.stackName },
+        { Name: 'Stage', Value: stageRef(synthesized) },
+      ];
+      expect(metricOf('errors')).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Dimensions: dimensions }, Period: 300, Stat: 'Sum' });
+      expect(metricOf('requests')).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions }, Period: 300, Stat: 'Sum' });
+    }
+  });
+
+  test('the API is named after its stack, because API Gateway publishes metrics by API name', () => {
+    defaults.template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'TokenLedger' });
+    custom.template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'TokenLedgerThrowaway' });
+  });
+
+  test('alarms notify (on ALARM and OK) the topic named by alarmTopicArn, and nothing without it', () => {
+    for (const alarm of alarms(defaults)) {
+      expect(alarm.AlarmActions).toBeUndefined();
+      expect(alarm.OKActions).toBeUndefined();
+    }
+    for (const alarm of alarms(custom)) {
+      expect(alarm.AlarmActions).toEqual([ALARM_TOPIC]);
+      expect(alarm.OKActions).toEqual([ALARM_TOPIC]);
+    }
+    // Imported, never created.
+    custom.template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  test('a dashboard of the API, every function and the table', () => {
+    for (const synthesized of [defaults, withoutWaf]) {
+      const [[, dashboard], ...others] = resourcesOfType(synthesized, 'AWS::CloudWatch::Dashboard');
+      expect(others).toEqual([]);
+      // Named per account: stack name and region.
+      expect(dashboard.Properties!.DashboardName).toEqual({ 'Fn::Join': ['', [`${synthesized.stack.stackName}-`, { Ref: 'AWS::Region' }]] });
+      const body = JSON.stringify(dashboard.Properties!.DashboardBody);
+      const titles = [
+        ...['API requests', 'API latency (ms)', 'API errors', 'API 5XX rate (%)'],
+        ...['Function invocations', 'Function errors', 'Function duration p95 (ms)', 'Function throttles'],
+        ...['Table consumed capacity units', 'Table and index throttle events', 'Alarms'],
+      ];
+      for (const title of titles) expect(body).toContain(`\\"title\\":\\"${title}\\"`);
+      for (const route of ROUTES) expect(body).toContain(JSON.stringify({ Ref: functionLogicalId(synthesized, route.name) }));
+      const metrics = ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits', 'ReadThrottleEvents', 'WriteThrottleEvents'];
+      metrics.push('5XXError', '4XXError', 'Count', 'Latency', 'IntegrationLatency', 'Invocations', 'Duration');
+      for (const metric of metrics) expect(body).toContain(`\\"${metric}\\"`);
+      expect(body.includes('AWS/WAFV2')).toBe(synthesized === defaults);
+    }
+  });
+
+  test('a regional web ACL on the stage: IP reputation, a rate limit per IP, the common rule set and known bad inputs', () => {
+    const [[webAclId, webAcl], ...others] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');
+    expect(others).toEqual([]);
+    expect(webAcl.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    const rules: { Name: string; Priority: number; [key: string]: any }[] = webAcl.Properties!.Rules;
+    expect(rules.map((r) => r.Name)).toEqual([
+      'AWSManagedRulesAmazonIpReputationList',
+      'RateLimitPerIp',
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+    ]);
+    expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
+    for (const rule of rules.filter((r) => r.Name.startsWith('AWSManagedRules'))) {
+      expect(rule).toMatchObject({ OverrideAction: { None: {} }, Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: rule.Name } } });
+    }
+    // Counted, not blocked: legitimate service calls can have large bodies or no User-Agent.
+    const common = rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!;
+    expect(common.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+      { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
+    ]);
+    for (const rule of rules) expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
+
+    const [[, association], ...moreAssociations] = resourcesOfType(defaults, 'AWS::WAFv2::WebACLAssociation');
+    expect(moreAssociations).toEqual([]);
+    expect(association.Properties!.WebACLArn).toEqual({ 'Fn::GetAtt': [webAclId, 'Arn'] });
+    expect(JSON.stringify(association.Properties!.ResourceArn)).toContain(JSON.stringify(stageRef(defaults)));
+  });
+
+  test("the rate limit: 2000 requests per 5 minutes per IP by default, or wafRateLimit, answered with the contract's 429", () => {
+    for (const [synthesized, limit] of [
+      [defaults, 2000],
+      [custom, 500],
+    ] as const) {
+      const [[, webAcl]] = resourcesOfType(synthesized, 'AWS::WAFv2::WebACL');
+      const rule = webAcl.Properties!.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
+      expect(rule.Statement.RateBasedStatement).toMatchObject({ Limit: limit, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+      expect(rule.Action.Block.CustomResponse).toMatchObject({ ResponseCode: 429, CustomResponseBodyKey: 'tooManyRequests' });
+      const body = webAcl.Properties!.CustomResponseBodies.tooManyRequests;
+      expect(body.ContentType).toBe('APPLICATION_JSON');
+      const parsed = JSON.parse(body.Content);
+      expect(parsed).toEqual({ error: 'too_many_requests', message: expect.any(String) });
+      expect(ERROR_STATUS[parsed.error as ErrorCode]).toBe(429);
+      // With the console's origin, like API Gateway's own error answers.
+      expect(rule.Action.Block.CustomResponse.ResponseHeaders).toEqual([{ Name: 'Access-Control-Allow-Origin', Value: consoleOrigin(synthesized) }]);
+    }
+  });
+
+  test('the rate limit leaves out the signed service routes, whatever the stage prefix, and nothing else', () => {
+    const [[, webAcl]] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');
+    const rule = webAcl.Properties!.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
+    const match = rule.Statement.RateBasedStatement.ScopeDownStatement.NotStatement.Statement.RegexMatchStatement;
+    expect(match).toMatchObject({ FieldToMatch: { UriPath: {} }, TextTransformations: [{ Priority: 0, Type: 'NONE' }] });
+    expect(match.RegexString).toBe('^(/prod)?/service/');
+    const regex = new RegExp(match.RegexString);
+    const exempt = ROUTES.filter((route) => route.access === 'service').map((route) => route.path);
+    for (const path of exempt) {
+      expect(path).toMatch(regex);
+      expect(`/prod${path}`).toMatch(regex);
+    }
+    for (const path of ROUTES.filter((route) => route.access !== 'service').map((route) => route.path)) {
+      expect(`/prod${path}`).not.toMatch(regex);
+    }
+    expect('/prod/tokens/service/x').not.toMatch(regex);
+  });
+
+  test('waf=false: no web ACL and no association', () => {
+    withoutWaf.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    withoutWaf.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    // The rest of the operations stay.
+    withoutWaf.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
 describe('outputs and names', () => {
   test('are exactly those of contract section 1', () => {
     const outputs = defaults.template.toJSON().Outputs;
@@ -802,6 +995,8 @@ describe('outputs and names', () => {
       'AWS::Cognito::UserPoolClient': 'ClientName',
       'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
       'AWS::S3::Bucket': 'BucketName',
+      'AWS::CloudWatch::Alarm': 'AlarmName',
+      'AWS::WAFv2::WebACL': 'Name',
     };
     for (const [type, property] of Object.entries(nameProperties)) {
       for (const [id, resource] of resourcesOfType(defaults, type)) expect({ id, name: resource.Properties?.[property] }).toEqual({ id, name: undefined });

@@ -1,0 +1,16 @@
+export interface SourceMapV3 {
+  version: number;
+  sources: string[];
+  names?: string[];
+  mappings: string;
+  sourcesContent?: (string | null)[];
+  sourceRoot?: string;
+  file?: string;
+}
+
+/** The same map with only the mappings into sources `keep` accepts (default: outside node_modules). */
+export function firstPartySourceMap(map: SourceMapV3, keep?: (source: string) => boolean): SourceMapV3;
+/** Rewrites a source map file in place, keeping only the project's own sources. */
+export function trimSourceMapFile(file: string): void;
+export function decode(segment: string): number[];
+export function encode(fields: number[]): string;
