@@ -23,7 +23,7 @@ import { TokenRepository } from '../lambdas/store/token-repository';
 import { ensureTable } from '../local/dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
 import { documentClientFor, putRecords, type RunningDynalite } from '../test/support/dynalite';
-import { type BenchSection, markdownTable, percentile, type TargetCheck } from './section';
+import { type BenchSection, markdownTable, percentile, runStandalone, type TargetCheck } from './section';
 
 const ROOT = join(__dirname, '..');
 
@@ -559,14 +559,4 @@ Machine load average (1 min) at start and end of this section: ${machineLoad.bef
   };
 }
 
-if (require.main === module) {
-  run()
-    .then((s) => {
-      console.log(`## ${s.title}\n\n${s.tables}\n`);
-      console.log(markdownTable(['target', 'wanted', 'measured', 'met'], s.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**'])));
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runStandalone(run);

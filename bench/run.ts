@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { run as coldStart } from './cold-start';
 import { costSection } from './cost';
 import { run as listCost } from './list-cost';
-import { type BenchSection, markdownTable } from './section';
+import { type BenchSection, markdownTable, targetsTable } from './section';
 import { run as throughput } from './throughput';
 
 const ROOT = join(__dirname, '..');
@@ -34,10 +34,7 @@ function render(sections: BenchSection[], machine: Record<string, string>, secon
     '',
     '## Targets',
     '',
-    markdownTable(
-      ['target', 'wanted', 'measured', 'met'],
-      targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**']),
-    ),
+    targetsTable(targets),
     '',
     ...sections.flatMap((s) => [`## ${s.title}`, '', s.method, '', s.tables, '']),
   ].join('\n');

@@ -37,3 +37,19 @@ export function percentile(xs: number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+export const targetsTable = (targets: TargetCheck[]): string =>
+  markdownTable(
+    ['target', 'wanted', 'measured', 'met'],
+    targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**']),
+  );
+
+/** `npx tsx bench/<section>.ts`: one section alone, its tables printed. */
+export function runStandalone(run: () => Promise<BenchSection>): void {
+  run()
+    .then((s) => console.log(`## ${s.title}\n\n${s.tables}\n\n${targetsTable(s.targets)}`))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

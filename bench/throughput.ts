@@ -20,7 +20,7 @@ import { routeNamed } from '../lambdas/routes';
 import { claimsAsGatewayStrings } from '../local/cognito-authorizer';
 import { lambdaContext, proxyEvent } from '../local/proxy-event';
 import { createUser, decodeJwt, type LocalStack, putTokens, startLocalStack, tokenRecord } from '../test/support/local-stack';
-import { type BenchSection, markdownTable, percentile, type TargetCheck } from './section';
+import { type BenchSection, markdownTable, percentile, runStandalone, type TargetCheck } from './section';
 
 const CONNECTIONS = 16;
 const DURATION_SECONDS = 10;
@@ -331,14 +331,4 @@ Machine load average (1 min) at start and end of this section: ${machineLoad.bef
   };
 }
 
-if (require.main === module) {
-  run()
-    .then((s) => {
-      console.log(`## ${s.title}\n\n${s.tables}\n`);
-      console.log(markdownTable(['target', 'wanted', 'measured', 'met'], s.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**'])));
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runStandalone(run);
