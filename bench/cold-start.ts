@@ -15,7 +15,7 @@ import * as esbuild from 'esbuild';
 import { trimSourceMapFile } from '../lib/first-party-source-map.cjs';
 import { FUNCTION_BUNDLING } from '../lib/handler-function';
 import { ROUTES } from '../lambdas/routes';
-import { type BenchSection, markdownTable, median, percentile, type TargetCheck } from './section';
+import { type BenchSection, markdownTable, median, percentile, type TargetCheck, runStandalone } from './section';
 
 const ROOT = path.join(__dirname, '..');
 const NODE_MODULES = path.join(ROOT, 'node_modules');
@@ -121,6 +121,8 @@ export interface ColdStartResults {
     sdkFromRuntime: Measured & { route: string; nodeOptions: string; bytesRatio: number; initRatio: number };
   };
   functions: FunctionResult[];
+  /** What the first route's bundle is made of, by package group (esbuild's metafile). */
+  composition: { route: string; parts: Part[] };
 }
 
 type Template = { Resources: Record<string, { Type: string; Properties?: any; Metadata?: Record<string, unknown> }> };
@@ -213,6 +215,45 @@ async function bundle(entry: string, outfile: string, options: esbuild.BuildOpti
 async function bundleOurWay(entry: string, outfile: string, extra: esbuild.BuildOptions = {}): Promise<void> {
   await bundle(entry, outfile, { ...ourBundling(), ...extra });
   trimSourceMapFile(`${outfile}.map`);
+}
+
+/** Which packages make up a bundle, grouped; matched in order against each input's path. */
+const PARTS: [string, RegExp][] = [
+  ['AWS SDK v3 (DynamoDB, Secrets Manager, their dependencies)', /node_modules\/(@aws-sdk|@smithy|@aws\/lambda-invoke-store|mnemonist|obliterator)\//],
+  ['X-Ray SDK (Powertools Tracer\'s dependency)', /node_modules\/(aws-xray-sdk-core|semver|cls-hooked|emitter-listener|shimmer|atomic-batcher)\//],
+  ['Powertools logger, metrics, tracer', /node_modules\/@aws-lambda-powertools\//],
+  ['zod', /node_modules\/zod\//],
+  ['middy', /node_modules\/@middy\//],
+  ['token ledger (lambdas/)', /(^|\/)lambdas\//],
+];
+
+interface Part {
+  part: string;
+  bytes: number;
+}
+
+/** esbuild's own account of a function's bundle (same options, not written), by package group. */
+async function composition(entry: string): Promise<Part[]> {
+  const built = await esbuild.build({
+    ...ourBundling(),
+    entryPoints: [entry],
+    outfile: path.join(tmpdir(), 'composition.mjs'),
+    write: false,
+    metafile: true,
+    sourcemap: false,
+  });
+  const [output] = Object.values(built.metafile!.outputs);
+  const bytes = new Map<string, number>();
+  let inputs = 0;
+  for (const [file, input] of Object.entries(output!.inputs)) {
+    const part = PARTS.find(([, pattern]) => pattern.test(file))?.[0] ?? 'other packages';
+    bytes.set(part, (bytes.get(part) ?? 0) + input.bytesInOutput);
+    inputs += input.bytesInOutput;
+  }
+  bytes.set('esbuild runtime and banner', output!.bytes - inputs);
+  return [...PARTS.map(([part]) => part), 'other packages', 'esbuild runtime and banner']
+    .map((part) => ({ part, bytes: bytes.get(part) ?? 0 }))
+    .filter((p) => p.bytes > 0);
 }
 
 const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
@@ -333,6 +374,7 @@ export async function run(): Promise<BenchSection> {
     symlinkSync(NODE_MODULES, path.join(altDir, 'node_modules'), 'dir');
     const altFile = path.join(altDir, 'sdk-from-runtime', 'index.mjs');
     await bundleOurWay(path.join(ROOT, 'lambdas', `${altRoute.name}.ts`), altFile, { external: ['@aws-sdk/*', '@smithy/*'] });
+    const parts = await composition(path.join(ROOT, 'lambdas', `${altRoute.name}.ts`));
 
     const runner = path.join(work, 'runner.mjs');
     writeFileSync(runner, RUNNER);
@@ -372,6 +414,7 @@ export async function run(): Promise<BenchSection> {
     const measureStarted = Date.now();
     measureAll(settings, runner, runs);
     const measureSeconds = (Date.now() - measureStarted) / 1000;
+    log(`synthesized in ${synthSeconds.toFixed(0)} s, measured in ${measureSeconds.toFixed(0)} s`);
 
     const measured = (file: string, plain: Setting, maps?: Setting): Measured => ({
       bytes: size(file),
@@ -422,6 +465,7 @@ export async function run(): Promise<BenchSection> {
         },
       },
       functions: functionResults,
+      composition: { route: altRoute.name, parts },
     };
 
     const targets: TargetCheck[] = functionResults.flatMap((f) => [
@@ -542,17 +586,15 @@ function tables(r: ColdStartResults): string {
       ['route', 'bytes', '× naive', '.map', 'init', '× naive', 'init, source maps on', '× naive', 'CPU (× naive)', 'process, maps off / on'],
       functionRows,
     ),
+    '',
+    `What the ${r.composition.route} bundle is made of (esbuild's metafile, same options; the bytes target ` +
+      `allows ${kb(naive.bytes * BYTES_TARGET)} in all):`,
+    '',
+    markdownTable(
+      ['part', 'bytes', '× naive'],
+      r.composition.parts.map((p) => [p.part, kb(p.bytes), ratio(p.bytes / naive.bytes)]),
+    ),
   ].join('\n');
 }
 
-if (require.main === module) {
-  run()
-    .then((section) => {
-      console.log(`## ${section.title}\n\n${section.tables}\n`);
-      console.log(markdownTable(['target', 'wanted', 'measured', 'met'], section.targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : 'no'])));
-    })
-    .catch((error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runStandalone(run);
