@@ -3,7 +3,7 @@ import type { TokenRecord } from '../../lambdas/domain/token';
 import { allTokens } from '../../lambdas/domain/token-service';
 import type { TokenStore } from '../../lambdas/domain/token-store';
 import { TokenRepository } from '../../lambdas/store/token-repository';
-import { type RunningDynalite, startDynalite, putRecords } from '../support/dynalite';
+import { type RunningDynalite, withDynaliteRepository, putRecords } from '../support/dynalite';
 import { DAY, NOW, tokenRecord } from '../support/token-records';
 
 /**
@@ -22,14 +22,7 @@ const TOTAL = CLIENTS * PER_CLIENT;
 let db: RunningDynalite;
 let repo: TokenRepository;
 
-beforeAll(async () => {
-  db = await startDynalite();
-  repo = new TokenRepository(db.documentClient, db.tableName);
-});
-
-afterAll(async () => {
-  await db?.stop();
-});
+withDynaliteRepository((started) => ({ db, repo } = started));
 
 function dataset(): TokenRecord[] {
   const records: TokenRecord[] = [];

@@ -3,7 +3,7 @@ import type { TokenRecord } from '../../lambdas/domain/token';
 import type { StoredToken } from '../../lambdas/domain/token-store';
 import { TokenRepository } from '../../lambdas/store/token-repository';
 import { InMemoryTokenStore } from '../support/in-memory-token-store';
-import { type RunningDynalite, startDynalite, putRecords } from '../support/dynalite';
+import { type RunningDynalite, withDynaliteRepository, putRecords } from '../support/dynalite';
 import { DAY, HOUR, NOW, newTokenId, tokenRecord } from '../support/token-records';
 
 jest.setTimeout(60_000);
@@ -11,14 +11,7 @@ jest.setTimeout(60_000);
 let db: RunningDynalite;
 let repo: TokenRepository;
 
-beforeAll(async () => {
-  db = await startDynalite();
-  repo = new TokenRepository(db.documentClient, db.tableName);
-});
-
-afterAll(async () => {
-  await db?.stop();
-});
+withDynaliteRepository((started) => ({ db, repo } = started));
 
 const putAll = (records: TokenRecord[]) => putRecords(db, records);
 

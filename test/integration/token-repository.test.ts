@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import type { ListRequest, TokenPage } from '../../lambdas/domain/token-store';
 import { TokenRepository } from '../../lambdas/store/token-repository';
-import { createTokenTable, type RunningDynalite, startDynalite, uniqueTableName, putRecords } from '../support/dynalite';
+import { createTokenTable, type RunningDynalite, withDynaliteRepository, uniqueTableName, putRecords } from '../support/dynalite';
 import { DAY, HOUR, NOW, newTokenId, tokenRecord } from '../support/token-records';
 
 jest.setTimeout(60_000);
@@ -10,14 +10,7 @@ jest.setTimeout(60_000);
 let db: RunningDynalite;
 let repo: TokenRepository;
 
-beforeAll(async () => {
-  db = await startDynalite();
-  repo = new TokenRepository(db.documentClient, db.tableName);
-});
-
-afterAll(async () => {
-  await db?.stop();
-});
+withDynaliteRepository((started) => ({ db, repo } = started));
 
 const putAll = (records: TokenRecord[], tableName?: string) => putRecords(db, records, tableName);
 

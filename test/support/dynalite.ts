@@ -4,6 +4,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { mapLimited } from '../../lambdas/domain/concurrency';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import { ensureTable, startDynamoDb } from '../../local/dynamodb';
+import { TokenRepository } from '../../lambdas/store/token-repository';
 
 export interface RunningDynalite {
   endpoint: string;
@@ -57,5 +58,20 @@ export async function putRecords(db: RunningDynalite, records: TokenRecord[], ta
       const out = await db.documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }));
       requests = out.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined;
     }
+  });
+}
+
+/**
+ * Starts an in-memory dynalite with a token table for the test file (beforeAll), hands `use` the
+ * running server and a repository over it, and stops it afterwards (afterAll).
+ */
+export function withDynaliteRepository(use: (started: { db: RunningDynalite; repo: TokenRepository }) => void): void {
+  let db: RunningDynalite | undefined;
+  beforeAll(async () => {
+    db = await startDynalite();
+    use({ db, repo: new TokenRepository(db.documentClient, db.tableName) });
+  });
+  afterAll(async () => {
+    await db?.stop();
   });
 }
