@@ -22,12 +22,11 @@ import {
   decodeJwt,
   expectContractError,
   getRecord,
-  type LocalStack,
   putTokens,
   signIn,
   signJwt,
   type StackOutputs,
-  startLocalStack,
+  withStackAndUsers,
   type TestUser,
   tokenRecord,
   unsignedJwt,
@@ -35,25 +34,12 @@ import {
 
 jest.setTimeout(60_000);
 
-let stack: LocalStack;
 let o: StackOutputs;
 let alice: TestUser; // a user
 let bob: TestUser; // another user
 let carol: TestUser; // an admin
 
-beforeAll(async () => {
-  stack = await startLocalStack();
-  o = stack.outputs;
-  [alice, bob, carol] = await Promise.all([
-    createUser(o, 'alice'),
-    createUser(o, 'bob'),
-    createUser(o, 'carol', { admin: true }),
-  ]);
-}, 90_000);
-
-afterAll(async () => {
-  if (stack) await stack.stop();
-}, 30_000);
+withStackAndUsers({}, (started) => ({ o, alice, bob, carol } = started));
 
 const now = () => Math.floor(Date.now() / 1000);
 

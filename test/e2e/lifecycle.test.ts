@@ -24,7 +24,7 @@ import {
   serviceCall,
   serviceCredentials,
   type StackOutputs,
-  startLocalStack,
+  withStackAndUsers,
   type TestUser,
   tokenRecord,
 } from '../support/local-stack';
@@ -37,22 +37,13 @@ let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser; // an admin
 
-beforeAll(async () => {
-  // The switches an operator flips to debug a function in production (Powertools reads both from
-  // the environment): even then no token value, secret, JWT or signature may reach a log. The
-  // stack's stdout and stderr are captured (stack.log()) and checked at the end of this file.
-  stack = await startLocalStack({ env: { POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_LOGGER_LOG_EVENT: 'true' } });
-  o = stack.outputs;
-  [alice, bob, carol] = await Promise.all([
-    createUser(o, 'alice'),
-    createUser(o, 'bob'),
-    createUser(o, 'carol', { admin: true }),
-  ]);
-}, 90_000);
-
-afterAll(async () => {
-  if (stack) await stack.stop();
-}, 30_000);
+// The switches an operator flips to debug a function in production (Powertools reads both from
+// the environment): even then no token value, secret, JWT or signature may reach a log. The
+// stack's stdout and stderr are captured (stack.log()) and checked at the end of this file.
+withStackAndUsers(
+  { env: { POWERTOOLS_LOG_LEVEL: 'DEBUG', POWERTOOLS_LOGGER_LOG_EVENT: 'true' } },
+  (started) => ({ stack, o, alice, bob, carol } = started),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

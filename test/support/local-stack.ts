@@ -589,3 +589,33 @@ export function expectContractError(res: CallResult, status: number, o: StackOut
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   expect(leaksInternals(res.text, o)).toBe(false);
 }
+
+export interface StackWithUsers {
+  stack: LocalStack;
+  o: StackOutputs;
+  alice: TestUser;
+  bob: TestUser;
+  /** An admin. */
+  carol: TestUser;
+}
+
+/**
+ * A local stack for the test file (beforeAll) with users alice and bob and an admin carol,
+ * handed to `use`; stopped afterwards (afterAll), which also checks it stops cleanly.
+ */
+export function withStackAndUsers(options: StartOptions, use: (started: StackWithUsers) => void): void {
+  let stack: LocalStack | undefined;
+  beforeAll(async () => {
+    stack = await startLocalStack(options);
+    const o = stack.outputs;
+    const [alice, bob, carol] = await Promise.all([
+      createUser(o, 'alice'),
+      createUser(o, 'bob'),
+      createUser(o, 'carol', { admin: true }),
+    ]);
+    use({ stack, o, alice, bob, carol });
+  }, 90_000);
+  afterAll(async () => {
+    if (stack) await stack.stop();
+  }, 30_000);
+}
