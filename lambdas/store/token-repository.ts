@@ -49,9 +49,12 @@ function planFor(request: ListRequest): { index?: IndexName; key: Expression; fi
     index = 'byClient';
     addEquals(key, TOKEN_TABLE.indexes.byClient.partitionKey.name, request.clientId);
   }
-  filter.parts.push('#expiresAt > :now');
-  filter.names['#expiresAt'] = 'expiresAt';
-  filter.values[':now'] = request.now;
+  // Expired records are skipped by the key condition where the index is sorted by expiry, and
+  // otherwise read and filtered out (one read each; see table-definition.ts).
+  const expiry = index && TOKEN_TABLE.indexes[index].sortKey.name === 'expiresAt' ? key : filter;
+  expiry.parts.push('#expiresAt > :now');
+  expiry.names['#expiresAt'] = 'expiresAt';
+  expiry.values[':now'] = request.now;
   if (request.tokenType !== undefined) addEquals(filter, 'tokenType', request.tokenType);
   if (request.status !== undefined) {
     filter.names['#revokedAt'] = 'revokedAt';
@@ -106,7 +109,7 @@ export class TokenRepository implements TokenStore {
       const input: QueryCommandInput = {
         TableName: this.tableName,
         IndexName: index,
-        FilterExpression: filter.parts.join(' AND '),
+        FilterExpression: filter.parts.length > 0 ? filter.parts.join(' AND ') : undefined,
         ExpressionAttributeNames: { ...key.names, ...filter.names },
         ExpressionAttributeValues: { ...key.values, ...filter.values },
         ExclusiveStartKey: startKey,

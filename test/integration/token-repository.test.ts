@@ -212,22 +212,27 @@ describe('list by user', () => {
 describe('list by client (no userId)', () => {
   const clientId = unique('client');
   const users = [unique('u1'), unique('u2'), unique('u3')];
+  // Lifetimes vary, so expiry order differs from issue order (17 is coprime to 40: all distinct).
   const records = series(40, (i) => ({
     clientId,
     ...(i % 4 !== 3 && { userId: users[i % 3] }),
     tokenType: i % 2 ? 'refresh_token' : 'access_token',
     ...(i % 5 === 0 && { revokedAt: NOW - 1, revokedBy: 'admin' }),
-    ...(i % 7 === 0 && { expiresAt: NOW - i }),
+    expiresAt: i % 7 === 0 ? NOW - i : NOW + HOUR * (((i * 17) % 40) + 1),
   }));
+  const latestExpiryFirst = (rs: TokenRecord[]) => [...rs].sort((a, b) => b.expiresAt - a.expiresAt);
   const otherClient = series(5, () => ({ clientId: unique('client'), userId: users[0] }));
   beforeAll(() => putAll([...records, ...otherClient]));
 
-  it.each([1, 3, 7, 100])('limit %i: the client’s live tokens across users (and with no user), newest first, once each', async (limit) => {
-    const { items } = await walk(repo, { clientId, limit, now: NOW });
-    const expected = records.filter((r) => live(r));
+  it.each([1, 3, 7, 100])('limit %i: the client’s live tokens across users (and with no user), latest expiry first, once each', async (limit) => {
+    const { items, pages } = await walk(repo, { clientId, limit, now: NOW });
+    const expected = latestExpiryFirst(records.filter((r) => live(r)));
     expect(ids(items)).toStrictEqual(ids(expected));
+    expect(ids(items)).not.toStrictEqual(ids(records.filter((r) => live(r)))); // not issue order
     expect(items.some((r) => r.userId === undefined)).toBe(true);
     expect(new Set(items.map((r) => r.userId)).size).toBeGreaterThan(2);
+    // The key condition skips the expired records: nothing is read that is not returned.
+    expect(pages.reduce((sum, p) => sum + p.itemsRead, 0)).toBe(items.length);
   });
 
   it.each([
@@ -242,18 +247,19 @@ describe('list by client (no userId)', () => {
         (status === undefined || (status === 'revoked') === (r.revokedAt !== undefined)),
     );
     const { items } = await walk(repo, { clientId, limit: 3, now: NOW, ...(tokenType && { tokenType }), ...(status && { status }) });
-    expect(ids(items)).toStrictEqual(ids(expected));
+    expect(ids(items)).toStrictEqual(ids(latestExpiryFirst(expected)));
   });
 
-  it('skips a long run of expired records at the head', async () => {
+  it('reads none of 150 newer but expired records', async () => {
     const client = unique('client');
     const expired = series(150, (i) => ({ clientId: client, userId: users[i % 3], expiresAt: NOW - 1 - i }));
-    const older = series(4, () => ({ clientId: client }), NOW - 60 * 200);
+    const older = series(4, (i) => ({ clientId: client, expiresAt: NOW + DAY - i }), NOW - 60 * 200);
     await putAll([...expired, ...older]);
     for (const limit of [1, 7, 100]) {
       const { items, pages } = await walk(repo, { clientId: client, limit, now: NOW });
       expect(ids(items)).toStrictEqual(ids(older));
       expect(pages[0]!.items.length).toBeGreaterThan(0);
+      expect(pages.reduce((sum, p) => sum + p.itemsRead, 0)).toBe(older.length);
     }
   });
 });
