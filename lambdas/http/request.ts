@@ -1,23 +1,23 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { invalidRequest } from '../domain/errors';
 import { describeIssue, MAX_BODY_BYTES } from '../domain/input';
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+function parse<S extends z.ZodMiniType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw invalidRequest(describeIssue(result.error));
   return result.data;
 }
 
 /** Query parameters, refusing repeated ones rather than silently picking one. */
-export function queryOf<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+export function queryOf<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
   for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
     if ((values?.length ?? 0) > 1) throw invalidRequest(`The parameter ${name} is given more than once.`);
   }
   return parse(schema, event.queryStringParameters ?? {});
 }
 
-export function pathParameter<S extends z.ZodType>(event: APIGatewayProxyEvent, name: string, schema: S): z.output<S> {
+export function pathParameter<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, name: string, schema: S): z.output<S> {
   return parse(schema, event.pathParameters?.[name]);
 }
 
@@ -33,7 +33,7 @@ export function bodyBytes(event: APIGatewayProxyEvent): Buffer {
 }
 
 /** A JSON object body, or an empty one; anything else is refused before it reaches the domain. */
-export function jsonBodyOf<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+export function jsonBodyOf<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
   const text = bodyBytes(event).toString('utf8');
   if (text.trim() === '') return parse(schema, {});
   let body: unknown;
@@ -52,7 +52,7 @@ export function jsonBodyOf<S extends z.ZodType>(event: APIGatewayProxyEvent, sch
  * An `application/x-www-form-urlencoded` body, as RFC 7662 and RFC 7009 send it. A parameter
  * given twice is refused (RFC 6749 section 3.1), never silently resolved.
  */
-export function formBodyOf<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
+export function formBodyOf<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, schema: S): z.output<S> {
   // No prototype: a parameter named `constructor` or `__proto__` is just an unknown parameter.
   const fields: Record<string, string> = Object.create(null);
   for (const [name, value] of new URLSearchParams(bodyBytes(event).toString('utf8'))) {

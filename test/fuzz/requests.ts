@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   appRevokeBodySchema,
   bulkRevokeBodySchema,
@@ -644,7 +644,7 @@ export function matchRoute(method: string, target: string): RouteMatch | undefin
 // Guarding the requests that could write
 
 /** The routes a signed-in user or admin can write through. */
-const WRITE_ROUTE_INPUT: Record<string, { parameter: z.ZodType; body: z.ZodType }> = {
+const WRITE_ROUTE_INPUT: Record<string, { parameter: z.ZodMiniType; body: z.ZodMiniType }> = {
   'revoke-token': { parameter: tokenIdSchema, body: revokeBodySchema },
   'revoke-app': { parameter: externalId('clientId'), body: appRevokeBodySchema },
   'revoke-user-tokens': { parameter: externalId('userId'), body: bulkRevokeBodySchema },
@@ -654,7 +654,7 @@ const WRITE_ROUTE_INPUT: Record<string, { parameter: z.ZodType; body: z.ZodType 
 const bodyText = (body: Buffer | undefined) => (body ?? Buffer.alloc(0)).toString('utf8');
 
 /** Whether `http/request.ts`'s jsonBodyOf would refuse this body for `schema`. */
-function jsonBodyRefused(text: string, schema: z.ZodType): boolean {
+function jsonBodyRefused(text: string, schema: z.ZodMiniType): boolean {
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) return true;
   if (text.trim() === '') return !schema.safeParse({}).success;
   let parsed: unknown;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   adminListQuerySchema,
   codePoints,
@@ -11,8 +11,8 @@ import {
   tokenIdSchema,
 } from '../../lambdas/domain/input';
 
-const accepts = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;
-const messageFor = (schema: z.ZodType, value: unknown): string => {
+const accepts = (schema: z.ZodMiniType, value: unknown) => schema.safeParse(value).success;
+const messageFor = (schema: z.ZodMiniType, value: unknown): string => {
   const result = schema.safeParse(value);
   if (result.success) throw new Error(`expected ${JSON.stringify(value)} to be refused`);
   return describeIssue(result.error);
@@ -161,7 +161,7 @@ describe('describeIssue', () => {
     ['reason', revokeBodySchema, { reason: distinctive.repeat(3) }],
     ['reason (not a string)', revokeBodySchema, { reason: { distinctive } }],
   ] as const)('never echoes the rejected value of %s', (_, schema, value) => {
-    const message = messageFor(schema as z.ZodType, value);
+    const message = messageFor(schema as z.ZodMiniType, value);
     expect(message).not.toContain('ZQXJ');
     expect(message).not.toContain('KWPV');
     expect(message).not.toContain('distinctive');
@@ -178,5 +178,20 @@ describe('describeIssue', () => {
     const message = messageFor(ownListQuerySchema, { status: 'nope' });
     expect(message).toMatch(/^status: .*\.$/);
     expect(message).not.toMatch(/\.\.$/);
+  });
+});
+
+describe('list query refusals name the parameter in words of ours', () => {
+  it.each<[Record<string, unknown>, RegExp]>([
+    [{ cursor: '' }, /^cursor: cursor must not be empty\.$/],
+    [{ limit: '0' }, /^limit: limit must be a whole number from 1 to 100\.$/],
+    [{ limit: '101' }, /^limit: limit must be a whole number from 1 to 100\.$/],
+    [{ limit: '1.5' }, /^limit: limit must be a whole number from 1 to 100\.$/],
+    [{ clientId: '' }, /^clientId: clientId must not be empty\.$/],
+    [{ userId: 'a'.repeat(257) }, /^userId: userId must be at most 256 characters\.$/],
+  ])('%j', (query, expected) => {
+    const message = messageFor(adminListQuerySchema, query);
+    expect(message).toMatch(expected);
+    expect(message).not.toMatch(/invalid input/i);
   });
 });

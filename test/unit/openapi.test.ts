@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { BulkPreview, ConnectedApp } from '../../lambdas/domain/views';
 import { ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
 import {
@@ -40,7 +40,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 
 /** The parts of a zod object schema the document is checked against. */
 interface ZodShape {
-  readonly shape: Readonly<Record<string, z.ZodType>>;
+  readonly shape: Readonly<Record<string, z.ZodMiniType>>;
   readonly def: { readonly catchall?: { readonly _zod: { readonly def: { readonly type: string } } } };
 }
 
@@ -184,7 +184,7 @@ function expectedStatuses(route: (typeof ROUTES)[number]): string[] {
 
 /** Zod's strictObject refuses unknown keys; a plain object ignores them. */
 const isStrict = (schema: ZodShape): boolean => schema.def.catchall?._zod.def.type === 'never';
-const requiredKeys = (schema: ZodShape): string[] => Object.entries(schema.shape).filter(([, field]) => !field.isOptional()).map(([key]) => key);
+const requiredKeys = (schema: ZodShape): string[] => Object.entries(schema.shape).filter(([, field]) => !field.safeParse(undefined).success).map(([key]) => key);
 
 describe('openapi.json is a structurally valid OpenAPI 3.1 document', () => {
   it('declares OpenAPI 3.1 and the required info', () => {
@@ -324,7 +324,7 @@ describe('openapi.json matches the route table', () => {
     expect(sorted(schema.required ?? [])).toEqual(sorted(requiredKeys(expected.schema)));
     // The documented example is accepted by the handler's schema.
     const example = body.content[expected.contentType].example;
-    if (example && !JSON.stringify(example).includes('…')) expect((expected.schema as unknown as z.ZodType).safeParse(example).success).toBe(true);
+    if (example && !JSON.stringify(example).includes('…')) expect((expected.schema as unknown as z.ZodMiniType).safeParse(example).success).toBe(true);
   });
 });
 
