@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { trimSourceMapFile } from '../lib/first-party-source-map.cjs';
-import { FUNCTION_BUNDLING } from '../lib/handler-function';
+import { FUNCTION_BUNDLING, FUNCTION_MEMORY_MB } from '../lib/handler-function';
 import { ROUTES } from '../lambdas/routes';
 import { type BenchSection, markdownTable, median, percentile, type TargetCheck, runStandalone } from './section';
 
@@ -270,7 +270,7 @@ function lambdaEnvironment(home: string, taskRoot: string, functionName: string,
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(FUNCTION_MEMORY_MB),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
     AWS_REGION: 'eu-west-1',
     AWS_DEFAULT_REGION: 'eu-west-1',
@@ -594,7 +594,36 @@ function tables(r: ColdStartResults): string {
       ['part', 'bytes', '× naive'],
       r.composition.parts.map((p) => [p.part, kb(p.bytes), ratio(p.bytes / naive.bytes)]),
     ),
+    '',
+    whyNotMet(r),
   ].join('\n');
+}
+
+/** The targets against what the SDK alone takes, from this run's figures. */
+function whyNotMet(r: ColdStartResults): string {
+  const naive = r.baselines.naive;
+  const sdk = r.baselines.sdkOurWay;
+  const sdkBytes = sdk.bytes / naive.bytes;
+  const sdkInit = sdk.init.importMedianMs / naive.init.importMedianMs;
+  const part = (prefix: string) => (r.composition.parts.find((p) => p.part.startsWith(prefix))?.bytes ?? 0) / naive.bytes;
+  const composed = r.composition.parts.reduce((n, p) => n + p.bytes, 0) / naive.bytes;
+  const withoutXray = composed - part('X-Ray SDK');
+  const misses = r.functions.filter((f) => f.bytesRatio > BYTES_TARGET || f.initRatio > INIT_TARGET);
+  if (misses.length === 0) return '**Every function meets both targets.**';
+  return (
+    `**Why ${misses.length} of ${r.functions.length} functions miss a target.** The SDK calls alone, bundled our way (c), ` +
+    `take ${ratio(sdkBytes)} × naive in bytes and ${ratio(sdkInit)} × in init, against budgets of ${BYTES_TARGET} and ${INIT_TARGET} for ` +
+    `the whole function. What remains, ${ratio(BYTES_TARGET - sdkBytes)} × in bytes and ${ratio(INIT_TARGET - sdkInit)} × in init, ` +
+    'is what the required stack around the SDK must fit in: the Powertools Tracer brings the X-Ray SDK ' +
+    `(${ratio(part('X-Ray SDK'))} × naive on its own, CommonJS, so esbuild cannot tree-shake it, and loaded at module ` +
+    `scope by the Tracer), Powertools logger, metrics and tracer ${ratio(part('Powertools'))} ×, zod/mini ${ratio(part('zod'))} ×, ` +
+    `middy ${ratio(part('middy'))} ×, our own code ${ratio(part('token ledger'))} ×. What the bundling choices already ` +
+    'removed (README, Performance): ESM with `module` main fields, no barrel imports, the credential providers ' +
+    'Lambda never loads left out, source maps cut to our own code, zod replaced by zod/mini. Leaving the SDK to the ' +
+    "runtime shrinks the bundle but makes init slower (the row \"not taken\" above): the runtime's SDK is CommonJS " +
+    'and loads file by file. Even without the X-Ray SDK, which the required Powertools Tracer brings, the ' +
+    `${r.composition.route} bundle would be ${ratio(withoutXray)} × naive in bytes.`
+  );
 }
 
 if (require.main === module) runStandalone(run);

@@ -1,3 +1,4 @@
+import { FUNCTION_MEMORY_MB } from '../lib/handler-function';
 import { type BenchSection, markdownTable } from './section';
 
 /**
@@ -17,7 +18,9 @@ export const PRICES = {
   dynamoWritePerMillionUnits: 0.625,
 } as const;
 
-const MEMORY_GB = 512 / 1024;
+const MEMORY_GB = FUNCTION_MEMORY_MB / 1024;
+/** A handler time for AWS, where each DynamoDB call is a network round trip (an assumption, stated as one). */
+const ASSUMED_AWS_MS = 25;
 
 /**
  * Request units per call, from the item sizes (a token record is well under 1 KB) and the
@@ -67,7 +70,7 @@ export function costSection(durationMs: number, durationSource: string): BenchSe
     title: 'Cost on AWS, on paper',
     method: [
       `Dollars per million requests per route from public list prices (us-east-1, on-demand, first tier): REST API $${PRICES.restApiPerMillion}/M, HTTP API $${PRICES.httpApiPerMillion}/M, Lambda $${PRICES.lambdaRequestsPerMillion}/M requests + $${PRICES.lambdaArmPerGbSecond}/GB-s on arm64, DynamoDB on-demand $${PRICES.dynamoReadPerMillionUnits}/M read units and $${PRICES.dynamoWritePerMillionUnits}/M write units.`,
-      `Lambda at 512 MB for ${durationMs.toFixed(1)} ms per request (${durationSource}); cold starts, CloudWatch Logs ingestion, X-Ray traces and Secrets Manager reads (once per function instance) are left out.`,
+      `Lambda at ${FUNCTION_MEMORY_MB} MB for ${durationMs.toFixed(1)} ms per request (${durationSource}); cold starts, CloudWatch Logs ingestion, X-Ray traces and Secrets Manager reads (once per function instance) are left out. dynalite answers from memory on the same machine; at ${ASSUMED_AWS_MS} ms per request, nearer what a DynamoDB round trip or two takes on AWS, Lambda would be $${costPerMillion(ASSUMED_AWS_MS)[0]!.lambda.toFixed(2)} per million, still small beside API Gateway.`,
       'Request units per call are estimated from item sizes and the indexes each write updates (see `bench/cost.ts`). The API Gateway request charge dominates every route, so an HTTP API would cut the total by more than half. It can do the same checks (a JWT authorizer for the Cognito ID tokens, IAM authorization for the service routes), but its authorizer refusals and unknown routes answer with its own bodies (the contract fixes `{error, message}` for every non-2xx answer, which REST gateway responses give), it cannot be tracked by X-Ray or protected by AWS WAF directly, and it has no per-method throttling. The REST API is kept for those; the HTTP API column is what moving would save.',
     ].join('\n\n'),
     tables: markdownTable(
