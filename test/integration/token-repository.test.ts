@@ -53,6 +53,15 @@ function expectNewestFirst(records: TokenRecord[]): void {
 
 const live = (r: TokenRecord, now = NOW) => r.expiresAt > now;
 
+/** What a list with these filters must answer (the contract's rules, independently of the repository). */
+const listedWith =
+  (f: { clientId?: string; tokenType?: string; status?: 'active' | 'revoked' }) =>
+  (r: TokenRecord): boolean =>
+    live(r) &&
+    (f.clientId === undefined || r.clientId === f.clientId) &&
+    (f.tokenType === undefined || r.tokenType === f.tokenType) &&
+    (f.status === undefined || (f.status === 'revoked') === (r.revokedAt !== undefined));
+
 /** `n` records, the i-th issued i minutes before the first (index 0 newest). */
 const series = (n: number, make: (i: number) => Partial<TokenRecord>, newest = NOW - 60): TokenRecord[] =>
   Array.from({ length: n }, (_, i) => tokenRecord({ issuedAt: newest - 60 * i, expiresAt: NOW + DAY, ...make(i) }));
@@ -135,13 +144,7 @@ describe('list by user', () => {
       for (const t of [undefined, ...types]) for (const s of [undefined, 'active', 'revoked'] as const) combos.push([c, t, s]);
 
     it.each(combos)('clientId=%s tokenType=%s status=%s', async (clientId, tokenType, status) => {
-      const expected = records.filter(
-        (r) =>
-          live(r) &&
-          (clientId === undefined || r.clientId === clientId) &&
-          (tokenType === undefined || r.tokenType === tokenType) &&
-          (status === undefined || (status === 'revoked') === (r.revokedAt !== undefined)),
-      );
+      const expected = records.filter(listedWith({ clientId, tokenType, status }));
       expect(expected.length).toBeGreaterThan(0);
       for (const limit of [1, 4, 100]) {
         const { items } = await walk(repo, {
@@ -240,12 +243,7 @@ describe('list by client (no userId)', () => {
     ['refresh_token', 'revoked'],
     [undefined, 'active'],
   ] as const)('filters tokenType=%s status=%s', async (tokenType, status) => {
-    const expected = records.filter(
-      (r) =>
-        live(r) &&
-        (tokenType === undefined || r.tokenType === tokenType) &&
-        (status === undefined || (status === 'revoked') === (r.revokedAt !== undefined)),
-    );
+    const expected = records.filter(listedWith({ tokenType, status }));
     const { items } = await walk(repo, { clientId, limit: 3, now: NOW, ...(tokenType && { tokenType }), ...(status && { status }) });
     expect(ids(items)).toStrictEqual(ids(latestExpiryFirst(expected)));
   });
@@ -295,12 +293,7 @@ describe('list everything (no userId, no clientId)', () => {
     [undefined, 'revoked'],
     ['access_token', 'active'],
   ] as const)('filters tokenType=%s status=%s', async (tokenType, status) => {
-    const expected = records.filter(
-      (r) =>
-        live(r) &&
-        (tokenType === undefined || r.tokenType === tokenType) &&
-        (status === undefined || (status === 'revoked') === (r.revokedAt !== undefined)),
-    );
+    const expected = records.filter(listedWith({ tokenType, status }));
     const { items } = await walk(table.repo, { limit: 4, now: NOW, ...(tokenType && { tokenType }), ...(status && { status }) });
     expectExactlyOnce(items, expected);
   });

@@ -2,19 +2,13 @@ import type * as z from 'zod/mini';
 import {
   appRevokeBodySchema,
   bulkRevokeBodySchema,
-  describeIssue,
   MAX_EXPIRES_IN,
   MAX_REASON_LENGTH,
   MIN_EXPIRES_IN,
   mintBodySchema,
 } from '../../lambdas/domain/input';
+import { accepts, messageFor } from '../support/schema-checks';
 
-const accepts = (schema: z.ZodMiniType, value: unknown) => schema.safeParse(value).success;
-const messageFor = (schema: z.ZodMiniType, value: unknown): string => {
-  const result = schema.safeParse(value);
-  if (result.success) throw new Error(`expected ${JSON.stringify(value)} to be refused`);
-  return describeIssue(result.error);
-};
 
 const valid = { clientId: 'client-a', clientName: 'App A', tokenType: 'access_token', scope: 'read write', expiresIn: 3600 };
 

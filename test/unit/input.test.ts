@@ -3,20 +3,14 @@ import {
   adminListQuerySchema,
   codePoints,
   DEFAULT_PAGE_SIZE,
-  describeIssue,
   MAX_REASON_LENGTH,
   noQuerySchema,
   ownListQuerySchema,
   revokeBodySchema,
   tokenIdSchema,
 } from '../../lambdas/domain/input';
+import { accepts, messageFor } from '../support/schema-checks';
 
-const accepts = (schema: z.ZodMiniType, value: unknown) => schema.safeParse(value).success;
-const messageFor = (schema: z.ZodMiniType, value: unknown): string => {
-  const result = schema.safeParse(value);
-  if (result.success) throw new Error(`expected ${JSON.stringify(value)} to be refused`);
-  return describeIssue(result.error);
-};
 
 describe('list query', () => {
   describe('limit', () => {
