@@ -1,5 +1,5 @@
 import { assertMayCall, type Caller, maySeeToken, requiredOwner } from '../../lambdas/domain/authorization';
-import { ApiError } from '../../lambdas/domain/errors';
+import { thrownApiError } from '../support/refusal';
 
 const alice: Caller = { sub: 'alice', isAdmin: false };
 const bob: Caller = { sub: 'bob', isAdmin: false };
@@ -15,15 +15,7 @@ describe('assertMayCall (role × route access)', () => {
   });
 
   it('refuses an admin route to a non-admin with 403 forbidden', () => {
-    let thrown: unknown;
-    try {
-      assertMayCall('admin', alice);
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(ApiError);
-    expect((thrown as ApiError).code).toBe('forbidden');
-    expect((thrown as ApiError).status).toBe(403);
+    thrownApiError(() => assertMayCall('admin', alice), 'forbidden', 403);
   });
 });
 

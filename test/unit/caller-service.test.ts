@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { ApiError } from '../../lambdas/domain/errors';
 import { servicePrincipalFromEvent } from '../../lambdas/http/caller';
 import { apiEvent } from '../support/api-event';
+import { thrownApiError } from '../support/refusal';
 
 const withIdentity = (identity: Record<string, string | null> | undefined): APIGatewayProxyEvent =>
   apiEvent({
@@ -17,15 +17,7 @@ describe('servicePrincipalFromEvent', () => {
     ['empty strings', withIdentity({ ...NO_IDENTITY, userArn: '', caller: '', accessKey: '' })],
     ['Cognito claims only', apiEvent({ claims: { sub: 'alice', 'cognito:groups': 'token-admins' } })],
   ])('refuses %s with 403 forbidden', (_, event) => {
-    let error: unknown;
-    try {
-      servicePrincipalFromEvent(event);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).code).toBe('forbidden');
-    expect((error as ApiError).status).toBe(403);
+    thrownApiError(() => servicePrincipalFromEvent(event), 'forbidden', 403);
   });
 
   it('answers the userArn when there is one', () => {

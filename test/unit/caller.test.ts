@@ -1,6 +1,7 @@
 import { ApiError } from '../../lambdas/domain/errors';
 import { callerFromEvent, parseGroups } from '../../lambdas/http/caller';
 import { apiEvent } from '../support/api-event';
+import { thrownApiError } from '../support/refusal';
 
 describe('parseGroups', () => {
   it.each<[string, unknown, string[]]>([
@@ -34,15 +35,7 @@ describe('callerFromEvent', () => {
     ['a non-string sub', { sub: 42 }],
   ])('answers 401 unauthorized with %s', (_, claims) => {
     const event = apiEvent(claims === undefined ? {} : { claims });
-    let thrown: unknown;
-    try {
-      callerFromEvent(event, ADMIN);
-    } catch (e) {
-      thrown = e;
-    }
-    expect(thrown).toBeInstanceOf(ApiError);
-    expect((thrown as ApiError).code).toBe('unauthorized');
-    expect((thrown as ApiError).status).toBe(401);
+    thrownApiError(() => callerFromEvent(event, ADMIN), 'unauthorized', 401);
   });
 
   it('answers 401 when the event has no requestContext at all', () => {
