@@ -8,14 +8,23 @@
  * temporary directory and say where it is).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
+import { ROUTES } from '../lambdas/routes';
 import { trimSourceMapFile } from '../lib/first-party-source-map.cjs';
 import { FUNCTION_BUNDLING, FUNCTION_MEMORY_MB } from '../lib/handler-function';
-import { ROUTES } from '../lambdas/routes';
-import { type BenchSection, markdownTable, median, percentile, type TargetCheck, runStandalone } from './section';
+import { type BenchSection, markdownTable, median, percentile, runStandalone, type TargetCheck } from './section';
 
 const ROOT = path.join(__dirname, '..');
 const NODE_MODULES = path.join(ROOT, 'node_modules');
@@ -144,13 +153,17 @@ async function synthesize(outDir: string): Promise<void> {
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cdk synth exited ${code}:\n${output.slice(-4000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`cdk synth exited ${code}:\n${output.slice(-4000)}`)),
+    );
   });
 }
 
 function stackTemplate(cdkOut: string): Template {
   const manifest = JSON.parse(readFileSync(path.join(cdkOut, 'manifest.json'), 'utf8'));
-  const stacks = Object.values(manifest.artifacts as Record<string, any>).filter((a) => a.type === 'aws:cloudformation:stack');
+  const stacks = Object.values(manifest.artifacts as Record<string, any>).filter(
+    (a) => a.type === 'aws:cloudformation:stack',
+  );
   if (stacks.length !== 1) throw new Error(`expected one stack in ${cdkOut}, found ${stacks.length}`);
   return JSON.parse(readFileSync(path.join(cdkOut, stacks[0].properties.templateFile), 'utf8'));
 }
@@ -221,8 +234,14 @@ async function bundleOurWay(entry: string, outfile: string, extra: esbuild.Build
 
 /** Which packages make up a bundle, grouped; matched in order against each input's path. */
 const PARTS: [string, RegExp][] = [
-  ['AWS SDK v3 (DynamoDB, Secrets Manager, their dependencies)', /node_modules\/(@aws-sdk|@smithy|@aws\/lambda-invoke-store|mnemonist|obliterator)\//],
-  ['X-Ray SDK (Powertools Tracer\'s dependency)', /node_modules\/(aws-xray-sdk-core|semver|cls-hooked|emitter-listener|shimmer|atomic-batcher)\//],
+  [
+    'AWS SDK v3 (DynamoDB, Secrets Manager, their dependencies)',
+    /node_modules\/(@aws-sdk|@smithy|@aws\/lambda-invoke-store|mnemonist|obliterator)\//,
+  ],
+  [
+    "X-Ray SDK (Powertools Tracer's dependency)",
+    /node_modules\/(aws-xray-sdk-core|semver|cls-hooked|emitter-listener|shimmer|atomic-batcher)\//,
+  ],
   ['Powertools logger, metrics, tracer', /node_modules\/@aws-lambda-powertools\//],
   ['zod', /node_modules\/zod\//],
   ['middy', /node_modules\/@middy\//],
@@ -261,7 +280,12 @@ async function composition(entry: string): Promise<Part[]> {
 const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 /** What the Lambda service sets in a function's environment, plus stand-in credentials. */
-function lambdaEnvironment(home: string, taskRoot: string, functionName: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+function lambdaEnvironment(
+  home: string,
+  taskRoot: string,
+  functionName: string,
+  extra: Record<string, string>,
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     // An empty home: the SDK must find nothing of this machine's own AWS configuration.
@@ -324,7 +348,8 @@ function measureAll(settings: Setting[], runner: string, runs: number): void {
       const started = performance.now();
       const out = spawnSync(process.execPath, [runner, s.file], { env: s.env, encoding: 'utf8' });
       const wall = performance.now() - started;
-      if (out.status !== 0) throw new Error(`${s.label}: node exited ${out.status}\n${(out.stderr ?? '').slice(-2000)}`);
+      if (out.status !== 0)
+        throw new Error(`${s.label}: node exited ${out.status}\n${(out.stderr ?? '').slice(-2000)}`);
       if (round < 0) continue;
       const { importMs, cpuMs } = JSON.parse(out.stdout);
       s.imports.push(importMs);
@@ -363,7 +388,13 @@ export async function run(): Promise<BenchSection> {
     await bundleOurWay(path.join(src, 'empty.mjs'), emptyFile);
     // (b) what a first attempt looks like: CommonJS, esbuild's defaults (main before module).
     const naiveFile = path.join(work, 'naive', 'index.js');
-    const naiveOptions: esbuild.BuildOptions = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'warning' };
+    const naiveOptions: esbuild.BuildOptions = {
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node22',
+      logLevel: 'warning',
+    };
     await bundle(path.join(src, 'sdk.mjs'), naiveFile, { ...naiveOptions, minify: true });
     // (b) without minifying, esbuild's true default: a reference only, the targets use (b).
     const naivePlainFile = path.join(work, 'naive-unminified', 'index.js');
@@ -379,7 +410,9 @@ export async function run(): Promise<BenchSection> {
     mkdirSync(altDir);
     symlinkSync(NODE_MODULES, path.join(altDir, 'node_modules'), 'dir');
     const altFile = path.join(altDir, 'sdk-from-runtime', 'index.mjs');
-    await bundleOurWay(path.join(ROOT, 'lambdas', `${altRoute.name}.ts`), altFile, { external: ['@aws-sdk/*', '@smithy/*'] });
+    await bundleOurWay(path.join(ROOT, 'lambdas', `${altRoute.name}.ts`), altFile, {
+      external: ['@aws-sdk/*', '@smithy/*'],
+    });
     const parts = await composition(path.join(ROOT, 'lambdas', `${altRoute.name}.ts`));
 
     const runner = path.join(work, 'runner.mjs');
@@ -393,13 +426,20 @@ export async function run(): Promise<BenchSection> {
       settings.push(s);
       return s;
     };
-    const withSourceMaps = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...env, NODE_OPTIONS: '--enable-source-maps' });
+    const withSourceMaps = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+      ...env,
+      NODE_OPTIONS: '--enable-source-maps',
+    });
     const baseEnv = (file: string, name: string) => lambdaEnvironment(home, path.dirname(file), name, {});
 
     const emptyPlain = setting('empty', emptyFile, baseEnv(emptyFile, 'bench-empty'));
     const emptyMaps = setting('empty +maps', emptyFile, withSourceMaps(baseEnv(emptyFile, 'bench-empty')));
     const naivePlain = setting('naive', naiveFile, baseEnv(naiveFile, 'bench-naive'));
-    const naiveUnminified = setting('naive unminified', naivePlainFile, baseEnv(naivePlainFile, 'bench-naive-unminified'));
+    const naiveUnminified = setting(
+      'naive unminified',
+      naivePlainFile,
+      baseEnv(naivePlainFile, 'bench-naive-unminified'),
+    );
     const ourWayPlain = setting('sdk our way', sdkOurWayFile, baseEnv(sdkOurWayFile, 'bench-sdk'));
     const altDeployed = setting(
       'sdk from runtime',
@@ -520,7 +560,7 @@ function method(r: ColdStartResults): string {
       'source-map step included); (b) *naive*, a handler making the same DynamoDB calls as the repository (Get, ' +
       "Query, Scan, Put, Update) through `@aws-sdk/lib-dynamodb`'s package root, client built at module scope, " +
       "bundled as a first attempt would be: CommonJS, `platform: node`, `target: node22`, minified, esbuild's " +
-      'default main fields, no source map (the same bundle not minified, esbuild\'s default, is shown for ' +
+      "default main fields, no source map (the same bundle not minified, esbuild's default, is shown for " +
       'reference; the targets use the minified one, the smaller of the two, as the functions are minified too); (c) *SDK calls, our options*: the same handler bundled like the ' +
       'functions, which shows how much of (b) the SDK itself takes once tree-shaken. Also measured, as the ' +
       "alternative not taken: the first route's function with `@aws-sdk/*` and `@smithy/*` left to the Lambda " +
@@ -534,7 +574,7 @@ function method(r: ColdStartResults): string {
       'function name and memory, `LAMBDA_TASK_ROOT`, X-Ray daemon address, stand-in role credentials) plus the ' +
       "function's own variables from the template, with an empty `HOME`. *init* is the wall-clock median (p95 in " +
       'brackets), *CPU* the median CPU time of the same loads (all threads), a check on the wall clock when the ' +
-      'machine is shared, *process* the whole process from spawn to exit, Node\'s own startup included.',
+      "machine is shared, *process* the whole process from spawn to exit, Node's own startup included.",
     '- **Source maps**: the functions run with `NODE_OPTIONS=--enable-source-maps`, and Node reads and parses a ' +
       "bundle's map while it loads the bundle, so every function is measured with and without the flag; the " +
       "*init* target uses the setting the template deploys. The maps keep only the mappings into the project's " +
@@ -550,9 +590,18 @@ function tables(r: ColdStartResults): string {
   const alt = r.alternatives.sdkFromRuntime;
   const altWithMaps = alt.nodeOptions.includes('--enable-source-maps');
   const references: { label: string; bytes: number; plain?: InitStats; maps?: InitStats }[] = [
-    { label: '(a) empty handler', bytes: r.baselines.empty.bytes, plain: r.baselines.empty.init, maps: r.baselines.empty.initSourceMaps },
+    {
+      label: '(a) empty handler',
+      bytes: r.baselines.empty.bytes,
+      plain: r.baselines.empty.init,
+      maps: r.baselines.empty.initSourceMaps,
+    },
     { label: '(b) naive CommonJS, SDK calls', bytes: naive.bytes, plain: naive.init },
-    { label: '(b) not minified (reference only)', bytes: r.baselines.naiveUnminified.bytes, plain: r.baselines.naiveUnminified.init },
+    {
+      label: '(b) not minified (reference only)',
+      bytes: r.baselines.naiveUnminified.bytes,
+      plain: r.baselines.naiveUnminified.init,
+    },
     { label: '(c) SDK calls, our options', bytes: r.baselines.sdkOurWay.bytes, plain: r.baselines.sdkOurWay.init },
     {
       label: `${alt.route}, SDK left to the runtime (not taken)`,
@@ -585,15 +634,29 @@ function tables(r: ColdStartResults): string {
   ]);
   return [
     'Init in ms, median (p95) of the import; ratios against the naive bundle (b). *CPU* is the median CPU ' +
-      'time of the import (for the functions as deployed, with its ratio to the naive bundle\'s); *process* the ' +
+      "time of the import (for the functions as deployed, with its ratio to the naive bundle's); *process* the " +
       'median whole-process time, spawn to exit.',
     '',
-    markdownTable(['bundle', 'bytes', '× naive', 'init', '× naive', 'init, source maps on', '× naive', 'CPU', 'process'], referenceRows),
+    markdownTable(
+      ['bundle', 'bytes', '× naive', 'init', '× naive', 'init, source maps on', '× naive', 'CPU', 'process'],
+      referenceRows,
+    ),
     '',
     `Every function as \`cdk synth\` builds it (deployed with \`NODE_OPTIONS=${r.functions[0]?.nodeOptions ?? ''}\`):`,
     '',
     markdownTable(
-      ['route', 'bytes', '× naive', '.map', 'init', '× naive', 'init, source maps on', '× naive', 'CPU (× naive)', 'process, maps off / on'],
+      [
+        'route',
+        'bytes',
+        '× naive',
+        '.map',
+        'init',
+        '× naive',
+        'init, source maps on',
+        '× naive',
+        'CPU (× naive)',
+        'process, maps off / on',
+      ],
       functionRows,
     ),
     '',
@@ -615,7 +678,8 @@ function whyNotMet(r: ColdStartResults): string {
   const sdk = r.baselines.sdkOurWay;
   const sdkBytes = sdk.bytes / naive.bytes;
   const sdkInit = sdk.init.importMedianMs / naive.init.importMedianMs;
-  const part = (prefix: string) => (r.composition.parts.find((p) => p.part.startsWith(prefix))?.bytes ?? 0) / naive.bytes;
+  const part = (prefix: string) =>
+    (r.composition.parts.find((p) => p.part.startsWith(prefix))?.bytes ?? 0) / naive.bytes;
   const composed = r.composition.parts.reduce((n, p) => n + p.bytes, 0) / naive.bytes;
   const withoutXray = composed - part('X-Ray SDK');
   const plain = r.baselines.naiveUnminified;
@@ -636,7 +700,7 @@ function whyNotMet(r: ColdStartResults): string {
     `middy ${ratio(part('middy'))} ×, our own code ${ratio(part('token ledger'))} ×. What the bundling choices already ` +
     'removed (README, Performance): ESM with `module` main fields, no barrel imports, the credential providers ' +
     'Lambda never loads left out, source maps cut to our own code, zod replaced by zod/mini. Leaving the SDK to the ' +
-    "runtime shrinks the bundle but makes init slower (the row \"not taken\" above): the runtime's SDK is CommonJS " +
+    'runtime shrinks the bundle but makes init slower (the row "not taken" above): the runtime\'s SDK is CommonJS ' +
     'and loads file by file. Even without the X-Ray SDK, which the required Powertools Tracer brings, the ' +
     `${r.composition.route} bundle would be ${ratio(withoutXray)} × naive in bytes. ${againstPlain}`
   );

@@ -36,13 +36,43 @@ interface RouteUnits {
 }
 
 export const ROUTE_UNITS: RouteUnits[] = [
-  { route: 'GET tokens', reads: 1, writes: 0, note: 'one page of 20 from byUser, ~8 KB eventually consistent; more if expired records are filtered' },
-  { route: 'GET admin/tokens', reads: 1.5, writes: 0, note: 'a page of 20; a scan or byClient query; filters read more' },
+  {
+    route: 'GET tokens',
+    reads: 1,
+    writes: 0,
+    note: 'one page of 20 from byUser, ~8 KB eventually consistent; more if expired records are filtered',
+  },
+  {
+    route: 'GET admin/tokens',
+    reads: 1.5,
+    writes: 0,
+    note: 'a page of 20; a scan or byClient query; filters read more',
+  },
   { route: 'GET tokens/{tokenId}', reads: 1, writes: 0, note: 'one strongly consistent GetItem' },
-  { route: 'POST tokens/{tokenId}/revoke', reads: 0.5, writes: 3, note: 'UpdateItem on the table + byUser + byClient; a refresh token adds a byParent query and its children' },
-  { route: 'GET apps', reads: 2, writes: 0, note: 'all of the caller\'s active tokens through byUser (about 40 tokens)' },
-  { route: 'POST service/tokens', reads: 0, writes: 3, note: 'PutItem on the table + byUser + byClient (+ byParent and two parent reads for a child)' },
-  { route: 'POST service/introspect', reads: 1, writes: 0.1, note: 'one GetItem (+1 for a child\'s parent); lastUsedAt at most once a minute (3 units), ~3 % of calls at 1 call/2 s per token' },
+  {
+    route: 'POST tokens/{tokenId}/revoke',
+    reads: 0.5,
+    writes: 3,
+    note: 'UpdateItem on the table + byUser + byClient; a refresh token adds a byParent query and its children',
+  },
+  {
+    route: 'GET apps',
+    reads: 2,
+    writes: 0,
+    note: "all of the caller's active tokens through byUser (about 40 tokens)",
+  },
+  {
+    route: 'POST service/tokens',
+    reads: 0,
+    writes: 3,
+    note: 'PutItem on the table + byUser + byClient (+ byParent and two parent reads for a child)',
+  },
+  {
+    route: 'POST service/introspect',
+    reads: 1,
+    writes: 0.1,
+    note: "one GetItem (+1 for a child's parent); lastUsedAt at most once a minute (3 units), ~3 % of calls at 1 call/2 s per token",
+  },
   { route: 'POST service/revoke', reads: 1, writes: 3, note: 'GetItem by value, then as the revoke route' },
 ];
 

@@ -75,7 +75,10 @@ function shuffled(n: number, random: () => number): number[] {
 function sampler(weights: number[], random: () => number): () => number {
   const sums: number[] = [];
   let total = 0;
-  for (const w of weights) sums.push((total += w));
+  for (const w of weights) {
+    total += w;
+    sums.push(total);
+  }
   return () => {
     const x = random() * total;
     let lo = 0;
@@ -133,10 +136,13 @@ export function generateDataset(size: number, seed = SEED): Dataset {
   const records: TokenRecord[] = [];
   for (let i = 0; i < size; i++) {
     const slot = owner[i]!;
-    const userId = slot < heavyCount ? userName(0) : slot < heavyCount + userlessCount ? undefined : userName(1 + normalUser());
+    const userId =
+      slot < heavyCount ? userName(0) : slot < heavyCount + userlessCount ? undefined : userName(1 + normalUser());
     const isExpired = expired.has(i);
     const tokenType =
-      userId === undefined || random() < (isExpired ? ACCESS_SHARE.expired : ACCESS_SHARE.live) ? 'access_token' : 'refresh_token';
+      userId === undefined || random() < (isExpired ? ACCESS_SHARE.expired : ACCESS_SHARE.live)
+        ? 'access_token'
+        : 'refresh_token';
     const lifetime = LIFETIME[tokenType];
     // Live: issued within its lifetime. Expired: issued earlier, as far back as 60 days.
     const issuedAt = isExpired ? NOW - between(lifetime, 60 * DAY) : NOW - between(0, lifetime - 1);
@@ -269,7 +275,13 @@ const ADMIN: Caller = { sub: 'bench-admin', isAdmin: true };
 const UNFILTERED_CAP = 50;
 
 const SCENARIOS: Scenario[] = [
-  { id: 'own-heavy', label: 'GET tokens, heavy user', route: 'list-own-tokens', caller: (d) => ({ sub: d.heavyUser, isAdmin: false }), query: () => ({}) },
+  {
+    id: 'own-heavy',
+    label: 'GET tokens, heavy user',
+    route: 'list-own-tokens',
+    caller: (d) => ({ sub: d.heavyUser, isAdmin: false }),
+    query: () => ({}),
+  },
   {
     id: 'own-typical',
     label: 'GET tokens, typical user',
@@ -279,9 +291,28 @@ const SCENARIOS: Scenario[] = [
     noLatencyTarget:
       'with 1,000 users the median user of the 1k table holds one or two tokens, so its page holds one item where the 100k page holds 20: the ratio measures page size, not table size (the heavy user, whose pages hold 20 at both sizes, is the like-for-like check of GET tokens)',
   },
-  { id: 'admin-all', label: `GET admin/tokens, unfiltered (first ${UNFILTERED_CAP} pages)`, route: 'list-all-tokens', caller: () => ADMIN, query: () => ({}), maxPages: UNFILTERED_CAP },
-  { id: 'admin-user', label: 'GET admin/tokens?userId=heavy user', route: 'list-all-tokens', caller: () => ADMIN, query: (d) => ({ userId: d.heavyUser }) },
-  { id: 'admin-client', label: 'GET admin/tokens?clientId=most used app', route: 'list-all-tokens', caller: () => ADMIN, query: (d) => ({ clientId: d.popularClient }) },
+  {
+    id: 'admin-all',
+    label: `GET admin/tokens, unfiltered (first ${UNFILTERED_CAP} pages)`,
+    route: 'list-all-tokens',
+    caller: () => ADMIN,
+    query: () => ({}),
+    maxPages: UNFILTERED_CAP,
+  },
+  {
+    id: 'admin-user',
+    label: 'GET admin/tokens?userId=heavy user',
+    route: 'list-all-tokens',
+    caller: () => ADMIN,
+    query: (d) => ({ userId: d.heavyUser }),
+  },
+  {
+    id: 'admin-client',
+    label: 'GET admin/tokens?clientId=most used app',
+    route: 'list-all-tokens',
+    caller: () => ADMIN,
+    query: (d) => ({ clientId: d.popularClient }),
+  },
 ];
 
 interface PageSample {
@@ -297,20 +328,36 @@ interface PageSample {
 const CURSOR_SECRET = randomBytes(32);
 
 /** One page of a list: from `cursor`, or the first page without one. */
-async function page(store: CountingStore, d: Dataset, s: Scenario, cursor: string | undefined): Promise<PageSample & { cursor?: string }> {
+async function page(
+  store: CountingStore,
+  d: Dataset,
+  s: Scenario,
+  cursor: string | undefined,
+): Promise<PageSample & { cursor?: string }> {
   const caller = s.caller(d);
   const query = { ...s.query(d), limit: PAGE };
   const started = process.hrtime.bigint();
-  const answer = await listTokens(store, { ...query, cursor }, {
-    route: s.route,
-    caller,
-    userId: s.route === 'list-own-tokens' ? caller.sub : query.userId,
-    cursorSecret: CURSOR_SECRET,
-    now: NOW,
-  });
+  const answer = await listTokens(
+    store,
+    { ...query, cursor },
+    {
+      route: s.route,
+      caller,
+      userId: s.route === 'list-own-tokens' ? caller.sub : query.userId,
+      cursorSecret: CURSOR_SECRET,
+      now: NOW,
+    },
+  );
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const next = answer.nextCursor ?? undefined;
-  return { ms, returned: answer.items.length, read: store.lastItemsRead, calls: store.lastCalls, more: next !== undefined, cursor: next };
+  return {
+    ms,
+    returned: answer.items.length,
+    read: store.lastItemsRead,
+    calls: store.lastCalls,
+    more: next !== undefined,
+    cursor: next,
+  };
 }
 
 /** Follows nextCursor from the first page until null (or the scenario's page cap). */
@@ -398,7 +445,8 @@ async function measureScenario(stores: CountingStore[], datasets: Dataset[], s: 
   }
   const firstPages: number[][] = datasets.map(() => []);
   for (let n = 0; n < FIRST_PAGE_SAMPLES; n++) {
-    for (let i = 0; i < datasets.length; i++) firstPages[i]!.push((await page(stores[i]!, datasets[i]!, s, undefined)).ms);
+    for (let i = 0; i < datasets.length; i++)
+      firstPages[i]!.push((await page(stores[i]!, datasets[i]!, s, undefined)).ms);
   }
   return datasets.map((_, i) => figures(counted[i]!, timed[i]!, firstPages[i]!));
 }
@@ -433,7 +481,12 @@ export async function run(): Promise<BenchSection> {
       await putRecords(db, d.records);
       const loadSeconds = (Date.now() - t1) / 1000;
       datasets.push(d);
-      loads.push({ size, generateMs, loadSeconds: round(loadSeconds, 1), itemsPerSecond: Math.round(size / loadSeconds) });
+      loads.push({
+        size,
+        generateMs,
+        loadSeconds: round(loadSeconds, 1),
+        itemsPerSecond: Math.round(size / loadSeconds),
+      });
       console.error(`list-cost: ${size} tokens generated in ${generateMs} ms, loaded in ${loadSeconds.toFixed(1)} s`);
     }
     const stores = databases.map((db) => {
@@ -448,7 +501,8 @@ export async function run(): Promise<BenchSection> {
       return store;
     });
     // Warm-up (JIT, connections): a few pages of every list on every table, untimed.
-    for (const s of SCENARIOS) for (let i = 0; i < datasets.length; i++) await walkUpTo(stores[i]!, datasets[i]!, s, 20);
+    for (const s of SCENARIOS)
+      for (let i = 0; i < datasets.length; i++) await walkUpTo(stores[i]!, datasets[i]!, s, 20);
 
     const scenarios: Record<string, { label: string; bySize: Record<number, ScenarioFigures> }> = {};
     for (const s of SCENARIOS) {
@@ -497,12 +551,13 @@ function section(
       met: a.firstPageReadPerReturned <= RATIO_TARGET && b.firstPageReadPerReturned <= RATIO_TARGET,
     });
     const ratio = b.p50Ms / a.p50Ms;
-    if (!SCENARIOS.find((x) => x.label === label)?.noLatencyTarget) targets.push({
-      name: `${label}: p50 per page, 100k ÷ 1k`,
-      target: `≤ ${LATENCY_TARGET}`,
-      measured: `${ratio.toFixed(2)} (${b.p50Ms.toFixed(1)} ms vs ${a.p50Ms.toFixed(1)} ms)`,
-      met: ratio <= LATENCY_TARGET,
-    });
+    if (!SCENARIOS.find((x) => x.label === label)?.noLatencyTarget)
+      targets.push({
+        name: `${label}: p50 per page, 100k ÷ 1k`,
+        target: `≤ ${LATENCY_TARGET}`,
+        measured: `${ratio.toFixed(2)} (${b.p50Ms.toFixed(1)} ms vs ${a.p50Ms.toFixed(1)} ms)`,
+        met: ratio <= LATENCY_TARGET,
+      });
   }
 
   const datasetTable = markdownTable(
@@ -515,7 +570,10 @@ function section(
       ['with no user', ...datasets.map((d) => d.stats.userless!)],
       ['users holding tokens', ...datasets.map((d) => d.stats.usersWithTokens!)],
       ['heavy user holds', ...datasets.map((d) => d.stats.heavyUserTokens!)],
-      ['typical (median) user holds (live)', ...datasets.map((d) => `${d.stats.typicalUserTokens} (${d.stats.typicalUserLive})`)],
+      [
+        'typical (median) user holds (live)',
+        ...datasets.map((d) => `${d.stats.typicalUserTokens} (${d.stats.typicalUserLive})`),
+      ],
       ['most used app holds', ...datasets.map((d) => d.stats.popularClientTokens!)],
       ['generated in (ms)', ...loads.map((l) => l.generateMs)],
       ['loaded in (s)', ...loads.map((l) => l.loadSeconds)],
@@ -543,7 +601,20 @@ function section(
     }
   }
   const scenarioTable = markdownTable(
-    ['list', 'tokens', 'pages', 'returned', 'read', 'read ÷ returned', 'first page read/returned', 'DynamoDB calls/page', 'p50 ms/page', 'p95 ms/page', 'first page p50 ms', 'pages timed'],
+    [
+      'list',
+      'tokens',
+      'pages',
+      'returned',
+      'read',
+      'read ÷ returned',
+      'first page read/returned',
+      'DynamoDB calls/page',
+      'p50 ms/page',
+      'p95 ms/page',
+      'first page p50 ms',
+      'pages timed',
+    ],
     rows,
   );
 
@@ -562,7 +633,22 @@ Machine load average (1 min) at start and end of this section: ${machineLoad.bef
     title: 'List cost: items read per item returned, and page latency, at 1k and 100k tokens',
     method,
     tables: [datasetTable, '', scenarioTable].join('\n'),
-    results: { seed: SEED, now: NOW, pageSize: PAGE, unfilteredCapPages: UNFILTERED_CAP, seconds, loadAverage1m: machineLoad, datasets: datasets.map((d) => ({ ...d.stats, heavyUser: d.heavyUser, typicalUser: d.typicalUser, popularClient: d.popularClient })), loads, scenarios },
+    results: {
+      seed: SEED,
+      now: NOW,
+      pageSize: PAGE,
+      unfilteredCapPages: UNFILTERED_CAP,
+      seconds,
+      loadAverage1m: machineLoad,
+      datasets: datasets.map((d) => ({
+        ...d.stats,
+        heavyUser: d.heavyUser,
+        typicalUser: d.typicalUser,
+        popularClient: d.popularClient,
+      })),
+      loads,
+      scenarios,
+    },
     targets,
   };
 }

@@ -26,7 +26,7 @@ function render(sections: BenchSection[], machine: Record<string, string>, secon
     '# Benchmarks',
     '',
     'Made by `npm run bench` (`bench/run.ts`); every figure below is in `bench/results.json`. ' +
-      'Baselines are built and measured in the same run as the project\'s own code.',
+      "Baselines are built and measured in the same run as the project's own code.",
     '',
     markdownTable(['machine', ''], Object.entries(machine)),
     '',

@@ -9,17 +9,24 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import autocannon from 'autocannon';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ENV } from '../lambdas/config';
 import { routeNamed } from '../lambdas/routes';
 import { claimsAsGatewayStrings } from '../local/cognito-authorizer';
 import { lambdaContext, proxyEvent } from '../local/proxy-event';
-import { createUser, decodeJwt, type LocalStack, putTokens, startLocalStack, tokenRecord } from '../test/support/local-stack';
+import {
+  createUser,
+  decodeJwt,
+  type LocalStack,
+  putTokens,
+  startLocalStack,
+  tokenRecord,
+} from '../test/support/local-stack';
 import { type BenchSection, markdownTable, percentile, runStandalone, type TargetCheck } from './section';
 
 const CONNECTIONS = 16;
@@ -104,7 +111,9 @@ async function load(url: string, idToken: string, stackPid: number): Promise<Loa
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    ...(cpuBefore !== undefined && { stackCpuMsPerRequest: round((cpuMsOf(stackPid)! - cpuBefore) / result.requests.total) }),
+    ...(cpuBefore !== undefined && {
+      stackCpuMsPerRequest: round((cpuMsOf(stackPid)! - cpuBefore) / result.requests.total),
+    }),
   };
 }
 
@@ -204,7 +213,15 @@ async function perRequest(stack: LocalStack, idToken: string): Promise<PerReques
   try {
     const direct = async () => {
       const requestId = randomUUID();
-      const event = proxyEvent({ request: fakeRequest(url, idToken), url, route, pathParameters: null, identity: { claims }, body: '', requestId });
+      const event = proxyEvent({
+        request: fakeRequest(url, idToken),
+        url,
+        route,
+        pathParameters: null,
+        identity: { claims },
+        body: '',
+        requestId,
+      });
       const result = await handler(event, lambdaContext(route, requestId));
       if (result.statusCode !== 200) throw new Error(`the handler answered ${result.statusCode}: ${result.body}`);
     };
@@ -233,7 +250,12 @@ async function perRequest(stack: LocalStack, idToken: string): Promise<PerReques
       httpP50Ms: round(h50),
       httpP95Ms: round(percentile(httpMs, 95)),
       gatewayOverheadP50Ms: round(h50 - d50),
-      gatewayOverheadPairedP50Ms: round(percentile(httpMs.map((h, i) => h - directMs[i]!), 50)),
+      gatewayOverheadPairedP50Ms: round(
+        percentile(
+          httpMs.map((h, i) => h - directMs[i]!),
+          50,
+        ),
+      ),
     };
   } finally {
     restore();
@@ -287,7 +309,10 @@ function section(
       ['requests answered', l.requests],
       ['requests per second (mean of 1 s samples)', l.requestsPerSecond.mean],
       ['requests per second (slowest 1 s sample)', l.requestsPerSecond.min],
-      ['latency p50 / p90 / p99 / max (ms)', `${l.latencyMs.p50} / ${l.latencyMs.p90} / ${l.latencyMs.p99} / ${l.latencyMs.max}`],
+      [
+        'latency p50 / p90 / p99 / max (ms)',
+        `${l.latencyMs.p50} / ${l.latencyMs.p90} / ${l.latencyMs.p99} / ${l.latencyMs.max}`,
+      ],
       ['non-2xx answers / errors / timeouts', `${l.non2xx} / ${l.errors} / ${l.timeouts}`],
       ['CPU time of the stack process per request (ms)', l.stackCpuMsPerRequest ?? 'n/a'],
     ],
@@ -295,7 +320,11 @@ function section(
   const perTable = markdownTable(
     ['GET tokens, one request at a time', 'p50 (ms)', 'p95 (ms)'],
     [
-      ['handler called in-process (same module, env and event shape)', p.directP50Ms.toFixed(2), p.directP95Ms.toFixed(2)],
+      [
+        'handler called in-process (same module, env and event shape)',
+        p.directP50Ms.toFixed(2),
+        p.directP95Ms.toFixed(2),
+      ],
       ['through the local gateway over HTTP', p.httpP50Ms.toFixed(2), p.httpP95Ms.toFixed(2)],
       ['gateway overhead: difference of the p50s', p.gatewayOverheadP50Ms.toFixed(2), ''],
       ['gateway overhead: p50 of paired differences', p.gatewayOverheadPairedP50Ms.toFixed(2), ''],

@@ -59,7 +59,11 @@ export function serviceClient({ apiUrl, region, credentials }: ServiceClientOpti
     },
     /** When a client revokes its own token (RFC 7009), after the authorization server authenticated it. */
     async revoke(token: string, clientId: string) {
-      const res = await post('service/revoke', 'application/x-www-form-urlencoded', form({ token, client_id: clientId }));
+      const res = await post(
+        'service/revoke',
+        'application/x-www-form-urlencoded',
+        form({ token, client_id: clientId }),
+      );
       if (res.status !== 200) throw new Error(`revocation failed: ${res.status} ${await res.text()}`);
     },
   };

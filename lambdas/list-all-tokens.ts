@@ -2,8 +2,8 @@ import { adminListQuerySchema } from './domain/input';
 import { listTokens } from './domain/token-service';
 import { queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
-import { stackSecret } from './store/stack-secrets';
 import { tokenRepository } from './store';
+import { stackSecret } from './store/stack-secrets';
 
 export const handler = routeHandler('list-all-tokens', async ({ route, event, caller, now }) => {
   const query = queryOf(event, adminListQuerySchema);

@@ -22,7 +22,6 @@ export interface ConsoleSiteProps {
 /** Where Vite puts the files whose names carry a hash of their content. */
 const HASHED_DIR = 'assets';
 
-
 /**
  * The web console: a private bucket, readable only by a CloudFront distribution through origin
  * access control, serving the built console over HTTPS with security headers, plus the
@@ -86,7 +85,8 @@ export class ConsoleSite extends Construct {
 
     // Response headers policies and origin access controls are named per account, not per region:
     // the region in the name lets the same stack name live in two regions of one account.
-    const accountWideName = (construct: Construct, maxLength: number) => `${Names.uniqueResourceName(construct, { maxLength: maxLength - 16 })}-${Aws.REGION}`;
+    const accountWideName = (construct: Construct, maxLength: number) =>
+      `${Names.uniqueResourceName(construct, { maxLength: maxLength - 16 })}-${Aws.REGION}`;
 
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
       comment: 'Token ledger console: security headers',
@@ -132,7 +132,8 @@ export class ConsoleSite extends Construct {
     NagSuppressions.addResourceSuppressions(this.distribution, [
       {
         id: 'AwsSolutions-CFR1',
-        reason: 'The console is for every user of the ledger, wherever they are; no law or contract limits it to some countries.',
+        reason:
+          'The console is for every user of the ledger, wherever they are; no law or contract limits it to some countries.',
       },
       {
         id: 'AwsSolutions-CFR2',
@@ -196,7 +197,11 @@ export class ConsoleSite extends Construct {
       // The AWS CLI's filters: the last matching one wins, and `*` spans directories.
       exclude: ['*'],
       include: [`${HASHED_DIR}/*`],
-      cacheControl: [s3deploy.CacheControl.setPublic(), s3deploy.CacheControl.maxAge(Duration.days(365)), s3deploy.CacheControl.immutable()],
+      cacheControl: [
+        s3deploy.CacheControl.setPublic(),
+        s3deploy.CacheControl.maxAge(Duration.days(365)),
+        s3deploy.CacheControl.immutable(),
+      ],
       prune: false,
     });
     const pages = new s3deploy.BucketDeployment(this, 'DeployPages', {
@@ -220,7 +225,8 @@ export class ConsoleSite extends Construct {
         [
           {
             id: 'AwsSolutions-L1',
-            reason: "CDK's own BucketDeployment handler: CDK picks its Python runtime, and upgrading aws-cdk-lib upgrades it.",
+            reason:
+              "CDK's own BucketDeployment handler: CDK picks its Python runtime, and upgrading aws-cdk-lib upgrades it.",
           },
           {
             id: 'AwsSolutions-IAM4',
@@ -241,7 +247,10 @@ export class ConsoleSite extends Construct {
               'Action::s3:DeleteObject*',
               `Resource::<${bucketId}.Arn>/*`,
               // The bootstrap qualifier is part of the asset bucket's name; any qualifier is accepted.
-              { regex: '/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/' },
+              {
+                regex:
+                  '/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/',
+              },
             ],
           },
         ],

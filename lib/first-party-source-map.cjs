@@ -85,8 +85,14 @@ function firstPartySourceMap(map, keep = isFirstParty) {
   const nameIndex = new Map();
   const names = [];
   // Absolute values of the fields that are relative across the whole map, before and after.
-  let source = 0, line = 0, column = 0, name = 0;
-  let outSource = 0, outLine = 0, outColumn = 0, outName = 0;
+  let source = 0,
+    line = 0,
+    column = 0,
+    name = 0;
+  let outSource = 0,
+    outLine = 0,
+    outColumn = 0,
+    outName = 0;
   const lines = map.mappings.split(';').map((segments) => {
     const out = [];
     let generated = 0;

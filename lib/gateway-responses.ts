@@ -1,5 +1,5 @@
 import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { type ErrorCode, ERROR_STATUS } from '../lambdas/domain/errors';
+import { ERROR_STATUS, type ErrorCode } from '../lambdas/domain/errors';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 
 interface ContractResponse {
@@ -28,9 +28,17 @@ export const CONTRACT_RESPONSES: readonly ContractResponse[] = [
   { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, error: 'forbidden', message: GATEWAY_MESSAGES.signatureRequired },
   { type: ResponseType.RESOURCE_NOT_FOUND, error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
   { type: ResponseType.THROTTLED, error: 'too_many_requests', message: 'Too many requests; try again shortly.' },
-  { type: ResponseType.QUOTA_EXCEEDED, error: 'too_many_requests', message: 'The request quota is used up; try again later.' },
+  {
+    type: ResponseType.QUOTA_EXCEEDED,
+    error: 'too_many_requests',
+    message: 'The request quota is used up; try again later.',
+  },
   { type: ResponseType.BAD_REQUEST_BODY, error: 'invalid_request', message: 'The request body is not valid.' },
-  { type: ResponseType.BAD_REQUEST_PARAMETERS, error: 'invalid_request', message: 'The request parameters are not valid.' },
+  {
+    type: ResponseType.BAD_REQUEST_PARAMETERS,
+    error: 'invalid_request',
+    message: 'The request parameters are not valid.',
+  },
   { type: ResponseType.REQUEST_TOO_LARGE, error: 'invalid_request', message: GATEWAY_MESSAGES.tooLarge },
   // Only the 404 mocks of unknown-routes.ts can answer 415 (for a body they do not map), so this
   // is an unknown route too. Lambda proxy methods accept every content type.

@@ -110,7 +110,9 @@ export class Operations extends Construct {
     for (const indexName of [undefined, ...props.tokens.indexNames]) {
       for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents'] as const) {
         const metric = throttleMetric(metricName, indexName);
-        throttleMetrics.push(metric.with({ label: `${indexName ?? 'table'} ${metricName === 'ReadThrottleEvents' ? 'reads' : 'writes'}` }));
+        throttleMetrics.push(
+          metric.with({ label: `${indexName ?? 'table'} ${metricName === 'ReadThrottleEvents' ? 'reads' : 'writes'}` }),
+        );
         const what = indexName ? `index ${indexName} of the token table` : 'the token table';
         this.alarm(`Table${indexName ? pascalCase(indexName) : ''}${metricName}`, metric, {
           threshold: 1,
@@ -166,10 +168,22 @@ export class Operations extends Construct {
           }),
         ],
         [
-          graph('Function invocations', perFunction((fn) => fn.metricInvocations({ statistic: 'Sum' }))),
-          graph('Function errors', perFunction((fn) => fn.metricErrors({ statistic: 'Sum' }))),
-          graph('Function duration p95 (ms)', perFunction((fn) => fn.metricDuration({ statistic: 'p95' }))),
-          graph('Function throttles', perFunction((fn) => fn.metricThrottles({ statistic: 'Sum' }))),
+          graph(
+            'Function invocations',
+            perFunction((fn) => fn.metricInvocations({ statistic: 'Sum' })),
+          ),
+          graph(
+            'Function errors',
+            perFunction((fn) => fn.metricErrors({ statistic: 'Sum' })),
+          ),
+          graph(
+            'Function duration p95 (ms)',
+            perFunction((fn) => fn.metricDuration({ statistic: 'p95' })),
+          ),
+          graph(
+            'Function throttles',
+            perFunction((fn) => fn.metricThrottles({ statistic: 'Sum' })),
+          ),
         ],
         [
           graph('Table consumed capacity units', [
@@ -177,7 +191,9 @@ export class Operations extends Construct {
             table.metricConsumedWriteCapacityUnits({ statistic: 'Sum', period: PERIOD, label: 'write' }),
           ]),
           graph('Table and index throttle events', throttleMetrics),
-          ...(this.webAcl ? [graph('WAF requests', this.wafMetrics(['AllowedRequests', 'BlockedRequests', 'CountedRequests']))] : []),
+          ...(this.webAcl
+            ? [graph('WAF requests', this.wafMetrics(['AllowedRequests', 'BlockedRequests', 'CountedRequests']))]
+            : []),
           new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 6, height: 6 }),
         ],
       ],
@@ -235,7 +251,11 @@ export class Operations extends Construct {
       sampledRequestsEnabled: true,
       metricName: this.wafMetricName(name),
     });
-    const managed = (priority: number, name: string, ruleActionOverrides?: wafv2.CfnWebACL.RuleActionOverrideProperty[]): wafv2.CfnWebACL.RuleProperty => ({
+    const managed = (
+      priority: number,
+      name: string,
+      ruleActionOverrides?: wafv2.CfnWebACL.RuleActionOverrideProperty[],
+    ): wafv2.CfnWebACL.RuleProperty => ({
       name,
       priority,
       // The group's own actions apply (block, except where overridden below).
@@ -243,7 +263,8 @@ export class Operations extends Construct {
       statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, ruleActionOverrides } },
       visibilityConfig: visibility(name),
     });
-    const throttled = CONTRACT_RESPONSES.find((r) => r.error === 'too_many_requests')!;
+    const throttled = CONTRACT_RESPONSES.find((r) => r.error === 'too_many_requests');
+    if (!throttled) throw new Error('no gateway response for too_many_requests');
 
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
@@ -269,7 +290,9 @@ export class Operations extends Construct {
                 responseCode: ERROR_STATUS.too_many_requests,
                 customResponseBodyKey: 'tooManyRequests',
                 // Like the gateway responses, so the console can read the answer.
-                ...(props.corsOrigin && { responseHeaders: [{ name: 'Access-Control-Allow-Origin', value: props.corsOrigin }] }),
+                ...(props.corsOrigin && {
+                  responseHeaders: [{ name: 'Access-Control-Allow-Origin', value: props.corsOrigin }],
+                }),
               },
             },
           },

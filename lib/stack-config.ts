@@ -108,14 +108,17 @@ function flag(value: unknown, key: string, fallback: boolean): boolean {
 function count(value: unknown, key: string, fallback: number): number {
   if (isUnset(value)) return fallback;
   const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(String(value)) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`context ${key} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error(`context ${key} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
 /** API Gateway hands `cognito:groups` to the functions as `"a,b"`, so a comma would split the name. */
 function groupName(name: string): string {
   if (!/^[^\s,]{1,128}$/u.test(name)) {
-    throw new Error(`context adminGroupName must be 1-128 characters without spaces or commas, got ${JSON.stringify(name)}`);
+    throw new Error(
+      `context adminGroupName must be 1-128 characters without spaces or commas, got ${JSON.stringify(name)}`,
+    );
   }
   return name;
 }
@@ -131,10 +134,13 @@ function origins(value: unknown): string[] {
     .filter(Boolean);
   for (const origin of list) {
     if (origin !== '*' && !/^https?:\/\/[^/\s*?#]+$/.test(origin)) {
-      throw new Error(`context allowedOrigins: ${JSON.stringify(origin)} is not an origin like https://app.example.com`);
+      throw new Error(
+        `context allowedOrigins: ${JSON.stringify(origin)} is not an origin like https://app.example.com`,
+      );
     }
   }
-  if (list.includes('*') && list.length > 1) throw new Error('context allowedOrigins: `*` cannot be combined with other origins');
+  if (list.includes('*') && list.length > 1)
+    throw new Error('context allowedOrigins: `*` cannot be combined with other origins');
   return [...new Set(list)];
 }
 
@@ -143,10 +149,15 @@ function domainPrefix(value: unknown): string | undefined {
   if (isUnset(value)) return undefined;
   const prefix = text(value, 'authDomainPrefix', '');
   if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix)) {
-    throw new Error(`context authDomainPrefix must be 1-63 lowercase letters, digits and inner hyphens, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `context authDomainPrefix must be 1-63 lowercase letters, digits and inner hyphens, got ${JSON.stringify(value)}`,
+    );
   }
   const reserved = RESERVED_DOMAIN_WORDS.find((word) => prefix.includes(word));
-  if (reserved) throw new Error(`context authDomainPrefix must not contain "${reserved}" (Cognito reserves it), got ${JSON.stringify(value)}`);
+  if (reserved)
+    throw new Error(
+      `context authDomainPrefix must not contain "${reserved}" (Cognito reserves it), got ${JSON.stringify(value)}`,
+    );
   return prefix;
 }
 
@@ -158,7 +169,9 @@ function topicArn(value: unknown): string | undefined {
   if (isUnset(value)) return undefined;
   const arn = text(value, 'alarmTopicArn', '');
   if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(arn)) {
-    throw new Error(`context alarmTopicArn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:alerts, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `context alarmTopicArn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:alerts, got ${JSON.stringify(value)}`,
+    );
   }
   return arn;
 }
@@ -166,7 +179,8 @@ function topicArn(value: unknown): string | undefined {
 /** WAF accepts 10 to 2,000,000,000 requests per evaluation window. */
 function wafRateLimit(value: unknown): number {
   const limit = count(value, 'wafRateLimit', 2000);
-  if (limit < 10 || limit > 2_000_000_000) throw new Error(`context wafRateLimit must be between 10 and 2000000000, got ${JSON.stringify(value)}`);
+  if (limit < 10 || limit > 2_000_000_000)
+    throw new Error(`context wafRateLimit must be between 10 and 2000000000, got ${JSON.stringify(value)}`);
   return limit;
 }
 

@@ -6,7 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { type RouteDefinition, ROUTES, type RouteName } from '../lambdas/routes';
+import { ROUTES, type RouteDefinition, type RouteName } from '../lambdas/routes';
 import { addContractGatewayResponses } from './gateway-responses';
 import { answerUnknownRoutesWith404 } from './unknown-routes';
 
@@ -108,9 +108,13 @@ export class TokenApi extends Construct {
       NagSuppressions.addResourceSuppressions(preflight, [
         {
           id: 'AwsSolutions-APIG4',
-          reason: 'A CORS preflight: browsers send OPTIONS without credentials, so it cannot require any. It is a MOCK that runs no code.',
+          reason:
+            'A CORS preflight: browsers send OPTIONS without credentials, so it cannot require any. It is a MOCK that runs no code.',
         },
-        { id: 'AwsSolutions-COG4', reason: 'A CORS preflight: browsers send OPTIONS without credentials, so it cannot require a Cognito token.' },
+        {
+          id: 'AwsSolutions-COG4',
+          reason: 'A CORS preflight: browsers send OPTIONS without credentials, so it cannot require a Cognito token.',
+        },
       ]);
     }
     NagSuppressions.addResourceSuppressions(this.api, [

@@ -85,7 +85,10 @@ export class TokenLedgerStack extends Stack {
           'issued token unverifiable (introspection and revocation by value would answer as if it did not exist).',
       },
     ]);
-    const secrets = { cursor: cursorSecret, tokenHash: tokenHashSecret } satisfies Record<StackSecret, secretsmanager.Secret>;
+    const secrets = { cursor: cursorSecret, tokenHash: tokenHashSecret } satisfies Record<
+      StackSecret,
+      secretsmanager.Secret
+    >;
     this.secrets = secrets;
 
     this.functions = Object.fromEntries(
@@ -144,7 +147,8 @@ export class TokenLedgerStack extends Stack {
     new CfnOutput(this, 'Region', { value: Stack.of(this).region });
     new CfnOutput(this, 'ServicePolicyArn', {
       value: api.servicePolicy.managedPolicyArn,
-      description: 'Managed policy that allows calling the service routes; attach it to the authorization and resource servers',
+      description:
+        'Managed policy that allows calling the service routes; attach it to the authorization and resource servers',
     });
   }
 }

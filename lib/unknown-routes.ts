@@ -48,11 +48,17 @@ export function answerUnknownRoutesWith404(api: apigw.RestApi, allowedOrigins: r
     ],
   };
   // Snapshot first: the loop adds `{proxy+}` resources, which get their own `ANY` below.
-  const resources = [api.root, ...api.root.node.findAll().filter((c): c is apigw.Resource => c instanceof apigw.Resource)];
+  const resources = [
+    api.root,
+    ...api.root.node.findAll().filter((c): c is apigw.Resource => c instanceof apigw.Resource),
+  ];
   for (const resource of resources) {
     allowWithoutAuthorization(resource.addMethod('ANY', integration, options));
-    const hasVariableChild = resource.node.children.some((c) => c instanceof apigw.Resource && lastPart(c.path).startsWith('{'));
-    if (!hasVariableChild) allowWithoutAuthorization(resource.addProxy({ anyMethod: false }).addMethod('ANY', integration, options));
+    const hasVariableChild = resource.node.children.some(
+      (c) => c instanceof apigw.Resource && lastPart(c.path).startsWith('{'),
+    );
+    if (!hasVariableChild)
+      allowWithoutAuthorization(resource.addProxy({ anyMethod: false }).addMethod('ANY', integration, options));
   }
 }
 

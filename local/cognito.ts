@@ -89,7 +89,8 @@ export async function createUserPool(client: CognitoIdentityProviderClient, admi
       AutoVerifiedAttributes: ['email'],
     }),
   );
-  const userPoolId = UserPool!.Id!;
+  const userPoolId = UserPool?.Id;
+  if (!userPoolId) throw new Error('cognito-local created no user pool');
   const { UserPoolClient } = await client.send(
     new CreateUserPoolClientCommand({
       UserPoolId: userPoolId,
@@ -99,7 +100,9 @@ export async function createUserPool(client: CognitoIdentityProviderClient, admi
     }),
   );
   await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: adminGroup }));
-  return { userPoolId, userPoolClientId: UserPoolClient!.ClientId! };
+  const userPoolClientId = UserPoolClient?.ClientId;
+  if (!userPoolClientId) throw new Error('cognito-local created no app client');
+  return { userPoolId, userPoolClientId };
 }
 
 export async function userPoolAnswers(client: CognitoIdentityProviderClient, userPoolId: string): Promise<void> {

@@ -49,7 +49,10 @@ export async function startConsoleServer(port: number, distDir: string, config: 
     readFile(file).then(
       (content) => {
         response
-          .writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', ...securityHeaders })
+          .writeHead(200, {
+            'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+            ...securityHeaders,
+          })
           .end(request.method === 'HEAD' ? undefined : content);
       },
       () => response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found'),

@@ -1,5 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { TOKEN_TABLE, type KeyAttribute } from '../lambdas/store/table-definition';
+import { type KeyAttribute, TOKEN_TABLE } from '../lambdas/store/table-definition';
 
 /**
  * CreateTable input derived from the same definition the CDK table construct reads, so the local

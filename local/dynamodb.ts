@@ -24,7 +24,11 @@ export interface LocalDynamoDb {
  * The embedded DynamoDB (dynalite; state on disk under `dir`, in memory without one), or an
  * existing endpoint if given.
  */
-export async function startDynamoDb(dir: string | undefined, port: number, existingEndpoint?: string): Promise<LocalDynamoDb> {
+export async function startDynamoDb(
+  dir: string | undefined,
+  port: number,
+  existingEndpoint?: string,
+): Promise<LocalDynamoDb> {
   let endpoint = existingEndpoint;
   let stop = async () => {};
   if (!endpoint) {

@@ -8,8 +8,8 @@ import { errorResponse } from '../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 import { ROUTES, type RouteDefinition } from '../lambdas/routes';
 import { claimsAsGatewayStrings, type cognitoAuthorizer } from './cognito-authorizer';
-import type { sigv4Verifier } from './sigv4-verifier';
 import { type Identity, lambdaContext, proxyEvent } from './proxy-event';
+import type { sigv4Verifier } from './sigv4-verifier';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -83,7 +83,8 @@ export async function startGateway(settings: GatewaySettings) {
   const corsHeaders = (request: IncomingMessage): Record<string, string> => {
     const origin = request.headers.origin;
     if (settings.allowedOrigins.includes('*')) return { 'Access-Control-Allow-Origin': '*' };
-    if (origin && settings.allowedOrigins.includes(origin)) return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+    if (origin && settings.allowedOrigins.includes(origin))
+      return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
     return {};
   };
 
@@ -108,7 +109,11 @@ export async function startGateway(settings: GatewaySettings) {
     }
     const method = request.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/openapi.json') {
-      send(request, response, { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: settings.openapi });
+      send(request, response, {
+        statusCode: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: settings.openapi,
+      });
       return;
     }
     const onPath = routes.flatMap((compiled) => {

@@ -22,14 +22,15 @@ function valueMaps(pairs: Iterable<[string, string]>) {
   const multi = new Map<string, string[]>();
   for (const [name, value] of pairs) multi.set(name, [...(multi.get(name) ?? []), value]);
   return {
-    single: Object.fromEntries([...multi].map(([name, values]) => [name, values[values.length - 1]!])),
+    single: Object.fromEntries([...multi].map(([name, values]) => [name, values.at(-1) ?? ''])),
     multi: Object.fromEntries(multi),
   };
 }
 
 function headerPairs(request: IncomingMessage): [string, string][] {
   const pairs: [string, string][] = [];
-  for (let i = 0; i < request.rawHeaders.length; i += 2) pairs.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
   return pairs;
 }
 

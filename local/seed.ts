@@ -34,11 +34,20 @@ async function createUser(cognito: CognitoIdentityProviderClient, state: LocalSt
     }),
   );
   await cognito.send(
-    new AdminSetUserPasswordCommand({ UserPoolId: state.userPoolId, Username: email, Password: DEMO_PASSWORD, Permanent: true }),
+    new AdminSetUserPasswordCommand({
+      UserPoolId: state.userPoolId,
+      Username: email,
+      Password: DEMO_PASSWORD,
+      Permanent: true,
+    }),
   );
   if (admin) {
     await cognito.send(
-      new AdminAddUserToGroupCommand({ UserPoolId: state.userPoolId, Username: email, GroupName: state.adminGroupName }),
+      new AdminAddUserToGroupCommand({
+        UserPoolId: state.userPoolId,
+        Username: email,
+        GroupName: state.adminGroupName,
+      }),
     );
   }
   const sub = User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
@@ -49,38 +58,75 @@ async function createUser(cognito: CognitoIdentityProviderClient, state: LocalSt
 function demoTokens(alice: string, bob: string, now: number): TokenRecord[] {
   const token = (fields: Omit<TokenRecord, 'tokenId'>): TokenRecord => ({ tokenId: demoTokenId(), ...fields });
   const calendarRefresh = token({
-    userId: alice, clientId: 'calendar-sync', clientName: 'Calendar Sync', tokenType: 'refresh_token',
-    scope: 'calendar.read calendar.write offline_access', issuedAt: now - 3 * DAY, expiresAt: now + 27 * DAY,
+    userId: alice,
+    clientId: 'calendar-sync',
+    clientName: 'Calendar Sync',
+    tokenType: 'refresh_token',
+    scope: 'calendar.read calendar.write offline_access',
+    issuedAt: now - 3 * DAY,
+    expiresAt: now + 27 * DAY,
   });
   return [
     calendarRefresh,
     token({
-      userId: alice, clientId: 'calendar-sync', clientName: 'Calendar Sync', tokenType: 'access_token',
-      scope: 'calendar.read calendar.write', issuedAt: now - 600, expiresAt: now + HOUR - 600,
-      parentTokenId: calendarRefresh.tokenId, lastUsedAt: now - 120,
+      userId: alice,
+      clientId: 'calendar-sync',
+      clientName: 'Calendar Sync',
+      tokenType: 'access_token',
+      scope: 'calendar.read calendar.write',
+      issuedAt: now - 600,
+      expiresAt: now + HOUR - 600,
+      parentTokenId: calendarRefresh.tokenId,
+      lastUsedAt: now - 120,
     }),
     token({
-      userId: alice, clientId: 'photo-printer', clientName: 'Photo Printer', tokenType: 'access_token',
-      scope: 'photos.read', issuedAt: now - 2 * DAY, expiresAt: now + 5 * DAY,
-      revokedAt: now - DAY, revokedBy: alice, revokeReason: 'No longer use this printer',
+      userId: alice,
+      clientId: 'photo-printer',
+      clientName: 'Photo Printer',
+      tokenType: 'access_token',
+      scope: 'photos.read',
+      issuedAt: now - 2 * DAY,
+      expiresAt: now + 5 * DAY,
+      revokedAt: now - DAY,
+      revokedBy: alice,
+      revokeReason: 'No longer use this printer',
     }),
     token({
-      userId: alice, clientId: 'photo-printer', clientName: 'Photo Printer', tokenType: 'access_token',
-      scope: 'photos.read photos.write', issuedAt: now - HOUR, expiresAt: now + 6 * DAY,
+      userId: alice,
+      clientId: 'photo-printer',
+      clientName: 'Photo Printer',
+      tokenType: 'access_token',
+      scope: 'photos.read photos.write',
+      issuedAt: now - HOUR,
+      expiresAt: now + 6 * DAY,
     }),
     // Expired but not yet purged by TTL: the API must not show it.
     token({
-      userId: alice, clientId: 'fitness-tracker', clientName: 'Fitness Tracker', tokenType: 'access_token',
-      scope: 'activity.read', issuedAt: now - 2 * HOUR, expiresAt: now - HOUR,
+      userId: alice,
+      clientId: 'fitness-tracker',
+      clientName: 'Fitness Tracker',
+      tokenType: 'access_token',
+      scope: 'activity.read',
+      issuedAt: now - 2 * HOUR,
+      expiresAt: now - HOUR,
     }),
     token({
-      userId: bob, clientId: 'calendar-sync', clientName: 'Calendar Sync', tokenType: 'access_token',
-      scope: 'calendar.read', issuedAt: now - 300, expiresAt: now + HOUR - 300,
+      userId: bob,
+      clientId: 'calendar-sync',
+      clientName: 'Calendar Sync',
+      tokenType: 'access_token',
+      scope: 'calendar.read',
+      issuedAt: now - 300,
+      expiresAt: now + HOUR - 300,
     }),
     // Client credentials: no user; only admins see it.
     token({
-      clientId: 'reporting-service', clientName: 'Reporting Service', tokenType: 'access_token',
-      scope: 'reports.read', issuedAt: now - 900, expiresAt: now + HOUR - 900,
+      clientId: 'reporting-service',
+      clientName: 'Reporting Service',
+      tokenType: 'access_token',
+      scope: 'reports.read',
+      issuedAt: now - 900,
+      expiresAt: now + HOUR - 900,
     }),
   ];
 }
@@ -91,7 +137,8 @@ export async function seedDemoData(
   state: LocalState,
 ): Promise<void> {
   const [alice, bob] = await Promise.all(DEMO_USERS.map((u) => createUser(cognito, state, u.email, u.admin)));
-  const items = demoTokens(alice!, bob!, Math.floor(Date.now() / 1000));
+  if (!alice || !bob) throw new Error('the demo users were not created');
+  const items = demoTokens(alice, bob, Math.floor(Date.now() / 1000));
   await documents.send(
     new BatchWriteCommand({ RequestItems: { [state.tableName]: items.map((Item) => ({ PutRequest: { Item } })) } }),
   );

@@ -12,12 +12,22 @@ export interface ServiceCredentials {
 /** API Gateway refuses signatures more than 5 minutes away from its clock. */
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 /** `20261128T150000Z` → a Date, or undefined if malformed. */
 function amzDate(value: string | undefined): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? '');
-  return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : undefined;
+  if (!m) return undefined;
+  const [year, month, day, hours, minutes, seconds] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return new Date(Date.UTC(year, month - 1, day, hours, minutes, seconds));
 }
 
 /**
@@ -44,7 +54,15 @@ export function sigv4Verifier(credentials: ServiceCredentials, region: string) {
   return async function verify(request: IncomingMessage, url: URL, body: string): Promise<string | undefined> {
     const match = AUTHORIZATION.exec(request.headers.authorization ?? '');
     if (!match) return undefined;
-    const [, accessKeyId, day, signedRegion, service, signedHeaderList, signature] = match;
+    const [, accessKeyId, day, signedRegion, service, signedHeaderList, signature] = match as unknown as string[] as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const signingDate = amzDate(request.headers['x-amz-date'] as string | undefined);
     if (
       accessKeyId !== credentials.accessKeyId ||
@@ -52,11 +70,11 @@ export function sigv4Verifier(credentials: ServiceCredentials, region: string) {
       service !== 'execute-api' ||
       !signingDate ||
       Math.abs(Date.now() - signingDate.getTime()) > MAX_SKEW_MS ||
-      !(request.headers['x-amz-date'] as string).startsWith(day!)
+      !(request.headers['x-amz-date'] as string).startsWith(day)
     ) {
       return undefined;
     }
-    const signedNames = signedHeaderList!.split(';');
+    const signedNames = signedHeaderList.split(';');
     if (!signedNames.includes('host')) return undefined;
     const headers: Record<string, string> = {};
     for (const name of signedNames) {
@@ -74,11 +92,20 @@ export function sigv4Verifier(credentials: ServiceCredentials, region: string) {
       query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
     }
     const expected = await signer.sign(
-      new HttpRequest({ method: request.method, protocol: 'http:', hostname: url.hostname, path: url.pathname, query, headers, body }),
+      new HttpRequest({
+        method: request.method,
+        protocol: 'http:',
+        hostname: url.hostname,
+        path: url.pathname,
+        query,
+        headers,
+        body,
+      }),
       { signingDate },
     );
     const recomputed = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1] ?? '';
-    const same = recomputed.length === signature!.length && timingSafeEqual(Buffer.from(recomputed), Buffer.from(signature!));
+    const same =
+      recomputed.length === signature.length && timingSafeEqual(Buffer.from(recomputed), Buffer.from(signature));
     return same ? accessKeyId : undefined;
   };
 }

@@ -7,15 +7,15 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ADMIN_GROUP, ENV } from '../lambdas/config';
+import { createUserPool, startCognito, userPoolAnswers } from './cognito';
 import { cognitoAuthorizer } from './cognito-authorizer';
 import { startConsoleServer } from './console-server';
-import { createUserPool, startCognito, userPoolAnswers } from './cognito';
 import { dynamoDbAnswers, ensureTable, startDynamoDb } from './dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
 import { portFromEnv } from './ports';
 import { seedDemoData } from './seed';
-import { type LocalState, localKey, readState, serviceCredentials, writeFileAtomically, writeState } from './state';
 import { sigv4Verifier } from './sigv4-verifier';
+import { type LocalState, localKey, readState, serviceCredentials, writeFileAtomically, writeState } from './state';
 
 const STACK_NAME = 'TokenLedger';
 const LOCAL_TABLE_NAME = 'token-ledger-local';
@@ -82,7 +82,10 @@ async function main(): Promise<void> {
   const { startGateway } = await import('./gateway');
   const gateway = await startGateway({
     port: portFromEnv('API_PORT', 3000),
-    authorize: cognitoAuthorizer({ issuer: `${cognito.endpoint}/${state.userPoolId}`, userPoolClientId: state.userPoolClientId }),
+    authorize: cognitoAuthorizer({
+      issuer: `${cognito.endpoint}/${state.userPoolId}`,
+      userPoolClientId: state.userPoolClientId,
+    }),
     verifySignature: sigv4Verifier(service, LOCAL_REGION),
     allowedOrigins: (process.env[ENV.allowedOrigins] ?? '').split(','),
     openapi: readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'),

@@ -24,10 +24,13 @@ async function main(): Promise<number> {
     stdio: ['ignore', log, log],
     env: { ...process.env, LOCAL_DIR: dir, API_PORT: '0', COGNITO_PORT: '0', DYNAMODB_PORT: '0', LOCAL_SEED: '0' },
   });
+  const { pid } = stack;
+  if (pid === undefined) throw new Error('npm start could not be spawned');
   try {
     const deadline = Date.now() + 90_000;
     while (!existsSync(outputs)) {
-      if (stack.exitCode !== null || Date.now() > deadline) throw new Error(`the stack did not start:\n${readFileSync(logFile, 'utf8')}`);
+      if (stack.exitCode !== null || Date.now() > deadline)
+        throw new Error(`the stack did not start:\n${readFileSync(logFile, 'utf8')}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     const suite = spawnSync(join(root, '..', 'shared', 'acceptance', 'run'), parts, {
@@ -40,13 +43,15 @@ async function main(): Promise<number> {
       return 1;
     }
   } finally {
-    process.kill(-stack.pid!, 'SIGTERM');
+    process.kill(-pid, 'SIGTERM');
     await new Promise((r) => stack.once('exit', r));
   }
   const text = readFileSync(logFile, 'utf8');
   if (process.env.SCAN_SHOW_LOG) console.log(text);
   const found = findSecrets(text);
-  console.log(`log scan: ${text.split('\n').length} lines of stack output after acceptance ${parts.join(' ')}; ${found.length} secret-looking strings`);
+  console.log(
+    `log scan: ${text.split('\n').length} lines of stack output after acceptance ${parts.join(' ')}; ${found.length} secret-looking strings`,
+  );
   for (const f of found.slice(0, 20)) console.log(`  ${f.kind}: ${f.sample}`);
   if (found.length === 0) rmSync(dir, { recursive: true, force: true });
   else console.log(`log scan: the stack's output is kept in ${logFile}`);

@@ -5,15 +5,15 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import {
-  errorMessage,
-  segment,
-  withRecentRevocations,
   type BulkRevokePreview,
+  errorMessage,
   type RevokedCount,
+  segment,
   type TokenPage,
   type TokenStatus,
   type TokenType,
   type TokenView,
+  withRecentRevocations,
 } from './api';
 import { useConsole } from './context';
 import {
@@ -88,7 +88,10 @@ export function AdminPage() {
   return (
     <>
       <h1 tabIndex={-1}>Manage Tokens</h1>
-      <p class="lead">Every user's tokens, and tokens with no user. Filter, open a token to see or revoke it, or revoke all of a user's tokens at once.</p>
+      <p class="lead">
+        Every user's tokens, and tokens with no user. Filter, open a token to see or revoke it, or revoke all of a
+        user's tokens at once.
+      </p>
 
       <h2 id="filter-heading">Filter tokens</h2>
       <form
@@ -101,15 +104,33 @@ export function AdminPage() {
       >
         <div class="field">
           <label for="filter-user">User ID</label>
-          <input id="filter-user" type="text" autocomplete="off" spellcheck={false} value={draft.userId} onInput={(e) => setDraft({ ...draft, userId: e.currentTarget.value })} />
+          <input
+            id="filter-user"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            value={draft.userId}
+            onInput={(e) => setDraft({ ...draft, userId: e.currentTarget.value })}
+          />
         </div>
         <div class="field">
           <label for="filter-client">Client ID</label>
-          <input id="filter-client" type="text" autocomplete="off" spellcheck={false} value={draft.clientId} onInput={(e) => setDraft({ ...draft, clientId: e.currentTarget.value })} />
+          <input
+            id="filter-client"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            value={draft.clientId}
+            onInput={(e) => setDraft({ ...draft, clientId: e.currentTarget.value })}
+          />
         </div>
         <div class="field">
           <label for="filter-type">Token type</label>
-          <select id="filter-type" value={draft.tokenType} onChange={(e) => setDraft({ ...draft, tokenType: e.currentTarget.value as Filters['tokenType'] })}>
+          <select
+            id="filter-type"
+            value={draft.tokenType}
+            onChange={(e) => setDraft({ ...draft, tokenType: e.currentTarget.value as Filters['tokenType'] })}
+          >
             <option value="">Any type</option>
             <option value="access_token">Access token</option>
             <option value="refresh_token">Refresh token</option>
@@ -117,7 +138,11 @@ export function AdminPage() {
         </div>
         <div class="field">
           <label for="filter-status">Status</label>
-          <select id="filter-status" value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value as Filters['status'] })}>
+          <select
+            id="filter-status"
+            value={draft.status}
+            onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value as Filters['status'] })}
+          >
             <option value="">Any status</option>
             <option value="active">Active</option>
             <option value="revoked">Revoked</option>
@@ -141,7 +166,8 @@ export function AdminPage() {
         ) : items.length === 0 ? (
           <p class="empty">{pageNumber === 1 ? 'No tokens match these filters.' : 'No more tokens.'}</p>
         ) : (
-          <div class="table-wrap" role="region" aria-label="Tokens table (scrolls sideways)" tabIndex={0}>
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable so keyboard users can scroll it
+          <section class="table-wrap" aria-label="Tokens table (scrolls sideways)" tabIndex={0}>
             <table>
               <caption>
                 Tokens <span class="muted">(page {pageNumber})</span>
@@ -169,7 +195,15 @@ export function AdminPage() {
                       <code class="muted">{token.clientId}</code>
                     </td>
                     <td data-label="Type">{tokenTypeLabel(token.tokenType)}</td>
-                    <td data-label="User">{token.userId ? <code class="id" title={token.userId}>{token.userId}</code> : <span class="muted">No user</span>}</td>
+                    <td data-label="User">
+                      {token.userId ? (
+                        <code class="id" title={token.userId}>
+                          {token.userId}
+                        </code>
+                      ) : (
+                        <span class="muted">No user</span>
+                      )}
+                    </td>
                     <td data-label="Scopes">{token.scopes.join(' ')}</td>
                     <td data-label="Issued">
                       <Time iso={token.issuedAt} />
@@ -196,7 +230,7 @@ export function AdminPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
         {page.loading && page.data && <Loading>Loading tokens…</Loading>}
         {!(pageNumber === 1 && page.data && !page.data.nextCursor) && (
@@ -235,11 +269,15 @@ export function AdminPage() {
                   Revoke
                 </button>
               )}
-              {selected.userId && (
-                <button type="button" class="button" onClick={() => apply({ ...NO_FILTERS, userId: selected.userId! })}>
-                  Show this user's tokens
-                </button>
-              )}
+              selected.userId && (
+              <button
+                type="button"
+                class="button"
+                onClick={() => selected.userId && apply({ ...NO_FILTERS, userId: selected.userId })}
+              >
+                Show this user's tokens
+              </button>
+              )
               <button
                 type="button"
                 class="button"
@@ -262,7 +300,15 @@ export function AdminPage() {
   );
 }
 
-function BulkRevoke({ userId, onUserIdChange, onDone }: { userId: string; onUserIdChange(id: string): void; onDone(): void }) {
+function BulkRevoke({
+  userId,
+  onUserIdChange,
+  onDone,
+}: {
+  userId: string;
+  onUserIdChange(id: string): void;
+  onDone(): void;
+}) {
   const { api } = useConsole();
   const [clientId, setClientId] = useState('');
   const [reason, setReason] = useState('');
@@ -276,7 +322,8 @@ function BulkRevoke({ userId, onUserIdChange, onDone }: { userId: string; onUser
   // A preview stands for exactly the user and client it was made for.
   useEffect(() => setPreview(null), [userId, clientId]);
 
-  const target = (p: { userId: string; clientId: string }) => `user ${p.userId}${p.clientId ? ` for client ${p.clientId}` : ''}`;
+  const target = (p: { userId: string; clientId: string }) =>
+    `user ${p.userId}${p.clientId ? ` for client ${p.clientId}` : ''}`;
 
   const runPreview = async () => {
     if (busy) return;
@@ -333,7 +380,10 @@ function BulkRevoke({ userId, onUserIdChange, onDone }: { userId: string; onUser
       <h2 id="bulk-heading" tabIndex={-1}>
         Bulk revoke user
       </h2>
-      <p class="muted">Revoke every active token of one user, optionally only one app's. Preview first: nothing changes until you confirm.</p>
+      <p class="muted">
+        Revoke every active token of one user, optionally only one app's. Preview first: nothing changes until you
+        confirm.
+      </p>
       <form
         aria-labelledby="bulk-heading"
         aria-busy={busy && !confirming}
@@ -344,15 +394,36 @@ function BulkRevoke({ userId, onUserIdChange, onDone }: { userId: string; onUser
       >
         <div class="field">
           <label for="bulk-user">User ID</label>
-          <input id="bulk-user" type="text" autocomplete="off" spellcheck={false} aria-required="true" value={userId} onInput={(e) => onUserIdChange(e.currentTarget.value)} />
+          <input
+            id="bulk-user"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            aria-required="true"
+            value={userId}
+            onInput={(e) => onUserIdChange(e.currentTarget.value)}
+          />
         </div>
         <div class="field">
           <label for="bulk-client">Client ID (optional)</label>
-          <input id="bulk-client" type="text" autocomplete="off" spellcheck={false} value={clientId} onInput={(e) => setClientId(e.currentTarget.value)} />
+          <input
+            id="bulk-client"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            value={clientId}
+            onInput={(e) => setClientId(e.currentTarget.value)}
+          />
         </div>
         <div class="field field-wide">
           <label for="bulk-reason">Reason (optional)</label>
-          <input id="bulk-reason" type="text" maxLength={500} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <input
+            id="bulk-reason"
+            type="text"
+            maxLength={500}
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
         </div>
         <div class="form-actions">
           <button type="submit" class="button button-primary" aria-disabled={busy}>
@@ -366,7 +437,9 @@ function BulkRevoke({ userId, onUserIdChange, onDone }: { userId: string; onUser
         {preview && (
           <div>
             <p class="count">
-              {n === 0 ? `No tokens would be revoked: ${target(preview)} has no active tokens.` : `${plural(n, 'token')} would be revoked`}
+              {n === 0
+                ? `No tokens would be revoked: ${target(preview)} has no active tokens.`
+                : `${plural(n, 'token')} would be revoked`}
             </p>
             {n > 0 && (
               <ul class="by-client" aria-label="By client">
@@ -399,8 +472,9 @@ function BulkRevoke({ userId, onUserIdChange, onDone }: { userId: string; onUser
         message={
           preview && (
             <p>
-              Every active token of {target(preview)} will stop working immediately: {plural(n, 'token')} as previewed (access tokens issued from
-              a revoked refresh token included). Tokens issued since the preview are revoked too.
+              Every active token of {target(preview)} will stop working immediately: {plural(n, 'token')} as previewed
+              (access tokens issued from a revoked refresh token included). Tokens issued since the preview are revoked
+              too.
             </p>
           )
         }

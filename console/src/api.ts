@@ -7,7 +7,12 @@ import type { ConnectedApp } from '../../lambdas/domain/views';
 
 // The API's own answer shapes, type-only: nothing of the server code enters the bundle.
 export type { TokenStatus, TokenType, TokenView } from '../../lambdas/domain/token';
-export type { BulkPreview as BulkRevokePreview, ConnectedApp, RevokedCount, TokenPage } from '../../lambdas/domain/views';
+export type {
+  BulkPreview as BulkRevokePreview,
+  ConnectedApp,
+  RevokedCount,
+  TokenPage,
+} from '../../lambdas/domain/views';
 
 /** A non-2xx answer (`{error, message}`), or `network` when there was no answer. */
 export class ApiError extends Error {
@@ -36,10 +41,20 @@ export const segment = (value: string) => encodeURIComponent(value);
  * @param idToken the current ID token, or null when the session is over.
  * @param onUnauthorized called on a 401 (or no session): the console asks to sign in again.
  */
-export function createApi(apiUrl: string, idToken: () => string | null, onUnauthorized: (message: string) => void): Api {
+export function createApi(
+  apiUrl: string,
+  idToken: () => string | null,
+  onUnauthorized: (message: string) => void,
+): Api {
   const base = apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
 
-  async function call<T>(method: 'GET' | 'POST', path: string, query?: Query, body?: object, signal?: AbortSignal): Promise<T> {
+  async function call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    query?: Query,
+    body?: object,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const token = idToken();
     if (!token) {
       const message = 'Your session has expired. Please sign in again.';

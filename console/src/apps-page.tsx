@@ -4,15 +4,15 @@
  */
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import {
+  type ConnectedApp,
   errorMessage,
+  type RevokedCount,
   rememberRevokedApp,
   segment,
-  withoutRecentlyRevokedApps,
-  withRecentRevocations,
-  type ConnectedApp,
-  type RevokedCount,
   type TokenPage,
   type TokenView,
+  withoutRecentlyRevokedApps,
+  withRecentRevocations,
 } from './api';
 import { useConsole } from './context';
 import {
@@ -41,7 +41,10 @@ function keepOrder(previous: string[], apps: ConnectedApp[]): ConnectedApp[] {
     const i = previous.indexOf(app.clientId);
     return i === -1 ? previous.length : i;
   };
-  return apps.map((app, i) => ({ app, i })).sort((a, b) => rank(a.app) - rank(b.app) || a.i - b.i).map((x) => x.app);
+  return apps
+    .map((app, i) => ({ app, i }))
+    .sort((a, b) => rank(a.app) - rank(b.app) || a.i - b.i)
+    .map((x) => x.app);
 }
 
 export function AppsPage() {
@@ -60,7 +63,10 @@ export function AppsPage() {
   return (
     <>
       <h1 tabIndex={-1}>My Connected Apps</h1>
-      <p class="lead">Apps you have allowed to access your account. Revoke access you no longer want: the app's tokens stop working at once.</p>
+      <p class="lead">
+        Apps you have allowed to access your account. Revoke access you no longer want: the app's tokens stop working at
+        once.
+      </p>
       <section aria-labelledby="apps-list-heading" aria-busy={apps.loading}>
         <h2 id="apps-list-heading" class="visually-hidden">
           Apps
@@ -130,7 +136,13 @@ function AppCard({ app, onChanged }: { app: ConnectedApp; onChanged(): void }) {
         </span>
       </p>
       <div class="actions">
-        <button type="button" class="button disclosure" aria-expanded={expanded} aria-controls={panelId} onClick={() => setExpanded(!expanded)}>
+        <button
+          type="button"
+          class="button disclosure"
+          aria-expanded={expanded}
+          aria-controls={panelId}
+          onClick={() => setExpanded(!expanded)}
+        >
           Tokens
         </button>
         <button
@@ -247,7 +259,8 @@ function TokenRow({ token, onRevoke }: { token: TokenView; onRevoke(): void }) {
     <article class={`token${token.status === 'revoked' ? ' token-revoked' : ''}`} aria-labelledby={titleId}>
       <div class="token-line">
         <p class="token-title" id={titleId}>
-          <strong>{tokenTypeLabel(token.tokenType)}</strong> <span class="muted">issued</span> <Time iso={token.issuedAt} />
+          <strong>{tokenTypeLabel(token.tokenType)}</strong> <span class="muted">issued</span>{' '}
+          <Time iso={token.issuedAt} />
         </p>
         <StatusBadge status={token.status} />
         <div class="token-actions">
@@ -263,7 +276,12 @@ function TokenRow({ token, onRevoke }: { token: TokenView; onRevoke(): void }) {
             Details
           </button>
           {token.status === 'active' && (
-            <button type="button" class="button button-small button-danger" aria-describedby={titleId} onClick={onRevoke}>
+            <button
+              type="button"
+              class="button button-small button-danger"
+              aria-describedby={titleId}
+              onClick={onRevoke}
+            >
               Revoke
             </button>
           )}

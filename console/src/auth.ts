@@ -54,7 +54,10 @@ export function parseIdToken(idToken: string): Session | null {
     const groups = Array.isArray(raw)
       ? raw.filter((g): g is string => typeof g === 'string')
       : typeof raw === 'string'
-        ? raw.split(',').map((g) => g.trim()).filter(Boolean)
+        ? raw
+            .split(',')
+            .map((g) => g.trim())
+            .filter(Boolean)
         : [];
     const username = claims['cognito:username'];
     return {
@@ -103,7 +106,12 @@ async function readJson(response: Response): Promise<Record<string, unknown>> {
 }
 
 /** Local stack: InitiateAuth with USER_PASSWORD_AUTH. */
-export async function passwordSignIn(auth: PasswordAuth, clientId: string, email: string, password: string): Promise<Session> {
+export async function passwordSignIn(
+  auth: PasswordAuth,
+  clientId: string,
+  email: string,
+  password: string,
+): Promise<Session> {
   let response: Response;
   try {
     response = await fetch(auth.cognitoEndpoint, {
@@ -123,7 +131,9 @@ export async function passwordSignIn(auth: PasswordAuth, clientId: string, email
   }
   const data = await readJson(response);
   if (!response.ok) {
-    throw new Error(typeof data.message === 'string' && data.message ? data.message : `Sign-in failed (status ${response.status}).`);
+    throw new Error(
+      typeof data.message === 'string' && data.message ? data.message : `Sign-in failed (status ${response.status}).`,
+    );
   }
   const result = data.AuthenticationResult as { IdToken?: unknown } | undefined;
   if (typeof result?.IdToken !== 'string') {
@@ -176,7 +186,7 @@ export async function completeHostedSignIn(auth: HostedAuth, clientId: string): 
   // Drop the one-time code from the address bar and history; back to where the user was.
   history.replaceState(null, '', location.pathname + (saved?.returnTo || '#/apps'));
 
-  if (error) throw new Error(`Sign-in was not completed: ${params.get('error_description') || error}.`);
+  if (error || !code) throw new Error(`Sign-in was not completed: ${params.get('error_description') || error}.`);
   if (!saved || saved.state !== params.get('state')) {
     throw new Error('Sign-in could not be verified (its state did not match). Please sign in again.');
   }
@@ -188,7 +198,7 @@ export async function completeHostedSignIn(auth: HostedAuth, clientId: string): 
       body: new URLSearchParams({
         grant_type: 'authorization_code',
         client_id: clientId,
-        code: code!,
+        code,
         redirect_uri: auth.redirectUri,
         code_verifier: saved.verifier,
       }),

@@ -29,7 +29,11 @@ export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n ==
 /* ---------- small pieces ---------- */
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span class={`badge badge-${status === 'revoked' ? 'revoked' : 'active'}`}>{status === 'revoked' ? 'Revoked' : 'Active'}</span>;
+  return (
+    <span class={`badge badge-${status === 'revoked' ? 'revoked' : 'active'}`}>
+      {status === 'revoked' ? 'Revoked' : 'Active'}
+    </span>
+  );
 }
 
 export function Scopes({ scopes }: { scopes: string[] }) {
@@ -311,7 +315,10 @@ export function RevokeTokenDialog(props: {
     setError(undefined);
     try {
       const trimmed = reason.trim();
-      const view = await api.post<TokenView>(`tokens/${segment(token.tokenId)}/revoke`, trimmed ? { reason: trimmed } : undefined);
+      const view = await api.post<TokenView>(
+        `tokens/${segment(token.tokenId)}/revoke`,
+        trimmed ? { reason: trimmed } : undefined,
+      );
       rememberRevokedToken(view);
       onRevoked(view);
     } catch (err) {
@@ -335,7 +342,13 @@ export function RevokeTokenDialog(props: {
     >
       <div class="field">
         <label for={reasonId}>Reason (optional)</label>
-        <textarea id={reasonId} rows={2} maxLength={500} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+        <textarea
+          id={reasonId}
+          rows={2}
+          maxLength={500}
+          value={reason}
+          onInput={(e) => setReason(e.currentTarget.value)}
+        />
       </div>
     </ConfirmDialog>
   );

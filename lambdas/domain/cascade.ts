@@ -22,6 +22,16 @@ export async function cascadeRevocation(store: TokenStore, parent: TokenRecord, 
 }
 
 /** Revokes one child whose parent turned out revoked (a mint or introspection racing the cascade). */
-export async function revokeAsChildOf(store: TokenStore, child: TokenRecord, parent: TokenRecord, now: number): Promise<void> {
-  await store.revoke({ tokenId: child.tokenId, revokedBy: revokerOf(parent), reason: cascadeReason(parent.tokenId), now });
+export async function revokeAsChildOf(
+  store: TokenStore,
+  child: TokenRecord,
+  parent: TokenRecord,
+  now: number,
+): Promise<void> {
+  await store.revoke({
+    tokenId: child.tokenId,
+    revokedBy: revokerOf(parent),
+    reason: cascadeReason(parent.tokenId),
+    now,
+  });
 }

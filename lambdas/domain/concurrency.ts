@@ -5,7 +5,11 @@
  * is still running when the request has already answered (in Lambda it would resume inside the
  * next, unrelated invocation).
  */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;
@@ -13,7 +17,7 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
     while (!failed && next < items.length) {
       const index = next++;
       try {
-        results[index] = await work(items[index]!);
+        results[index] = await work(items[index] as T);
       } catch (error) {
         failed = true;
         throw error;

@@ -17,7 +17,11 @@ function summarize(clientId: string, tokens: TokenRecord[]): ConnectedApp {
   };
 }
 
-export async function connectedApps(store: TokenStore, userId: string, now: number): Promise<{ items: ConnectedApp[] }> {
+export async function connectedApps(
+  store: TokenStore,
+  userId: string,
+  now: number,
+): Promise<{ items: ConnectedApp[] }> {
   const byClient = new Map<string, TokenRecord[]>();
   for (const token of await allTokens(store, { userId, status: 'active', now })) {
     const tokens = byClient.get(token.clientId) ?? [];

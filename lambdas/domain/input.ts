@@ -14,13 +14,11 @@ export const tokenIdSchema = z.string({ error: TOKEN_ID_RULE }).check(z.regex(/^
 
 /** Ids of other systems (OAuth clients, user subs): any printable text of sane length. */
 export const externalId = (name: string) =>
-  z
-    .string({ error: `${name} must be a string` })
-    .check(
-      z.minLength(1, `${name} must not be empty`),
-      z.refine((s) => codePoints(s) <= 256, `${name} must be at most 256 characters`),
-      z.refine((s) => !/\p{Cc}/u.test(s), `${name} must not contain control characters`),
-    );
+  z.string({ error: `${name} must be a string` }).check(
+    z.minLength(1, `${name} must not be empty`),
+    z.refine((s) => codePoints(s) <= 256, `${name} must be at most 256 characters`),
+    z.refine((s) => !/\p{Cc}/u.test(s), `${name} must not contain control characters`),
+  );
 
 const LIMIT_RULE = 'limit must be a whole number from 1 to 100';
 const limit = z.pipe(
@@ -48,7 +46,9 @@ export const revokeBodySchema = z.strictObject({
   reason: z.optional(
     z
       .string({ error: 'reason must be a string' })
-      .check(z.refine((s) => codePoints(s) <= MAX_REASON_LENGTH, `reason must be at most ${MAX_REASON_LENGTH} characters`)),
+      .check(
+        z.refine((s) => codePoints(s) <= MAX_REASON_LENGTH, `reason must be at most ${MAX_REASON_LENGTH} characters`),
+      ),
   ),
 });
 export type RevokeBody = z.infer<typeof revokeBodySchema>;
@@ -58,7 +58,10 @@ const scopeSchema = z
   .string({ error: 'scope must be a string' })
   .check(
     z.maxLength(1000, 'scope must be at most 1000 characters'),
-    z.regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'scope must be space-delimited OAuth scope tokens'),
+    z.regex(
+      /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/,
+      'scope must be space-delimited OAuth scope tokens',
+    ),
   );
 
 export const MIN_EXPIRES_IN = 60;
@@ -67,13 +70,11 @@ export const MAX_EXPIRES_IN = 31_536_000;
 export const mintBodySchema = z
   .strictObject({
     clientId: externalId('clientId'),
-    clientName: z
-      .string({ error: 'clientName must be a string' })
-      .check(
-        z.minLength(1, 'clientName must not be empty'),
-        z.refine((s) => codePoints(s) <= 200, 'clientName must be at most 200 characters'),
-        z.refine((s) => !/\p{Cc}/u.test(s), 'clientName must not contain control characters'),
-      ),
+    clientName: z.string({ error: 'clientName must be a string' }).check(
+      z.minLength(1, 'clientName must not be empty'),
+      z.refine((s) => codePoints(s) <= 200, 'clientName must be at most 200 characters'),
+      z.refine((s) => !/\p{Cc}/u.test(s), 'clientName must not contain control characters'),
+    ),
     tokenType: z.enum(TOKEN_TYPES, { error: 'tokenType must be access_token or refresh_token' }),
     scope: scopeSchema,
     expiresIn: z

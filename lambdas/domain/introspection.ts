@@ -44,7 +44,12 @@ async function orphanedByRevocation(store: TokenStore, record: TokenRecord, now:
   return true;
 }
 
-export async function introspect(store: TokenStore, value: string, pepper: Buffer, now: number): Promise<Introspection> {
+export async function introspect(
+  store: TokenStore,
+  value: string,
+  pepper: Buffer,
+  now: number,
+): Promise<Introspection> {
   const record = await findByValue(store, value, pepper);
   if (!record || isExpired(record, now) || record.revokedAt !== undefined) return INACTIVE;
   if (await orphanedByRevocation(store, record, now)) return INACTIVE;

@@ -10,7 +10,11 @@ export type MintedToken = TokenView & { token: string };
 const unusableParent = () =>
   invalidRequest('parentTokenId must name a live, unrevoked refresh token of the same client and user.');
 
-function assertUsableParent(parent: StoredToken | undefined, body: MintBody, now: number): asserts parent is StoredToken {
+function assertUsableParent(
+  parent: StoredToken | undefined,
+  body: MintBody,
+  now: number,
+): asserts parent is StoredToken {
   if (
     !parent ||
     isExpired(parent, now) ||

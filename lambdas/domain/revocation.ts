@@ -14,8 +14,11 @@ import type { BulkPreview } from './views';
 export async function revokeByValue(store: TokenStore, value: string, clientId: string, pepper: Buffer, now: number) {
   const record = await findByValue(store, value, pepper);
   if (!record || isExpired(record, now)) return;
-  if (record.clientId !== clientId) throw new ApiError('unauthorized_client', 'The token was not issued to this client.');
-  const revoked = (await store.revoke({ tokenId: record.tokenId, revokedBy: `client:${clientId}`, now })) ?? (await store.get(record.tokenId));
+  if (record.clientId !== clientId)
+    throw new ApiError('unauthorized_client', 'The token was not issued to this client.');
+  const revoked =
+    (await store.revoke({ tokenId: record.tokenId, revokedBy: `client:${clientId}`, now })) ??
+    (await store.get(record.tokenId));
   if (revoked) await cascadeRevocation(store, revoked, now);
 }
 
@@ -42,7 +45,11 @@ async function bulkSelection(store: TokenStore, selection: TokenSelection, now: 
  * of its refresh tokens that the selection does not hold (records other systems wrote may name
  * a parent of another user or none).
  */
-export async function previewBulkRevocation(store: TokenStore, selection: TokenSelection, now: number): Promise<BulkPreview> {
+export async function previewBulkRevocation(
+  store: TokenStore,
+  selection: TokenSelection,
+  now: number,
+): Promise<BulkPreview> {
   const { active, refreshTokens } = await bulkSelection(store, selection, now);
   const children = (await mapLimited(refreshTokens, BULK_CONCURRENCY, (t) => store.children(t.tokenId, now))).flat();
   const targets = new Map(active.map((t) => [t.tokenId, t]));
@@ -65,14 +72,18 @@ export async function revokeSelection(
   now: number,
 ): Promise<number> {
   const { active, refreshTokens } = await bulkSelection(store, selection, now);
-  const revoked = await mapLimited(active, BULK_CONCURRENCY, (t) => store.revoke({ tokenId: t.tokenId, revokedBy, reason, now }));
+  const revoked = await mapLimited(active, BULK_CONCURRENCY, (t) =>
+    store.revoke({ tokenId: t.tokenId, revokedBy, reason, now }),
+  );
   const justRevoked = new Map(revoked.filter((r) => r !== undefined).map((r) => [r.tokenId, r]));
   // A parent revoked by this call cascades as this call's revocation, an earlier one as its own.
   // One that was active when listed but whose write did not succeed here (a concurrent revoke
   // won, or our write landed and its answer was lost) is read again to learn its revocation.
   const parents = (
-    await mapLimited(refreshTokens, BULK_CONCURRENCY, async (t) =>
-      justRevoked.get(t.tokenId) ?? (t.revokedAt !== undefined ? t : await store.get(t.tokenId)),
+    await mapLimited(
+      refreshTokens,
+      BULK_CONCURRENCY,
+      async (t) => justRevoked.get(t.tokenId) ?? (t.revokedAt !== undefined ? t : await store.get(t.tokenId)),
     )
   ).filter((t): t is TokenRecord => t?.revokedAt !== undefined);
   const cascaded = await mapLimited(parents, BULK_CONCURRENCY, (parent) => cascadeRevocation(store, parent, now));

@@ -66,7 +66,10 @@ const alreadyRevoked = (record: TokenRecord): TokenRecord | undefined =>
   record.revokedAt === undefined ? undefined : record;
 
 /** Every live token matching the request, all pages: for bulk work, not for answers to page through. */
-export async function allTokens(store: TokenStore, request: Omit<ListRequest, 'limit' | 'startKey'>): Promise<TokenRecord[]> {
+export async function allTokens(
+  store: TokenStore,
+  request: Omit<ListRequest, 'limit' | 'startKey'>,
+): Promise<TokenRecord[]> {
   const found: TokenRecord[] = [];
   let startKey: PageKey | undefined;
   do {

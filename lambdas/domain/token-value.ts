@@ -33,7 +33,8 @@ export function newTokenValue(pepper: Buffer): NewTokenValue {
 /** The parts of a value in this system's format; undefined for anything else. */
 export function parseTokenValue(value: string): { tokenId: string; secret: string } | undefined {
   const match = VALUE_PATTERN.exec(value);
-  return match ? { tokenId: match[1]!, secret: match[2]! } : undefined;
+  const [, tokenId, secret] = match ?? [];
+  return tokenId && secret ? { tokenId, secret } : undefined;
 }
 
 /** Constant-time check of a presented secret against the stored hash. */

@@ -48,7 +48,8 @@ export const statusOf = (record: Pick<TokenRecord, 'revokedAt'>): TokenStatus =>
   record.revokedAt === undefined ? 'active' : 'revoked';
 
 /** Whole seconds, as the table stores them, so no milliseconds suffix. */
-export const isoTime = (epochSeconds: number): string => new Date(Math.floor(epochSeconds) * 1000).toISOString().replace('.000Z', 'Z');
+export const isoTime = (epochSeconds: number): string =>
+  new Date(Math.floor(epochSeconds) * 1000).toISOString().replace('.000Z', 'Z');
 
 export function toView(record: TokenRecord): TokenView {
   const view: TokenView = {

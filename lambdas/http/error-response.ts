@@ -1,4 +1,4 @@
-import { ApiError, type ErrorCode, ERROR_STATUS } from '../domain/errors';
+import { ApiError, ERROR_STATUS, type ErrorCode } from '../domain/errors';
 import { GATEWAY_MESSAGES } from './gateway-messages';
 
 export interface JsonResponse {

@@ -17,7 +17,11 @@ export function queryOf<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, sc
   return parse(schema, event.queryStringParameters ?? {});
 }
 
-export function pathParameter<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, name: string, schema: S): z.output<S> {
+export function pathParameter<S extends z.ZodMiniType>(
+  event: APIGatewayProxyEvent,
+  name: string,
+  schema: S,
+): z.output<S> {
   return parse(schema, event.pathParameters?.[name]);
 }
 

@@ -61,20 +61,22 @@ const contractErrors = (metrics: Metrics): MiddlewareObj<APIGatewayProxyEvent, A
  */
 function routeStack(route: RouteDefinition, run: (event: APIGatewayProxyEvent) => Promise<RouteResult>) {
   const metrics = metricsFor(route.name);
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds ID tokens and token values.
-    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(httpCors({ origins: allowedOrigins() }))
-    .use(contractErrors(metrics))
-    .handler(async (event) => {
-      const { status = 200, body } = await run(event);
-      // Every outcome counts once (see contractErrors), so no invocation publishes nothing.
-      metrics.addMetric('Succeeded', MetricUnit.Count, 1);
-      logAnswer(event, status);
-      return body === undefined ? { statusCode: status, body: '' } : jsonResponse(status, body);
-    });
+  return (
+    middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+      // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds ID tokens and token values.
+      .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(logMetrics(metrics, { captureColdStartMetric: true }))
+      .use(httpCors({ origins: allowedOrigins() }))
+      .use(contractErrors(metrics))
+      .handler(async (event) => {
+        const { status = 200, body } = await run(event);
+        // Every outcome counts once (see contractErrors), so no invocation publishes nothing.
+        metrics.addMetric('Succeeded', MetricUnit.Count, 1);
+        logAnswer(event, status);
+        return body === undefined ? { statusCode: status, body: '' } : jsonResponse(status, body);
+      })
+  );
 }
 
 /**

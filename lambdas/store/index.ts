@@ -1,4 +1,4 @@
-import { requiredEnv, ENV } from '../config';
+import { ENV, requiredEnv } from '../config';
 import { documentClient } from './dynamo-client';
 import { TokenRepository } from './token-repository';
 

@@ -58,7 +58,9 @@ function planFor(request: ListRequest): { index?: IndexName; key: Expression; fi
   if (request.tokenType !== undefined) addEquals(filter, 'tokenType', request.tokenType);
   if (request.status !== undefined) {
     filter.names['#revokedAt'] = 'revokedAt';
-    filter.parts.push(request.status === 'revoked' ? 'attribute_exists(#revokedAt)' : 'attribute_not_exists(#revokedAt)');
+    filter.parts.push(
+      request.status === 'revoked' ? 'attribute_exists(#revokedAt)' : 'attribute_not_exists(#revokedAt)',
+    );
   }
   return { index, key, filter };
 }
@@ -87,7 +89,11 @@ export class TokenRepository implements TokenStore {
   async create(record: StoredToken): Promise<void> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: record, ConditionExpression: 'attribute_not_exists(tokenId)' }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: record,
+          ConditionExpression: 'attribute_not_exists(tokenId)',
+        }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -124,8 +130,9 @@ export class TokenRepository implements TokenStore {
       const found = (out.Items ?? []) as TokenRecord[];
       if (found.length > remaining) {
         // Read past the page: resume right after the last item shown, not where the read stopped.
-        items.push(...found.slice(0, remaining));
-        return { items, nextKey: positionAfter(found[remaining - 1]!, index), itemsRead };
+        const shown = found.slice(0, remaining);
+        items.push(...shown);
+        return { items, nextKey: positionAfter(shown[shown.length - 1] as TokenRecord, index), itemsRead };
       }
       items.push(...found);
       startKey = out.LastEvaluatedKey as PageKey | undefined;
@@ -174,7 +181,8 @@ export class TokenRepository implements TokenStore {
           Key: { tokenId },
           UpdateExpression: 'SET lastUsedAt = :now',
           // At most one write per interval, however many instances introspect at once.
-          ConditionExpression: 'attribute_exists(tokenId) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt <= :stale)',
+          ConditionExpression:
+            'attribute_exists(tokenId) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt <= :stale)',
           ExpressionAttributeValues: { ':now': now, ':stale': now - minInterval },
         }),
       );

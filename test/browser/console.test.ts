@@ -4,9 +4,16 @@
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { expect as expectPage } from './expect-page';
+import {
+  createUser,
+  type LocalStack,
+  putTokens,
+  REPO_ROOT,
+  startLocalStack,
+  tokenRecord,
+} from '../support/local-stack';
 import { launchBrowser } from './browser';
-import { createUser, type LocalStack, putTokens, REPO_ROOT, startLocalStack, tokenRecord } from '../support/local-stack';
+import { expect as expectPage } from './expect-page';
 
 jest.setTimeout(60_000);
 
@@ -61,11 +68,15 @@ test('a user signs in, opens an app, revokes a token and sees it revoked', async
 
   await accessToken.getByRole('button', { name: 'Revoke', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Revoke this token?' });
-  await expectPage(dialog.getByText(/This access token of Calendar Sync .* will stop working immediately/)).toBeVisible();
+  await expectPage(
+    dialog.getByText(/This access token of Calendar Sync .* will stop working immediately/),
+  ).toBeVisible();
   await dialog.getByRole('textbox', { name: 'Reason (optional)' }).fill('Lost my phone');
   await dialog.getByRole('button', { name: 'Revoke', exact: true }).click();
 
-  await expectPage(page.getByRole('status').filter({ hasText: 'Revoked the access token of Calendar Sync' })).toBeVisible();
+  await expectPage(
+    page.getByRole('status').filter({ hasText: 'Revoked the access token of Calendar Sync' }),
+  ).toBeVisible();
   await expectPage(accessToken.getByText('Revoked', { exact: true }).first()).toBeVisible();
   await accessToken.getByRole('button', { name: 'Details' }).click();
   await expectPage(accessToken.getByText('Lost my phone')).toBeVisible();
@@ -80,7 +91,9 @@ test('"Revoke Access" names what stops working, then the app is gone', async () 
   const dialog = page.getByRole('dialog', { name: 'Revoke access for Photo Printer?' });
   await expectPage(dialog.getByText(/Photo Printer will no longer be able to access your account/)).toBeVisible();
   await dialog.getByRole('button', { name: 'Revoke Access' }).click();
-  await expectPage(page.getByRole('status').filter({ hasText: 'Photo Printer can no longer access your account' })).toBeVisible();
+  await expectPage(
+    page.getByRole('status').filter({ hasText: 'Photo Printer can no longer access your account' }),
+  ).toBeVisible();
   await expectPage(page.getByRole('region', { name: 'Photo Printer' })).toHaveCount(0);
   await page.close();
 });
@@ -101,10 +114,36 @@ test('an admin filters by user, previews a bulk revocation and confirms it', asy
   const dana = await createUser(stack.outputs, 'dana');
   const now = Math.floor(Date.now() / 1000);
   await putTokens(stack.outputs, [
-    tokenRecord({ userId: dana.sub, clientId: 'notes-app', clientName: 'Notes', issuedAt: now - 60, expiresAt: now + 3600 }),
-    tokenRecord({ userId: dana.sub, clientId: 'notes-app', clientName: 'Notes', issuedAt: now - 50, expiresAt: now + 3600 }),
-    tokenRecord({ userId: dana.sub, clientId: 'maps-app', clientName: 'Maps', issuedAt: now - 40, expiresAt: now + 3600 }),
-    tokenRecord({ userId: dana.sub, clientId: 'maps-app', clientName: 'Maps', issuedAt: now - 30, expiresAt: now + 3600, revokedAt: now - 10, revokedBy: dana.sub }),
+    tokenRecord({
+      userId: dana.sub,
+      clientId: 'notes-app',
+      clientName: 'Notes',
+      issuedAt: now - 60,
+      expiresAt: now + 3600,
+    }),
+    tokenRecord({
+      userId: dana.sub,
+      clientId: 'notes-app',
+      clientName: 'Notes',
+      issuedAt: now - 50,
+      expiresAt: now + 3600,
+    }),
+    tokenRecord({
+      userId: dana.sub,
+      clientId: 'maps-app',
+      clientName: 'Maps',
+      issuedAt: now - 40,
+      expiresAt: now + 3600,
+    }),
+    tokenRecord({
+      userId: dana.sub,
+      clientId: 'maps-app',
+      clientName: 'Maps',
+      issuedAt: now - 30,
+      expiresAt: now + 3600,
+      revokedAt: now - 10,
+      revokedBy: dana.sub,
+    }),
   ]);
 
   const page = await signIn('admin@example.com');

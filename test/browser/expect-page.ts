@@ -6,7 +6,11 @@ import type { Locator } from 'playwright-core';
  */
 const TIMEOUT_MS = 10_000;
 
-async function eventually(describe: string, read: () => Promise<unknown>, ok: (seen: unknown) => boolean): Promise<void> {
+async function eventually(
+  describe: string,
+  read: () => Promise<unknown>,
+  ok: (seen: unknown) => boolean,
+): Promise<void> {
   const deadline = Date.now() + TIMEOUT_MS;
   let seen: unknown;
   for (;;) {
@@ -21,10 +25,22 @@ export function expect(locator: Locator) {
   return {
     toBeVisible: () => locator.waitFor({ state: 'visible', timeout: TIMEOUT_MS }),
     toHaveCount: (count: number) =>
-      eventually(`expected ${count} of ${locator}`, () => locator.count(), (n) => n === count),
+      eventually(
+        `expected ${count} of ${locator}`,
+        () => locator.count(),
+        (n) => n === count,
+      ),
     toHaveValue: (value: string) =>
-      eventually(`expected ${locator} to hold ${value}`, () => locator.inputValue(), (v) => v === value),
+      eventually(
+        `expected ${locator} to hold ${value}`,
+        () => locator.inputValue(),
+        (v) => v === value,
+      ),
     toContainText: (text: string) =>
-      eventually(`expected ${locator} to contain ${text}`, () => locator.textContent(), (t) => typeof t === 'string' && t.includes(text)),
+      eventually(
+        `expected ${locator} to contain ${text}`,
+        () => locator.textContent(),
+        (t) => typeof t === 'string' && t.includes(text),
+      ),
   };
 }

@@ -23,13 +23,13 @@ import {
   expectContractError,
   getRecord,
   putTokens,
+  type StackOutputs,
   signIn,
   signJwt,
-  type StackOutputs,
-  withStackAndUsers,
   type TestUser,
   tokenRecord,
   unsignedJwt,
+  withStackAndUsers,
 } from '../support/local-stack';
 
 jest.setTimeout(60_000);
@@ -102,7 +102,13 @@ describe('every role × route × ownership', () => {
   type Role = 'no token' | 'user' | 'admin';
   type Ownership = 'own token' | "another user's token" | 'token with no user' | 'expired own token' | 'unknown id';
   const ROLES: Role[] = ['no token', 'user', 'admin'];
-  const OWNERSHIPS: Ownership[] = ['own token', "another user's token", 'token with no user', 'expired own token', 'unknown id'];
+  const OWNERSHIPS: Ownership[] = [
+    'own token',
+    "another user's token",
+    'token with no user',
+    'expired own token',
+    'unknown id',
+  ];
 
   /** Contract 7: owner or admin sees/revokes; anyone else 404, never 403; expired and unknown 404. */
   const EXPECTED: Record<Role, Record<Ownership, number>> = {
@@ -113,11 +119,24 @@ describe('every role × route × ownership', () => {
       'expired own token': 401,
       'unknown id': 401,
     },
-    user: { 'own token': 200, "another user's token": 404, 'token with no user': 404, 'expired own token': 404, 'unknown id': 404 },
-    admin: { 'own token': 200, "another user's token": 200, 'token with no user': 200, 'expired own token': 404, 'unknown id': 404 },
+    user: {
+      'own token': 200,
+      "another user's token": 404,
+      'token with no user': 404,
+      'expired own token': 404,
+      'unknown id': 404,
+    },
+    admin: {
+      'own token': 200,
+      "another user's token": 200,
+      'token with no user': 200,
+      'expired own token': 404,
+      'unknown id': 404,
+    },
   };
 
-  const callerOf = (role: Role): TestUser | undefined => (role === 'user' ? alice : role === 'admin' ? carol : undefined);
+  const callerOf = (role: Role): TestUser | undefined =>
+    role === 'user' ? alice : role === 'admin' ? carol : undefined;
 
   /** The record for an ownership case, relative to the caller (alice stands in when there is none). */
   function recordFor(role: Role, ownership: Ownership): TokenRecord {
@@ -137,7 +156,9 @@ describe('every role × route × ownership', () => {
     }
   }
 
-  const idCases = ROLES.flatMap((role) => OWNERSHIPS.map((ownership) => ({ role, ownership, status: EXPECTED[role][ownership] })));
+  const idCases = ROLES.flatMap((role) =>
+    OWNERSHIPS.map((ownership) => ({ role, ownership, status: EXPECTED[role][ownership] })),
+  );
 
   describe('GET tokens/{tokenId}', () => {
     test.each(idCases)('$role, $ownership → $status', async ({ role, ownership, status }) => {
@@ -158,11 +179,19 @@ describe('every role × route × ownership', () => {
       const caller = callerOf(role);
       const reason = `case: ${role} / ${ownership}`;
       const before = now();
-      const res = await call(o, 'POST', `tokens/${record.tokenId}/revoke`, { token: caller?.idToken, body: { reason } });
+      const res = await call(o, 'POST', `tokens/${record.tokenId}/revoke`, {
+        token: caller?.idToken,
+        body: { reason },
+      });
       expectStatus(res, status);
       const stored = await getRecord(o, record.tokenId);
       if (status === 200) {
-        expect(stored).toEqual({ ...record, revokedAt: expect.any(Number), revokedBy: caller!.sub, revokeReason: reason });
+        expect(stored).toEqual({
+          ...record,
+          revokedAt: expect.any(Number),
+          revokedBy: caller!.sub,
+          revokeReason: reason,
+        });
         expect(stored!.revokedAt).toBeGreaterThanOrEqual(before);
         expect(stored!.revokedAt).toBeLessThanOrEqual(now());
         expect(res.body).toEqual(viewOf(stored!));
@@ -229,9 +258,12 @@ describe('authentication (as the Cognito authorizer)', () => {
     expectError(await call(o, 'GET', PROBE), 401);
   });
 
-  test.each(['Bearer garbage', 'Bearer ', 'garbage', 'Basic YWxpY2U6cHc=', 'Bearer a.b.c'])('Authorization "%s" → 401', async (h) => {
-    expectError(await withAuthorization(h), 401);
-  });
+  test.each(['Bearer garbage', 'Bearer ', 'garbage', 'Basic YWxpY2U6cHc=', 'Bearer a.b.c'])(
+    'Authorization "%s" → 401',
+    async (h) => {
+      expectError(await withAuthorization(h), 401);
+    },
+  );
 
   test('"Bearer <id token>" and the bare token are both accepted', async () => {
     expectOk(await withAuthorization(`Bearer ${alice.idToken}`));
@@ -273,7 +305,10 @@ describe('authentication (as the Cognito authorizer)', () => {
   });
 
   test('an expired ID token → 401', async () => {
-    expectError(await withAuthorization(`Bearer ${resigned({ iat: now() - 3660, auth_time: now() - 3660, exp: now() - 60 })}`), 401);
+    expectError(
+      await withAuthorization(`Bearer ${resigned({ iat: now() - 3660, auth_time: now() - 3660, exp: now() - 60 })}`),
+      401,
+    );
   });
 
   test('an ID token without exp → 401', async () => {
@@ -296,7 +331,9 @@ describe('authentication (as the Cognito authorizer)', () => {
 
   test('a token of ANOTHER user pool of the same cognito-local (same signing key) → 401', async () => {
     const cognito = cognitoClient(o);
-    const { UserPool } = await cognito.send(new CreateUserPoolCommand({ PoolName: 'e2e-other-pool', UsernameAttributes: ['email'] }));
+    const { UserPool } = await cognito.send(
+      new CreateUserPoolCommand({ PoolName: 'e2e-other-pool', UsernameAttributes: ['email'] }),
+    );
     const { UserPoolClient } = await cognito.send(
       new CreateUserPoolClientCommand({
         UserPoolId: UserPool!.Id!,
@@ -305,7 +342,10 @@ describe('authentication (as the Cognito authorizer)', () => {
         ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       }),
     );
-    const stranger = await createUser(o, 'stranger', { userPoolId: UserPool!.Id!, clientId: UserPoolClient!.ClientId! });
+    const stranger = await createUser(o, 'stranger', {
+      userPoolId: UserPool!.Id!,
+      clientId: UserPoolClient!.ClientId!,
+    });
     const { payload } = decodeJwt(stranger.idToken);
     expect(payload.iss).toBe(`${o.CognitoEndpoint}/${UserPool!.Id!}`);
     expect(payload.token_use).toBe('id');
@@ -522,7 +562,8 @@ describe('order of checks: route (404), authentication (401), role (403), input 
 // ---------------------------------------------------------------------------------------------
 
 describe('revoke bodies', () => {
-  const revoke = (id: string, options: CallOptions) => call(o, 'POST', `tokens/${id}/revoke`, { token: alice.idToken, ...options });
+  const revoke = (id: string, options: CallOptions) =>
+    call(o, 'POST', `tokens/${id}/revoke`, { token: alice.idToken, ...options });
 
   test.each<[string, CallOptions]>([
     ['not JSON', { rawBody: '{not json', headers: { 'content-type': 'application/json' } }],
@@ -534,8 +575,14 @@ describe('revoke bodies', () => {
     ['a reason that is not a string', { body: { reason: 7 } }],
     ['a reason of 501 characters', { body: { reason: 'x'.repeat(501) } }],
     ['a reason of 501 code points (astral)', { body: { reason: '😀'.repeat(501) } }],
-    ['a body over 4096 bytes', { rawBody: JSON.stringify({ reason: 'x'.repeat(4100) }), headers: { 'content-type': 'application/json' } }],
-    ['a body over 4096 bytes of whitespace', { rawBody: `{${' '.repeat(4100)}}`, headers: { 'content-type': 'application/json' } }],
+    [
+      'a body over 4096 bytes',
+      { rawBody: JSON.stringify({ reason: 'x'.repeat(4100) }), headers: { 'content-type': 'application/json' } },
+    ],
+    [
+      'a body over 4096 bytes of whitespace',
+      { rawBody: `{${' '.repeat(4100)}}`, headers: { 'content-type': 'application/json' } },
+    ],
   ])('%s → 400, token unchanged', async (_, options) => {
     const mine = tokenRecord({ userId: alice.sub });
     await putTokens(o, [mine]);
@@ -567,7 +614,10 @@ describe('revoke bodies', () => {
     await putTokens(o, [mine]);
     const first = await revoke(mine.tokenId, { body: { reason: 'phone stolen' } });
     expectOk(first);
-    const again = await call(o, 'POST', `tokens/${mine.tokenId}/revoke`, { token: carol.idToken, body: { reason: 'other' } });
+    const again = await call(o, 'POST', `tokens/${mine.tokenId}/revoke`, {
+      token: carol.idToken,
+      body: { reason: 'other' },
+    });
     expectOk(again);
     expect(again.body).toEqual(first.body);
     const shown = await call(o, 'GET', `tokens/${mine.tokenId}`, { token: alice.idToken });
@@ -576,7 +626,12 @@ describe('revoke bodies', () => {
 
   test('an already revoked record written by another writer answers 200 as it stands', async () => {
     const t = now();
-    const mine = tokenRecord({ userId: alice.sub, revokedAt: t - 100, revokedBy: 'someone-else', revokeReason: 'imported' });
+    const mine = tokenRecord({
+      userId: alice.sub,
+      revokedAt: t - 100,
+      revokedBy: 'someone-else',
+      revokeReason: 'imported',
+    });
     await putTokens(o, [mine]);
     const res = await revoke(mine.tokenId, { body: { reason: 'mine' } });
     expectOk(res);
@@ -598,7 +653,11 @@ describe('revoke bodies', () => {
     for (const res of results) expectOk(res);
     const first = results[0]!.body;
     for (const res of results) {
-      expect({ revokedAt: res.body.revokedAt, revokedBy: res.body.revokedBy, revokeReason: res.body.revokeReason }).toEqual({
+      expect({
+        revokedAt: res.body.revokedAt,
+        revokedBy: res.body.revokedBy,
+        revokeReason: res.body.revokeReason,
+      }).toEqual({
         revokedAt: first.revokedAt,
         revokedBy: first.revokedBy,
         revokeReason: first.revokeReason,
@@ -624,7 +683,11 @@ describe('CORS (local default: any origin)', () => {
     'preflight OPTIONS /%s without authentication → 2xx with Access-Control-Allow-Origin',
     async (path) => {
       const res = await call(o, 'OPTIONS', path, {
-        headers: { origin, 'access-control-request-method': path.endsWith('revoke') ? 'POST' : 'GET', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin,
+          'access-control-request-method': path.endsWith('revoke') ? 'POST' : 'GET',
+          'access-control-request-headers': 'authorization',
+        },
       });
       expect(res.status).toBeGreaterThanOrEqual(200);
       expect(res.status).toBeLessThan(300);
@@ -647,7 +710,8 @@ describe('CORS (local default: any origin)', () => {
       await call(o, 'GET', 'nope', { headers }), // 404 from the gateway
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 401, 403, 400, 404, 404]);
-    for (const res of answers) expect(res.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example\.com)$/);
+    for (const res of answers)
+      expect(res.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example\.com)$/);
   });
 });
 
@@ -690,7 +754,12 @@ describe('the token view', () => {
   test('shows every set field, leaves unset ones out, never null', async () => {
     const t = now();
     const parent = tokenRecord({ userId: alice.sub, tokenType: 'refresh_token', scope: 'offline_access' });
-    const child = tokenRecord({ userId: alice.sub, parentTokenId: parent.tokenId, lastUsedAt: t - 30, scope: '  read   write ' });
+    const child = tokenRecord({
+      userId: alice.sub,
+      parentTokenId: parent.tokenId,
+      lastUsedAt: t - 30,
+      scope: '  read   write ',
+    });
     await putTokens(o, [parent, child]);
     const res = await call(o, 'GET', `tokens/${child.tokenId}`, { token: alice.idToken });
     expectOk(res);

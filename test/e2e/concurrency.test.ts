@@ -22,9 +22,9 @@ import {
   getRecord,
   type LocalStack,
   putTokens,
+  type StackOutputs,
   scanTable,
   serviceCall,
-  type StackOutputs,
   startLocalStack,
   type TestUser,
   tokenRecord,
@@ -46,7 +46,11 @@ let carol: TestUser; // an admin
 beforeAll(async () => {
   stack = await startLocalStack({ env: { LOCAL_SEED: '0' } });
   o = stack.outputs;
-  [alice, bob, carol] = await Promise.all([createUser(o, 'alice'), createUser(o, 'bob'), createUser(o, 'carol', { admin: true })]);
+  [alice, bob, carol] = await Promise.all([
+    createUser(o, 'alice'),
+    createUser(o, 'bob'),
+    createUser(o, 'carol', { admin: true }),
+  ]);
   // Bystanders: tokens of every kind that none of the tests below may touch.
   await putTokens(o, [
     ...Array.from({ length: 5 }, () => tokenRecord({ userId: bob.sub, clientId: 'bystander-app' })),
@@ -113,17 +117,26 @@ function loggedErrors(): string {
 function expectAllStatus(results: CallResult[], status: number): void {
   const counts = statusCounts(results);
   if (counts[status] !== results.length) {
-    throw new Error(`expected ${results.length}× ${status}, got ${JSON.stringify(counts)}; the stack logged:\n${loggedErrors()}`);
+    throw new Error(
+      `expected ${results.length}× ${status}, got ${JSON.stringify(counts)}; the stack logged:\n${loggedErrors()}`,
+    );
   }
 }
 
 const statusCounts = (results: CallResult[]) =>
-  results.reduce<Record<number, number>>((counts, r) => ({ ...counts, [r.status]: (counts[r.status] ?? 0) + 1 }), {});
+  results.reduce<Record<number, number>>((counts, r) => {
+    counts[r.status] = (counts[r.status] ?? 0) + 1;
+    return counts;
+  }, {});
 
 const userRevoke = (user: TestUser, tokenId: string, reason?: string) =>
-  call(o, 'POST', `tokens/${tokenId}/revoke`, { token: user.idToken, ...(reason !== undefined && { body: { reason } }) });
+  call(o, 'POST', `tokens/${tokenId}/revoke`, {
+    token: user.idToken,
+    ...(reason !== undefined && { body: { reason } }),
+  });
 
-const revokeByValue = (token: string, clientId: string) => serviceCall(o, 'service/revoke', { form: { token, client_id: clientId } });
+const revokeByValue = (token: string, clientId: string) =>
+  serviceCall(o, 'service/revoke', { form: { token, client_id: clientId } });
 
 const introspect = (token: string) => serviceCall(o, 'service/introspect', { form: { token } });
 
@@ -149,7 +162,11 @@ async function tableWithout(tokenIds: ReadonlySet<string>): Promise<Record<strin
   return (await scanTable(o)).filter((item) => !tokenIds.has(item.tokenId as string));
 }
 
-const revocationOf = (item: Record<string, unknown>) => ({ revokedAt: item.revokedAt, revokedBy: item.revokedBy, revokeReason: item.revokeReason });
+const revocationOf = (item: Record<string, unknown>) => ({
+  revokedAt: item.revokedAt,
+  revokedBy: item.revokedBy,
+  revokeReason: item.revokeReason,
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -163,7 +180,9 @@ describe(`${CONCURRENT} concurrent revokes of one token`, () => {
     const reasonOf = (i: number) => `concurrent revoke #${i} by ${i % 2 === 0 ? 'owner' : 'admin'}`;
     const started = Date.now();
     const outcomes = await Promise.all(
-      Array.from({ length: CONCURRENT }, (_, i) => settle(userRevoke(i % 2 === 0 ? alice : carol, target.tokenId, reasonOf(i)))),
+      Array.from({ length: CONCURRENT }, (_, i) =>
+        settle(userRevoke(i % 2 === 0 ? alice : carol, target.tokenId, reasonOf(i))),
+      ),
     );
     const results = answers(outcomes, 'revokes');
     const elapsed = Date.now() - started;
@@ -175,7 +194,12 @@ describe(`${CONCURRENT} concurrent revokes of one token`, () => {
     expect(winner).toBeDefined();
     // The reason and the revoker come from one and the same call.
     expect(stored.revokedBy).toBe(winner! % 2 === 0 ? alice.sub : carol.sub);
-    const shown = { status: 'revoked', revokedAt: iso(stored.revokedAt!), revokedBy: stored.revokedBy, revokeReason: stored.revokeReason };
+    const shown = {
+      status: 'revoked',
+      revokedAt: iso(stored.revokedAt!),
+      revokedBy: stored.revokedBy,
+      revokeReason: stored.revokeReason,
+    };
     for (const r of results) expect(r.body).toMatchObject(shown);
     expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
 
@@ -192,7 +216,9 @@ describe(`${CONCURRENT} concurrent revokes of one token`, () => {
 describe(`${CONCURRENT} concurrent revokes of ${CONCURRENT} different tokens`, () => {
   it('revokes each exactly once, by its own caller with its own reason, and changes nothing else', async () => {
     const clientId = newClient('many-tokens');
-    const targets = Array.from({ length: CONCURRENT }, (_, i) => tokenRecord({ userId: alice.sub, clientId, issuedAt: Math.floor(Date.now() / 1000) - 600 + i }));
+    const targets = Array.from({ length: CONCURRENT }, (_, i) =>
+      tokenRecord({ userId: alice.sub, clientId, issuedAt: Math.floor(Date.now() / 1000) - 600 + i }),
+    );
     // Siblings of the same user and client that nobody revokes.
     const siblings = Array.from({ length: 10 }, () => tokenRecord({ userId: alice.sub, clientId }));
     await putTokens(o, [...targets, ...siblings]);
@@ -216,8 +242,18 @@ describe(`${CONCURRENT} concurrent revokes of ${CONCURRENT} different tokens`, (
         revokedBy: undefined,
         revokeReason: undefined,
       });
-      expect(revocationOf(stored)).toEqual({ revokedAt: expect.any(Number), revokedBy: callerOf(i).sub, revokeReason: reasonOf(t) });
-      expect(results[i]!.body).toMatchObject({ tokenId: t.tokenId, status: 'revoked', revokedAt: iso(stored.revokedAt as number), revokedBy: callerOf(i).sub, revokeReason: reasonOf(t) });
+      expect(revocationOf(stored)).toEqual({
+        revokedAt: expect.any(Number),
+        revokedBy: callerOf(i).sub,
+        revokeReason: reasonOf(t),
+      });
+      expect(results[i]!.body).toMatchObject({
+        tokenId: t.tokenId,
+        status: 'revoked',
+        revokedAt: iso(stored.revokedAt as number),
+        revokedBy: callerOf(i).sub,
+        revokeReason: reasonOf(t),
+      });
     }
     expect(await tableWithout(ids)).toEqual(before);
     console.log(`${CONCURRENT} concurrent revokes of ${CONCURRENT} tokens: all 200 in ${elapsed} ms`);
@@ -234,13 +270,34 @@ describe(`a cascade racing ${CHILDREN} mints of children`, () => {
    */
   async function race(revoker: Revoker, revokeAtMs: number) {
     const clientId = newClient('race');
-    const refresh = await mintOk({ userId: alice.sub, clientId, clientName: 'Race', tokenType: 'refresh_token', scope: 'read offline', expiresIn: 86_400 });
-    const childFields = { userId: alice.sub, clientId, clientName: 'Race', tokenType: 'access_token', scope: 'read', expiresIn: 600, parentTokenId: refresh.tokenId };
+    const refresh = await mintOk({
+      userId: alice.sub,
+      clientId,
+      clientName: 'Race',
+      tokenType: 'refresh_token',
+      scope: 'read offline',
+      expiresIn: 86_400,
+    });
+    const childFields = {
+      userId: alice.sub,
+      clientId,
+      clientName: 'Race',
+      tokenType: 'access_token',
+      scope: 'read',
+      expiresIn: 600,
+      parentTokenId: refresh.tokenId,
+    };
     const untouched = await tableWithout(new Set());
 
-    const mints = Array.from({ length: CHILDREN }, (_, i) => sleep(i * STAGGER_MS).then(() => settle(serviceCall(o, 'service/tokens', { json: childFields }))));
+    const mints = Array.from({ length: CHILDREN }, (_, i) =>
+      sleep(i * STAGGER_MS).then(() => settle(serviceCall(o, 'service/tokens', { json: childFields }))),
+    );
     await sleep(revokeAtMs);
-    const revocation = await settle(revoker === 'owner (tokens/{id}/revoke)' ? userRevoke(alice, refresh.tokenId, 'race') : revokeByValue(refresh.token, clientId));
+    const revocation = await settle(
+      revoker === 'owner (tokens/{id}/revoke)'
+        ? userRevoke(alice, refresh.tokenId, 'race')
+        : revokeByValue(refresh.token, clientId),
+    );
     const [revoked] = answers([revocation], 'revocations of the parent');
     const minted = answers(await Promise.all(mints), 'mints');
 
@@ -250,13 +307,23 @@ describe(`a cascade racing ${CHILDREN} mints of children`, () => {
     if (Object.keys(counts).some((s) => s !== '201' && s !== '400')) {
       throw new Error(`mints answered ${JSON.stringify(counts)}; the stack logged:\n${loggedErrors()}`);
     }
-    for (const m of minted.filter((r) => r.status === 400)) expect(m.body).toEqual({ error: 'invalid_request', message: expect.stringMatching(/parentTokenId/) });
+    for (const m of minted.filter((r) => r.status === 400))
+      expect(m.body).toEqual({ error: 'invalid_request', message: expect.stringMatching(/parentTokenId/) });
 
     const parent = await record(refresh.tokenId);
     const revokedBy = revoker === 'owner (tokens/{id}/revoke)' ? alice.sub : `client:${clientId}`;
-    expect(revocationOf(parent)).toEqual({ revokedAt: expect.any(Number), revokedBy, revokeReason: revoker === 'owner (tokens/{id}/revoke)' ? 'race' : undefined });
+    expect(revocationOf(parent)).toEqual({
+      revokedAt: expect.any(Number),
+      revokedBy,
+      revokeReason: revoker === 'owner (tokens/{id}/revoke)' ? 'race' : undefined,
+    });
     if (revoker === 'owner (tokens/{id}/revoke)') {
-      expect(revoked!.body).toMatchObject({ status: 'revoked', revokedAt: iso(parent.revokedAt!), revokedBy, revokeReason: 'race' });
+      expect(revoked!.body).toMatchObject({
+        status: 'revoked',
+        revokedAt: iso(parent.revokedAt!),
+        revokedBy,
+        revokeReason: 'race',
+      });
     }
 
     // Every child that exists, whether its mint answered 201 or 400, is revoked as the parent was.
@@ -273,24 +340,37 @@ describe(`a cascade racing ${CHILDREN} mints of children`, () => {
     expect(children.map((c) => c.tokenId)).toEqual(expect.arrayContaining(created.map((c) => c.tokenId)));
     for (const child of created) {
       const res = await introspect(child.token);
-      expect({ tokenId: child.tokenId, status: res.status, text: res.text }).toEqual({ tokenId: child.tokenId, status: 200, text: '{"active":false}' });
+      expect({ tokenId: child.tokenId, status: res.status, text: res.text }).toEqual({
+        tokenId: child.tokenId,
+        status: 200,
+        text: '{"active":false}',
+      });
     }
 
     // The parent keeps its first revocation through a later revoke by the other route, and
     // nothing outside this family changed.
-    const later = revoker === 'owner (tokens/{id}/revoke)' ? await revokeByValue(refresh.token, clientId) : await userRevoke(carol, refresh.tokenId, 'later');
+    const later =
+      revoker === 'owner (tokens/{id}/revoke)'
+        ? await revokeByValue(refresh.token, clientId)
+        : await userRevoke(carol, refresh.tokenId, 'later');
     expect(later.status).toBe(200);
     expect(await record(refresh.tokenId)).toEqual(parent);
     const family = new Set([refresh.tokenId, ...children.map((c) => c.tokenId as string)]);
     expect(await tableWithout(family)).toEqual(untouched.filter((item) => !family.has(item.tokenId as string)));
-    return { created: created.length, refused: counts[400] ?? 0, orphansRevokedByMint: children.length - created.length };
+    return {
+      created: created.length,
+      refused: counts[400] ?? 0,
+      orphansRevokedByMint: children.length - created.length,
+    };
   }
 
   const revokers: Revoker[] = ['owner (tokens/{id}/revoke)', 'authorization server (service/revoke)'];
   describe.each(revokers)('revoked by the %s', (revoker) => {
     it.each([0, 60, 150])('leaves no child active (revoked %i ms into the mints)', async (revokeAtMs) => {
       const outcome = await race(revoker, revokeAtMs);
-      console.log(`cascade race, ${revoker}, revoked ${revokeAtMs} ms into ${CHILDREN} mints: ${JSON.stringify(outcome)}`);
+      console.log(
+        `cascade race, ${revoker}, revoked ${revokeAtMs} ms into ${CHILDREN} mints: ${JSON.stringify(outcome)}`,
+      );
     });
   });
 });

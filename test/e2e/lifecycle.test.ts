@@ -20,13 +20,13 @@ import {
   getRecord,
   type LocalStack,
   putTokens,
+  type StackOutputs,
   scanTable,
   serviceCall,
   serviceCredentials,
-  type StackOutputs,
-  withStackAndUsers,
   type TestUser,
   tokenRecord,
+  withStackAndUsers,
 } from '../support/local-stack';
 
 jest.setTimeout(60_000);
@@ -97,7 +97,10 @@ async function mint(fields: MintFields): Promise<CallResult> {
 
 async function mintOk(fields: MintFields): Promise<Minted> {
   const res = await mint(fields);
-  expect({ status: res.status, body: res.status === 201 ? 'created' : res.body }).toEqual({ status: 201, body: 'created' });
+  expect({ status: res.status, body: res.status === 201 ? 'created' : res.body }).toEqual({
+    status: 201,
+    body: 'created',
+  });
   return res.body as Minted;
 }
 
@@ -177,7 +180,9 @@ async function expectUntouched(token: Minted): Promise<void> {
 
 /** A refresh token of `user` for `clientId`, two access tokens issued from it, and one that was not. */
 async function family(user: TestUser, clientId: string) {
-  const refresh = await mintOk(fieldsFor(user, clientId, { tokenType: 'refresh_token', scope: 'read offline', expiresIn: 86_400 }));
+  const refresh = await mintOk(
+    fieldsFor(user, clientId, { tokenType: 'refresh_token', scope: 'read offline', expiresIn: 86_400 }),
+  );
   const childFields = fieldsFor(user, clientId, { parentTokenId: refresh.tokenId, expiresIn: 900 });
   const children = [await mintOk(childFields), await mintOk(childFields)];
   const unrelated = await mintOk(fieldsFor(user, clientId));
@@ -193,7 +198,9 @@ describe('POST service/tokens (mint)', () => {
   it('answers 201 with the view and the value, which nothing stored or shown again reveals', async () => {
     const clientId = newClient('calendar');
     const before = now();
-    const res = await mint(fieldsFor(alice, clientId, { clientName: 'Calendar Sync', scope: 'calendar.read calendar.write' }));
+    const res = await mint(
+      fieldsFor(alice, clientId, { clientName: 'Calendar Sync', scope: 'calendar.read calendar.write' }),
+    );
     const after = now();
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -329,9 +336,10 @@ describe('POST service/tokens (mint)', () => {
       ['a parent with a user for a child without one', { userId: undefined, parentTokenId: live.tokenId }],
       ['an access token as parent', { parentTokenId: accessParent.tokenId }],
     ];
-    const missing = ['clientId', 'clientName', 'tokenType', 'scope', 'expiresIn'].map(
-      (field): [string, MintFields] => [`no ${field}`, { [field]: undefined }],
-    );
+    const missing = ['clientId', 'clientName', 'tokenType', 'scope', 'expiresIn'].map((field): [string, MintFields] => [
+      `no ${field}`,
+      { [field]: undefined },
+    ]);
     const before = await scanTable(o);
     for (const [name, change] of [...bodies, ...missing]) {
       const fields = Object.fromEntries(Object.entries({ ...ok, ...change }).filter(([, v]) => v !== undefined));
@@ -372,7 +380,11 @@ describe('POST service/introspect (RFC 7662)', () => {
     });
 
     const refresh = await mintOk(fieldsFor(bob, clientId, { tokenType: 'refresh_token', scope: 'offline' }));
-    expect((await introspect(refresh.token)).body).toMatchObject({ active: true, token_use: 'refresh_token', jti: refresh.tokenId });
+    expect((await introspect(refresh.token)).body).toMatchObject({
+      active: true,
+      token_use: 'refresh_token',
+      jti: refresh.tokenId,
+    });
 
     // No user, no `sub` key at all.
     const machine = await mintOk(fieldsFor(undefined, clientId, { scope: 'reports' }));
@@ -419,7 +431,11 @@ describe('POST service/introspect (RFC 7662)', () => {
     };
     for (const [name, value] of Object.entries(values)) {
       const res = await introspect(value);
-      expect({ case: name, status: res.status, text: res.text }).toEqual({ case: name, status: 200, text: '{"active":false}' });
+      expect({ case: name, status: res.status, text: res.text }).toEqual({
+        case: name,
+        status: 200,
+        text: '{"active":false}',
+      });
     }
     await expectActive(live.token); // the probes changed nothing
 
@@ -446,7 +462,8 @@ describe('POST service/introspect (RFC 7662)', () => {
     for (const child of children) await expectInactive(child.token);
 
     // None of these introspections of inactive tokens recorded a use.
-    for (const t of [byUser, byAdmin, byService, ...children]) expect((await record(t.tokenId)).lastUsedAt).toBeUndefined();
+    for (const t of [byUser, byAdmin, byService, ...children])
+      expect((await record(t.tokenId)).lastUsedAt).toBeUndefined();
   });
 
   it('writes lastUsedAt on first use, then not again within a minute', async () => {
@@ -487,9 +504,34 @@ describe('POST service/introspect (RFC 7662)', () => {
       ['empty body', { rawBody: '', contentType: 'application/x-www-form-urlencoded' }],
       ['no token', { form: { token_type_hint: 'access_token' } }],
       ['empty token', { form: { token: '' } }],
-      ['repeated token', { form: [['token', token.token], ['token', token.token]] }],
-      ['repeated, different tokens', { form: [['token', token.token], ['token', 'tledger_x']] }],
-      ['repeated hint', { form: [['token', token.token], ['token_type_hint', 'access_token'], ['token_type_hint', 'refresh_token']] }],
+      [
+        'repeated token',
+        {
+          form: [
+            ['token', token.token],
+            ['token', token.token],
+          ],
+        },
+      ],
+      [
+        'repeated, different tokens',
+        {
+          form: [
+            ['token', token.token],
+            ['token', 'tledger_x'],
+          ],
+        },
+      ],
+      [
+        'repeated hint',
+        {
+          form: [
+            ['token', token.token],
+            ['token_type_hint', 'access_token'],
+            ['token_type_hint', 'refresh_token'],
+          ],
+        },
+      ],
       ['JSON instead of a form', { json: { token: token.token } }],
       ['a query parameter', { form: { token: token.token }, query: { token: token.token } }],
       ['too large', { form: { token: token.token, padding: 'x'.repeat(4096) } }],
@@ -507,8 +549,14 @@ describe('POST service/introspect (RFC 7662)', () => {
     const access = await mintOk(fieldsFor(bob, clientId));
     const refresh = await mintOk(fieldsFor(bob, clientId, { tokenType: 'refresh_token' }));
     for (const hint of ['access_token', 'refresh_token', 'id_token', 'nonsense', '']) {
-      expect((await introspect(access.token, { token_type_hint: hint })).body).toMatchObject({ active: true, token_use: 'access_token' });
-      expect((await introspect(refresh.token, { token_type_hint: hint })).body).toMatchObject({ active: true, token_use: 'refresh_token' });
+      expect((await introspect(access.token, { token_type_hint: hint })).body).toMatchObject({
+        active: true,
+        token_use: 'access_token',
+      });
+      expect((await introspect(refresh.token, { token_type_hint: hint })).body).toMatchObject({
+        active: true,
+        token_use: 'refresh_token',
+      });
     }
     expect((await introspect(access.token, { resource: 'https://api.example' })).body.active).toBe(true);
   });
@@ -527,8 +575,22 @@ describe('POST service/revoke (RFC 7009)', () => {
     ]) {
       expectError(await revokeValue(form), 400);
     }
-    expectError(await revokeValue([['token', token.token], ['client_id', clientId], ['client_id', clientId]]), 400);
-    expectError(await revokeValue([['token', token.token], ['token', token.token], ['client_id', clientId]]), 400);
+    expectError(
+      await revokeValue([
+        ['token', token.token],
+        ['client_id', clientId],
+        ['client_id', clientId],
+      ]),
+      400,
+    );
+    expectError(
+      await revokeValue([
+        ['token', token.token],
+        ['token', token.token],
+        ['client_id', clientId],
+      ]),
+      400,
+    );
     expect(await record(token.tokenId)).toEqual(before);
     await expectActive(token.token);
   });
@@ -620,7 +682,12 @@ describe('cascade from a refresh token to its access tokens', () => {
 
     const res = await userRevoke(alice, refresh.tokenId, { reason: 'signed out everywhere' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ tokenId: refresh.tokenId, status: 'revoked', revokedBy: alice.sub, revokeReason: 'signed out everywhere' });
+    expect(res.body).toMatchObject({
+      tokenId: refresh.tokenId,
+      status: 'revoked',
+      revokedBy: alice.sub,
+      revokeReason: 'signed out everywhere',
+    });
     for (const child of children) await expectCascaded(child, refresh.tokenId, alice.sub);
     await expectUntouched(unrelated);
     expect((await record(expiredChild.tokenId)).revokedAt).toBeUndefined();
@@ -641,7 +708,9 @@ describe('cascade from a refresh token to its access tokens', () => {
   it('runs when the authorization server revokes the refresh token (service/revoke)', async () => {
     const clientId = newClient('cascade-service');
     const { refresh, children, unrelated } = await family(bob, clientId);
-    expectRevokeAccepted(await revokeValue({ token: refresh.token, client_id: clientId, token_type_hint: 'access_token' }));
+    expectRevokeAccepted(
+      await revokeValue({ token: refresh.token, client_id: clientId, token_type_hint: 'access_token' }),
+    );
     for (const child of children) await expectCascaded(child, refresh.tokenId, `client:${clientId}`);
     await expectUntouched(unrelated);
   });
@@ -694,7 +763,11 @@ describe('cascade from a refresh token to its access tokens', () => {
     expect([alice.sub, carol.sub, `client:${clientId}`]).toContain(parent.revokedBy);
     // Every user-route answer shows the one revocation that won.
     for (const a of answers.slice(0, 8)) {
-      expect(a.body).toMatchObject({ status: 'revoked', revokedAt: iso(parent.revokedAt!), revokedBy: parent.revokedBy });
+      expect(a.body).toMatchObject({
+        status: 'revoked',
+        revokedAt: iso(parent.revokedAt!),
+        revokedBy: parent.revokedBy,
+      });
     }
     for (const child of children) await expectCascaded(child, refresh.tokenId, parent.revokedBy!);
   });
@@ -720,7 +793,11 @@ describe('cascade from a refresh token to its access tokens', () => {
 
     const res = await userRevoke(alice, viaUser.refresh.tokenId, { reason: 'again' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'revoked', revokedAt: iso(firstRevokedAt), revokedBy: `client:${clientId}` });
+    expect(res.body).toMatchObject({
+      status: 'revoked',
+      revokedAt: iso(firstRevokedAt),
+      revokedBy: `client:${clientId}`,
+    });
     expect(res.body.revokeReason).toBeUndefined();
     expect(await record(viaUser.refresh.tokenId)).toEqual(parentBefore);
     for (const child of viaUser.children) await expectCascaded(child, viaUser.refresh.tokenId, `client:${clientId}`);
@@ -748,7 +825,10 @@ describe('cascade from a refresh token to its access tokens', () => {
       await setAttributes(refresh.tokenId, { revokedAt: now() - 60, revokedBy: `client:${clientId}` });
       const parentBefore = await record(refresh.tokenId);
       if (route === 'admin') {
-        const preview = await call(o, 'POST', `admin/users/${alice.sub}/revoke`, { token: carol.idToken, body: { clientId, dryRun: true } });
+        const preview = await call(o, 'POST', `admin/users/${alice.sub}/revoke`, {
+          token: carol.idToken,
+          body: { clientId, dryRun: true },
+        });
         expect(preview.body).toEqual({ wouldRevoke: 4, byClient: { [clientId]: 3, [outside.clientId]: 1 } });
       }
       const res =
@@ -793,7 +873,9 @@ describe('cascade from a refresh token to its access tokens', () => {
       const early = launch(15);
       await Promise.race(early); // some children exist before the revocation, others are minted during it
       const revocation =
-        revoke === 'user route' ? userRevoke(alice, refresh.tokenId) : revokeValue({ token: refresh.token, client_id: clientId });
+        revoke === 'user route'
+          ? userRevoke(alice, refresh.tokenId)
+          : revokeValue({ token: refresh.token, client_id: clientId });
       const late = launch(15);
       const [revoked, ...mints] = await Promise.all([revocation, ...early, ...late]);
       expect(revoked!.status).toBe(200);
@@ -832,7 +914,14 @@ describe('connected apps (GET apps, POST apps/{clientId}/revoke)', () => {
   beforeAll(async () => {
     [dave, erin] = await Promise.all([newUser('dave'), newUser('erin')]);
     daveMail = [
-      tokenRecord({ userId: dave.sub, clientId: mail, clientName: 'Old Mail', scope: 'mail.read', issuedAt: T - 300, expiresAt: T + 3600 }),
+      tokenRecord({
+        userId: dave.sub,
+        clientId: mail,
+        clientName: 'Old Mail',
+        scope: 'mail.read',
+        issuedAt: T - 300,
+        expiresAt: T + 3600,
+      }),
       tokenRecord({
         userId: dave.sub,
         clientId: mail,
@@ -853,16 +942,39 @@ describe('connected apps (GET apps, POST apps/{clientId}/revoke)', () => {
         revokedAt: T - 40,
         revokedBy: dave.sub,
       }),
-      tokenRecord({ userId: dave.sub, clientId: mail, clientName: 'Expired Mail', scope: 'mail.old', issuedAt: T - 20, expiresAt: T - 1 }),
+      tokenRecord({
+        userId: dave.sub,
+        clientId: mail,
+        clientName: 'Expired Mail',
+        scope: 'mail.old',
+        issuedAt: T - 20,
+        expiresAt: T - 1,
+      }),
     ];
-    erinMail = tokenRecord({ userId: erin.sub, clientId: mail, clientName: 'Erin Mail', scope: 'erin.only', issuedAt: T - 10, expiresAt: T + 999_999 });
+    erinMail = tokenRecord({
+      userId: erin.sub,
+      clientId: mail,
+      clientName: 'Erin Mail',
+      scope: 'erin.only',
+      issuedAt: T - 10,
+      expiresAt: T + 999_999,
+    });
     await putTokens(o, [
       ...daveMail,
       erinMail,
       tokenRecord({ userId: dave.sub, clientId: gone, issuedAt: T - 10, revokedAt: T - 5, revokedBy: dave.sub }),
-      tokenRecord({ userId: erin.sub, clientId: erinsOwn, clientName: 'Erin App', scope: 'e', issuedAt: T - 30, expiresAt: T + 60 }),
+      tokenRecord({
+        userId: erin.sub,
+        clientId: erinsOwn,
+        clientName: 'Erin App',
+        scope: 'e',
+        issuedAt: T - 30,
+        expiresAt: T + 60,
+      }),
     ]);
-    daveCalendar = await mintOk(fieldsFor(dave, calendar, { clientName: 'Calendar', scope: 'cal.read', expiresIn: 7200 }));
+    daveCalendar = await mintOk(
+      fieldsFor(dave, calendar, { clientName: 'Calendar', scope: 'cal.read', expiresIn: 7200 }),
+    );
   });
 
   interface App {
@@ -902,8 +1014,22 @@ describe('connected apps (GET apps, POST apps/{clientId}/revoke)', () => {
 
     expect(await apps(erin)).toEqual(
       [
-        { clientId: mail, clientName: 'Erin Mail', scopes: ['erin.only'], activeTokens: 1, lastIssuedAt: iso(T - 10), expiresAt: iso(T + 999_999) },
-        { clientId: erinsOwn, clientName: 'Erin App', scopes: ['e'], activeTokens: 1, lastIssuedAt: iso(T - 30), expiresAt: iso(T + 60) },
+        {
+          clientId: mail,
+          clientName: 'Erin Mail',
+          scopes: ['erin.only'],
+          activeTokens: 1,
+          lastIssuedAt: iso(T - 10),
+          expiresAt: iso(T + 999_999),
+        },
+        {
+          clientId: erinsOwn,
+          clientName: 'Erin App',
+          scopes: ['e'],
+          activeTokens: 1,
+          lastIssuedAt: iso(T - 30),
+          expiresAt: iso(T + 60),
+        },
       ].sort((a, b) => a.clientId.localeCompare(b.clientId)),
     );
     const nobody = await newUser('nobody');
@@ -938,7 +1064,8 @@ describe('connected apps (GET apps, POST apps/{clientId}/revoke)', () => {
     const expiredBefore = await record(daveMail[3]!.tokenId);
     const res = await call(o, 'POST', `apps/${encodeURIComponent(mail)}/revoke`, { token: dave.idToken, body: {} });
     expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { revoked: 2 } });
-    for (const t of daveMail.slice(0, 2)) expect(await record(t.tokenId)).toMatchObject({ revokedAt: expect.any(Number), revokedBy: dave.sub });
+    for (const t of daveMail.slice(0, 2))
+      expect(await record(t.tokenId)).toMatchObject({ revokedAt: expect.any(Number), revokedBy: dave.sub });
     expect(await record(daveMail[2]!.tokenId)).toEqual(revokedBefore);
     expect(await record(daveMail[3]!.tokenId)).toEqual(expiredBefore);
     expect(await record(erinMail.tokenId)).toEqual(erinBefore);
@@ -1015,7 +1142,14 @@ describe('admin bulk revocation (POST admin/users/{userId}/revoke)', () => {
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
       expectError(res, 400);
     }
-    expectError(await call(o, 'POST', path(), { token: carol.idToken, rawBody: 'nope', headers: { 'content-type': 'application/json' } }), 400);
+    expectError(
+      await call(o, 'POST', path(), {
+        token: carol.idToken,
+        rawBody: 'nope',
+        headers: { 'content-type': 'application/json' },
+      }),
+      400,
+    );
     expectError(await call(o, 'POST', `${path()}?dryRun=true`, { token: carol.idToken, body: {} }), 400);
     expect(await scanTable(o)).toEqual(before);
   });
@@ -1029,7 +1163,10 @@ describe('admin bulk revocation (POST admin/users/{userId}/revoke)', () => {
     };
     expect(await preview({})).toEqual({ wouldRevoke: 6, byClient: { [appA]: 4, [appB]: 1, [appX]: 1 } });
     expect(await preview({ clientId: appA })).toEqual({ wouldRevoke: 5, byClient: { [appA]: 4, [appX]: 1 } });
-    expect(await preview({ clientId: appB, reason: 'ignored in a dry run' })).toEqual({ wouldRevoke: 1, byClient: { [appB]: 1 } });
+    expect(await preview({ clientId: appB, reason: 'ignored in a dry run' })).toEqual({
+      wouldRevoke: 1,
+      byClient: { [appB]: 1 },
+    });
     expect(await preview({ clientId: newClient('none') })).toEqual({ wouldRevoke: 0, byClient: {} });
     const stranger = await call(o, 'POST', `admin/users/no-such-user-${randomBytes(4).toString('hex')}/revoke`, {
       token: carol.idToken,
@@ -1043,7 +1180,10 @@ describe('admin bulk revocation (POST admin/users/{userId}/revoke)', () => {
   it('revokes with a client filter and a reason, then everything, counting cascaded tokens; then 0', async () => {
     const graceBefore = await record(gracesToken.tokenId);
     const reason = '😀'.repeat(500); // 500 code points, 2000 bytes
-    const byClient = await call(o, 'POST', path(), { token: carol.idToken, body: { clientId: appB, reason, dryRun: false } });
+    const byClient = await call(o, 'POST', path(), {
+      token: carol.idToken,
+      body: { clientId: appB, reason, dryRun: false },
+    });
     expect({ status: byClient.status, body: byClient.body }).toEqual({ status: 200, body: { revoked: 1 } });
     expect(await record(franks[4]!.tokenId)).toMatchObject({ revokedBy: carol.sub, revokeReason: reason });
     await expectActive(refresh.token);
@@ -1080,7 +1220,12 @@ describe('admin bulk revocation (POST admin/users/{userId}/revoke)', () => {
 describe('role × route for the new user and admin routes', () => {
   type Role = 'no token' | 'bad token' | 'user' | 'admin';
   const ROUTES: { label: string; method: 'GET' | 'POST'; path: () => string; expected: Record<Role, number> }[] = [
-    { label: 'GET apps', method: 'GET', path: () => 'apps', expected: { 'no token': 401, 'bad token': 401, user: 200, admin: 200 } },
+    {
+      label: 'GET apps',
+      method: 'GET',
+      path: () => 'apps',
+      expected: { 'no token': 401, 'bad token': 401, user: 200, admin: 200 },
+    },
     {
       label: 'POST apps/{clientId}/revoke',
       method: 'POST',
@@ -1095,14 +1240,23 @@ describe('role × route for the new user and admin routes', () => {
     },
   ];
   const tokenOf = (role: Role): string | undefined =>
-    role === 'user' ? alice.idToken : role === 'admin' ? carol.idToken : role === 'bad token' ? `${alice.idToken}x` : undefined;
+    role === 'user'
+      ? alice.idToken
+      : role === 'admin'
+        ? carol.idToken
+        : role === 'bad token'
+          ? `${alice.idToken}x`
+          : undefined;
 
   it.each(ROUTES.flatMap((r) => (Object.keys(r.expected) as Role[]).map((role) => [r.label, role, r] as const)))(
     '%s as %s',
     async (_name, role, route) => {
       const body = route.path().startsWith('admin/') ? { dryRun: true } : undefined;
       const token = tokenOf(role);
-      const res = await call(o, route.method, route.path(), { ...(token !== undefined && { token }), ...(body && { body }) });
+      const res = await call(o, route.method, route.path(), {
+        ...(token !== undefined && { token }),
+        ...(body && { body }),
+      });
       const status = route.expected[role];
       if (status === 200) expect(res.status).toBe(200);
       else expectError(res, status);
@@ -1134,12 +1288,26 @@ describe('secrets never reach the logs', () => {
     expectError(await mint({ ...fieldsFor(alice, clientId), token: value }), 400);
     expectError(await mint({ ...fieldsFor(alice, clientId), clientName: value, expiresIn: 'x' }), 400);
     expectError(await serviceCall(o, 'service/tokens', { rawBody: `{"token":"${value}"` }), 400);
-    expectError(await serviceCall(o, 'service/introspect', { form: [['token', value], ['token', value]] }), 400);
+    expectError(
+      await serviceCall(o, 'service/introspect', {
+        form: [
+          ['token', value],
+          ['token', value],
+        ],
+      }),
+      400,
+    );
     expectError(await serviceCall(o, 'service/introspect', { form: { token: value }, query: { token: value } }), 400);
     expectError(await revokeValue({ token: value }), 400);
     expectUnauthorizedClient(await revokeValue({ token: value, client_id: 'someone-else' }));
     expectError(await serviceCall(o, 'service/introspect', { form: { token: `${value}${'x'.repeat(1100)}` } }), 400);
-    expectError(await call(o, 'POST', `apps/${encodeURIComponent(value)}/revoke`, { token: alice.idToken, body: { token: value } }), 400);
+    expectError(
+      await call(o, 'POST', `apps/${encodeURIComponent(value)}/revoke`, {
+        token: alice.idToken,
+        body: { token: value },
+      }),
+      400,
+    );
     expectError(await call(o, 'GET', `tokens/${encodeURIComponent(value)}`, { token: alice.idToken }), 400);
     expectError(await call(o, 'GET', 'tokens', { token: `${alice.idToken}tampered` }), 401);
     await expectActive(value);
@@ -1152,7 +1320,8 @@ describe('secrets never reach the logs', () => {
 
     /** Each kind of leak once, with the start of a log line it is on (never the secret itself). */
     const leaks = new Map<string, string>();
-    const lineAt = (index: number) => log.slice(log.lastIndexOf('\n', index) + 1, Math.min(index, log.lastIndexOf('\n', index) + 121));
+    const lineAt = (index: number) =>
+      log.slice(log.lastIndexOf('\n', index) + 1, Math.min(index, log.lastIndexOf('\n', index) + 121));
     const find = (what: string, needle: string | RegExp) => {
       const index = typeof needle === 'string' ? log.indexOf(needle) : log.search(needle);
       if (index >= 0 && !leaks.has(what)) leaks.set(what, `on a line starting: ${lineAt(index)}`);

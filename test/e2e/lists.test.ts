@@ -33,7 +33,12 @@ const APP_B = 'app-b';
 const APP_RARE = 'app-rare';
 const APP_SERVICE = 'reporting-service';
 
-const recs = { alice: [] as TokenRecord[], bob: [] as TokenRecord[], carol: [] as TokenRecord[], nouser: [] as TokenRecord[] };
+const recs = {
+  alice: [] as TokenRecord[],
+  bob: [] as TokenRecord[],
+  carol: [] as TokenRecord[],
+  nouser: [] as TokenRecord[],
+};
 
 function makeRecords(): void {
   const live = (userId: string | undefined, i: number, fields: Partial<TokenRecord> = {}) =>
@@ -60,12 +65,16 @@ function makeRecords(): void {
   // Expired, some of them issued more recently than live ones: never listed.
   recs.alice.push(live(alice.sub, 50, { issuedAt: T0 - 7200, expiresAt: T0 - 3600 }));
   recs.alice.push(live(alice.sub, 51, { issuedAt: T0 - 60, expiresAt: T0 - 10 }));
-  recs.alice.push(live(alice.sub, 52, { clientId: APP_RARE, clientName: 'Rare', issuedAt: T0 - 30, expiresAt: T0 - 1 }));
+  recs.alice.push(
+    live(alice.sub, 52, { clientId: APP_RARE, clientName: 'Rare', issuedAt: T0 - 30, expiresAt: T0 - 1 }),
+  );
   for (let i = 0; i < 5; i++) recs.bob.push(live(bob.sub, i, { issuedAt: T0 - 70 - i }));
   recs.bob.push(live(bob.sub, 9, { issuedAt: T0 - 40, expiresAt: T0 - 20 }));
   for (let i = 0; i < 3; i++) recs.carol.push(live(carol.sub, i));
   for (let i = 0; i < 3; i++) {
-    recs.nouser.push(live(undefined, i, { clientId: APP_SERVICE, clientName: 'Reporting Service', issuedAt: T0 - 10 - i }));
+    recs.nouser.push(
+      live(undefined, i, { clientId: APP_SERVICE, clientName: 'Reporting Service', issuedAt: T0 - 10 - i }),
+    );
   }
 }
 
@@ -161,7 +170,11 @@ function expectViewsMatch(items: Record<string, unknown>[], records: TokenRecord
       expiresAt: iso(r.expiresAt),
       status: r.revokedAt === undefined ? 'active' : 'revoked',
       ...(r.userId !== undefined && { userId: r.userId }),
-      ...(r.revokedAt !== undefined && { revokedAt: iso(r.revokedAt), revokedBy: r.revokedBy, revokeReason: r.revokeReason }),
+      ...(r.revokedAt !== undefined && {
+        revokedAt: iso(r.revokedAt),
+        revokedBy: r.revokedBy,
+        revokeReason: r.revokeReason,
+      }),
     };
     expect(v).toEqual(view);
   }
@@ -230,7 +243,10 @@ describe('GET tokens (my tokens)', () => {
 
   test('lists reflect a revocation at once', async () => {
     const target = newestFirst(live(recs.alice)).find((r) => r.revokedAt === undefined && r.clientId === APP_B)!;
-    const res = await call(o, 'POST', `tokens/${target.tokenId}/revoke`, { token: alice.idToken, body: { reason: 'list check' } });
+    const res = await call(o, 'POST', `tokens/${target.tokenId}/revoke`, {
+      token: alice.idToken,
+      body: { reason: 'list check' },
+    });
     expect(res.status).toBe(200);
     target.revokedAt = Date.parse(res.body.revokedAt) / 1000;
     target.revokedBy = alice.sub;
@@ -275,32 +291,51 @@ describe('cursors', () => {
     const active = await page('tokens', alice.idToken, { limit: '3', status: 'active' });
     const unfiltered = await page('tokens', alice.idToken, { limit: '3' });
     const c = (x: Page) => encodeURIComponent(x.nextCursor!);
-    for (const query of [`status=revoked&cursor=${c(active)}`, `cursor=${c(active)}`, `status=active&clientId=${APP_A}&cursor=${c(active)}`]) {
+    for (const query of [
+      `status=revoked&cursor=${c(active)}`,
+      `cursor=${c(active)}`,
+      `status=active&clientId=${APP_A}&cursor=${c(active)}`,
+    ]) {
       expectError(await call(o, 'GET', `tokens?limit=3&${query}`, { token: alice.idToken }), 400);
     }
     for (const query of [`status=active&cursor=${c(unfiltered)}`, `tokenType=access_token&cursor=${c(unfiltered)}`]) {
       expectError(await call(o, 'GET', `tokens?limit=3&${query}`, { token: alice.idToken }), 400);
     }
     // The right filters with it: fine.
-    expect((await call(o, 'GET', `tokens?limit=3&status=active&cursor=${c(active)}`, { token: alice.idToken })).status).toBe(200);
+    expect(
+      (await call(o, 'GET', `tokens?limit=3&status=active&cursor=${c(active)}`, { token: alice.idToken })).status,
+    ).toBe(200);
   });
 
   test('a cursor made for another route → 400', async () => {
     const own = await page('tokens', carol.idToken, { limit: '1' });
     expect(own.nextCursor).not.toBeNull();
-    expectError(await call(o, 'GET', `admin/tokens?limit=1&cursor=${encodeURIComponent(own.nextCursor!)}`, { token: carol.idToken }), 400);
     expectError(
-      await call(o, 'GET', `admin/tokens?limit=1&userId=${carol.sub}&cursor=${encodeURIComponent(own.nextCursor!)}`, { token: carol.idToken }),
+      await call(o, 'GET', `admin/tokens?limit=1&cursor=${encodeURIComponent(own.nextCursor!)}`, {
+        token: carol.idToken,
+      }),
+      400,
+    );
+    expectError(
+      await call(o, 'GET', `admin/tokens?limit=1&userId=${carol.sub}&cursor=${encodeURIComponent(own.nextCursor!)}`, {
+        token: carol.idToken,
+      }),
       400,
     );
     const admin = await page('admin/tokens', carol.idToken, { limit: '1', userId: carol.sub });
-    expectError(await call(o, 'GET', `tokens?limit=1&cursor=${encodeURIComponent(admin.nextCursor!)}`, { token: carol.idToken }), 400);
+    expectError(
+      await call(o, 'GET', `tokens?limit=1&cursor=${encodeURIComponent(admin.nextCursor!)}`, { token: carol.idToken }),
+      400,
+    );
   });
 
   test('an admin cursor for one userId does not work for another, or for all users', async () => {
     const forAlice = await page('admin/tokens', carol.idToken, { limit: '2', userId: alice.sub });
     const c = encodeURIComponent(forAlice.nextCursor!);
-    expectError(await call(o, 'GET', `admin/tokens?limit=2&userId=${bob.sub}&cursor=${c}`, { token: carol.idToken }), 400);
+    expectError(
+      await call(o, 'GET', `admin/tokens?limit=2&userId=${bob.sub}&cursor=${c}`, { token: carol.idToken }),
+      400,
+    );
     expectError(await call(o, 'GET', `admin/tokens?limit=2&cursor=${c}`, { token: carol.idToken }), 400);
   });
 
@@ -311,8 +346,21 @@ describe('cursors', () => {
     const [payload] = c.split('.');
     const decoded = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
     const reencoded = `${Buffer.from(JSON.stringify({ ...decoded, k: {} })).toString('base64url')}.${c.split('.')[1]}`;
-    for (const bad of [flip(c, 1), flip(c, Math.floor(c.length / 2)), flip(c, c.length - 2), c.slice(0, -3), `${c}x`, 'x'.repeat(40), reencoded, '.', 'e30']) {
-      expectError(await call(o, 'GET', `tokens?limit=3&cursor=${encodeURIComponent(bad)}`, { token: alice.idToken }), 400);
+    for (const bad of [
+      flip(c, 1),
+      flip(c, Math.floor(c.length / 2)),
+      flip(c, c.length - 2),
+      c.slice(0, -3),
+      `${c}x`,
+      'x'.repeat(40),
+      reencoded,
+      '.',
+      'e30',
+    ]) {
+      expectError(
+        await call(o, 'GET', `tokens?limit=3&cursor=${encodeURIComponent(bad)}`, { token: alice.idToken }),
+        400,
+      );
     }
   });
 });
@@ -351,13 +399,21 @@ describe('GET admin/tokens', () => {
     ['clientId across users', () => ({ clientId: APP_A }), () => everyone().filter((r) => r.clientId === APP_A)],
     ['clientId of a client with no user', () => ({ clientId: APP_SERVICE }), () => recs.nouser],
     ['status=revoked', () => ({ status: 'revoked' }), () => everyone().filter((r) => r.revokedAt !== undefined)],
-    ['tokenType=refresh_token', () => ({ tokenType: 'refresh_token' }), () => everyone().filter((r) => r.tokenType === 'refresh_token')],
+    [
+      'tokenType=refresh_token',
+      () => ({ tokenType: 'refresh_token' }),
+      () => everyone().filter((r) => r.tokenType === 'refresh_token'),
+    ],
     [
       'userId + clientId + status',
       () => ({ userId: alice.sub, clientId: APP_B, status: 'active' }),
       () => recs.alice.filter((r) => r.clientId === APP_B && r.revokedAt === undefined),
     ],
-    ['userId + a rare clientId', () => ({ userId: alice.sub, clientId: APP_RARE }), () => recs.alice.filter((r) => r.clientId === APP_RARE)],
+    [
+      'userId + a rare clientId',
+      () => ({ userId: alice.sub, clientId: APP_RARE }),
+      () => recs.alice.filter((r) => r.clientId === APP_RARE),
+    ],
   ];
 
   test.each(FILTERS)('filters: %s', async (name, filter, expected) => {

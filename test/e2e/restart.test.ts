@@ -47,7 +47,10 @@ test('state survives a restart on the same LOCAL_DIR', async () => {
   );
   await putTokens(o1, records);
   const target = records[4]!;
-  const revoked = await call(o1, 'POST', `tokens/${target.tokenId}/revoke`, { token: user.idToken, body: { reason: 'before restart' } });
+  const revoked = await call(o1, 'POST', `tokens/${target.tokenId}/revoke`, {
+    token: user.idToken,
+    body: { reason: 'before restart' },
+  });
   expect(revoked.status).toBe(200);
   expect(revoked.body.status).toBe('revoked');
   const page1 = await call(o1, 'GET', 'tokens?limit=2', { token: user.idToken });
@@ -58,7 +61,14 @@ test('state survives a restart on the same LOCAL_DIR', async () => {
   expect(page2.status).toBe(200);
   expect(page2.body.items).toHaveLength(2);
   const minted = await serviceCall(o1, 'service/tokens', {
-    json: { userId: user.sub, clientId: 'persist-app', clientName: 'Persist', tokenType: 'access_token', scope: 'read', expiresIn: 3600 },
+    json: {
+      userId: user.sub,
+      clientId: 'persist-app',
+      clientName: 'Persist',
+      tokenType: 'access_token',
+      scope: 'read',
+      expiresIn: 3600,
+    },
   });
   expect(minted.status).toBe(201);
   const value = minted.body.token as string;
@@ -98,7 +108,9 @@ test('state survives a restart on the same LOCAL_DIR', async () => {
   expect(shown.body).toEqual(revoked.body);
 
   // The old cursor still works and gives the same page.
-  const resumed = await call(o2, 'GET', `tokens?limit=2&cursor=${encodeURIComponent(cursor)}`, { token: again.idToken });
+  const resumed = await call(o2, 'GET', `tokens?limit=2&cursor=${encodeURIComponent(cursor)}`, {
+    token: again.idToken,
+  });
   expect(resumed.status).toBe(200);
   expect(resumed.body.items).toEqual(page2.body.items);
 

@@ -14,12 +14,12 @@ import {
   expectContractError,
   type LocalStack,
   readResult,
+  type ServiceCallOptions,
+  type StackOutputs,
   scanTable,
   serviceCall,
-  type ServiceCallOptions,
   serviceCredentials,
   serviceSigner,
-  type StackOutputs,
   startLocalStack,
   type TestUser,
 } from '../support/local-stack';
@@ -53,7 +53,8 @@ const mintFields = () => ({
   expiresIn: 600,
 });
 
-const mint = (options: Omit<ServiceCallOptions, 'json'> = {}) => serviceCall(o, 'service/tokens', { json: mintFields(), ...options });
+const mint = (options: Omit<ServiceCallOptions, 'json'> = {}) =>
+  serviceCall(o, 'service/tokens', { json: mintFields(), ...options });
 
 const refused = (res: CallResult) => expectContractError(res, 403, o);
 
@@ -102,9 +103,11 @@ describe('a call that is not correctly signed: 403 forbidden, nothing written', 
   it('is refused when signed with a wrong secret or an unknown access key id', async () => {
     const { accessKeyId, secretAccessKey } = serviceCredentials(o);
     await expectAllRefusedWithoutWrites([
-      () => mint({ signer: serviceSigner(o, { credentials: { accessKeyId, secretAccessKey: `${secretAccessKey}x` } }) }),
+      () =>
+        mint({ signer: serviceSigner(o, { credentials: { accessKeyId, secretAccessKey: `${secretAccessKey}x` } }) }),
       () => mint({ signer: serviceSigner(o, { credentials: { accessKeyId, secretAccessKey: 'not-the-secret' } }) }),
-      () => mint({ signer: serviceSigner(o, { credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey } }) }),
+      () =>
+        mint({ signer: serviceSigner(o, { credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey } }) }),
       () => mint({ signer: serviceSigner(o, { credentials: { accessKeyId: `${accessKeyId}X`, secretAccessKey } }) }),
     ]);
   });
@@ -151,8 +154,13 @@ describe('a call that is not correctly signed: 403 forbidden, nothing written', 
   it('is refused when the signed content hash does not describe the body (UNSIGNED-PAYLOAD included)', async () => {
     const other = createHash('sha256').update('something else').digest('hex');
     await expectAllRefusedWithoutWrites([
-      () => mint({ signer: serviceSigner(o, { applyChecksum: false }), signedHeaders: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } }),
-      () => mint({ signer: serviceSigner(o, { applyChecksum: false }), signedHeaders: { 'x-amz-content-sha256': other } }),
+      () =>
+        mint({
+          signer: serviceSigner(o, { applyChecksum: false }),
+          signedHeaders: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+        }),
+      () =>
+        mint({ signer: serviceSigner(o, { applyChecksum: false }), signedHeaders: { 'x-amz-content-sha256': other } }),
     ]);
   });
 
@@ -170,7 +178,12 @@ describe('a call that is not correctly signed: 403 forbidden, nothing written', 
     await expectAllRefusedWithoutWrites([
       () => mint({ signer: false, headers: { authorization: `Bearer ${alice.idToken}` } }),
       () => mint({ signer: false, headers: { authorization: carol.idToken } }),
-      () => serviceCall(o, 'service/introspect', { form: { token: 'tledger_x' }, signer: false, headers: { authorization: `Bearer ${carol.idToken}` } }),
+      () =>
+        serviceCall(o, 'service/introspect', {
+          form: { token: 'tledger_x' },
+          signer: false,
+          headers: { authorization: `Bearer ${carol.idToken}` },
+        }),
       () => call(o, 'POST', 'service/tokens', { token: carol.idToken, body: mintFields() }),
     ]);
   });
@@ -206,12 +219,15 @@ describe('a call that is not correctly signed: 403 forbidden, nothing written', 
     const { host: _host, ...headers } = good.headers;
     await expectAllRefusedWithoutWrites(
       variants.map(
-        (value) => async () => readResult(await fetch(url, { method: 'POST', headers: { ...headers, authorization: value }, body })),
+        (value) => async () =>
+          readResult(await fetch(url, { method: 'POST', headers: { ...headers, authorization: value }, body })),
       ),
     );
     // Without x-amz-date the signature cannot be checked.
     const { 'x-amz-date': _date, ...undated } = headers;
-    await expectAllRefusedWithoutWrites([async () => readResult(await fetch(url, { method: 'POST', headers: undated, body }))]);
+    await expectAllRefusedWithoutWrites([
+      async () => readResult(await fetch(url, { method: 'POST', headers: undated, body })),
+    ]);
     // The control: as signed, it is accepted.
     expect((await readResult(await fetch(url, { method: 'POST', headers, body }))).status).toBe(201);
   });

@@ -26,7 +26,17 @@ export const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEA
 export type Method = (typeof METHODS)[number];
 
 /** How a SigV4-signed request is spoiled after (or while) being signed correctly. */
-export const TAMPERS = ['body', 'query', 'path', 'skew', 'no-date', 'key-id', 'signature', 'region', 'service'] as const;
+export const TAMPERS = [
+  'body',
+  'query',
+  'path',
+  'skew',
+  'no-date',
+  'key-id',
+  'signature',
+  'region',
+  'service',
+] as const;
 export type Tamper = (typeof TAMPERS)[number];
 
 export type Credential =
@@ -73,9 +83,11 @@ export interface FuzzContext {
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const b64urlChar = fc.constantFrom(...B64URL.split(''));
 const b64url = (minLength: number, maxLength: number) => fc.string({ unit: b64urlChar, minLength, maxLength });
-const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'.split('')), minLength: length, maxLength: length });
+const hex = (length: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'.split('')), minLength: length, maxLength: length });
 /** Printable ASCII: what an HTTP header value may hold (node refuses control characters). */
-const printable = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
+const printable = (maxLength: number) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
 const anyText = (maxLength: number) => fc.string({ unit: 'binary', maxLength });
 /** Long runs of one character, ASCII or not, to pass length limits by bytes or by code points. */
 const longText = (min: number, max: number) =>
@@ -111,7 +123,10 @@ const RAW_OK = /^[\x21-\x7e]$/;
 export function encode(text: string, [style, seed]: [Encoding, number], structural: string): string {
   const random = chooser(seed);
   const byteEscape = (c: string, lower = false) =>
-    [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).map((e) => (lower ? e : e.toUpperCase())).join('');
+    [...Buffer.from(c, 'utf8')]
+      .map((b) => `%${b.toString(16).padStart(2, '0')}`)
+      .map((e) => (lower ? e : e.toUpperCase()))
+      .join('');
   const standard = (c: string) => (UNRESERVED.test(c) ? c : byteEscape(c));
   const chars = [...text];
   switch (style) {
@@ -133,7 +148,9 @@ export function encode(text: string, [style, seed]: [Encoding, number], structur
     case 'broken': {
       const encoded = chars.map(standard).join('');
       const at = Math.floor(random() * (encoded.length + 1));
-      const junk = ['%', '%z', '%zz', '%E0%A4', '%C3', '%%', '%0', '%u0041', '%2', '%ED%A0%80', '%c0%af', '%00'][Math.floor(random() * 12)]!;
+      const junk = ['%', '%z', '%zz', '%E0%A4', '%C3', '%%', '%0', '%u0041', '%2', '%ED%A0%80', '%c0%af', '%00'][
+        Math.floor(random() * 12)
+      ]!;
       return encoded.slice(0, at) + junk + encoded.slice(at);
     }
   }
@@ -172,7 +189,7 @@ export function mutate(text: string, [kind, position, char]: [Mutation, number, 
       out = text + text;
       break;
     case 'dot':
-      out = text.slice(0, at) + '.' + text.slice(at);
+      out = `${text.slice(0, at)}.${text.slice(at)}`;
       break;
   }
   return out === text ? `${text}x` : out;
@@ -192,7 +209,27 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     { weight: 2, arbitrary: anyText(40) },
     {
       weight: 2,
-      arbitrary: fc.constantFrom('', '.', '..', '%', '\u0000', ' ', '__proto__', 'constructor', 'null', 'undefined', '*', '{tokenId}', 'a/b', '?x=1', '#', ';', 'tokens', 'ÿ', '\uFEFF'),
+      arbitrary: fc.constantFrom(
+        '',
+        '.',
+        '..',
+        '%',
+        '\u0000',
+        ' ',
+        '__proto__',
+        'constructor',
+        'null',
+        'undefined',
+        '*',
+        '{tokenId}',
+        'a/b',
+        '?x=1',
+        '#',
+        ';',
+        'tokens',
+        'ÿ',
+        '\uFEFF',
+      ),
     },
     { weight: 1, arbitrary: longText(200, 3000) },
     { weight: 1, arbitrary: fc.tuple(knownId, mutationArb).map(([id, m]) => mutate(id, m)) },
@@ -202,8 +239,27 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const templatePath = (routes: readonly RouteDefinition[]) =>
     fc.tuple(fc.constantFrom(...routes), encodedSegment).map(([route, seg]) => route.path.replace(/\{\w+\}/g, seg));
   const decorate = (path: fc.Arbitrary<string>) =>
-    fc.tuple(path, fc.oneof({ weight: 30, arbitrary: fc.constant('none') }, { weight: 9, arbitrary: fc.constantFrom('trailing', 'double-slash', 'dot', 'dotdot', 'upper', 'stage', 'suffix', 'authority') })).map(
-      ([p, how]) => {
+    fc
+      .tuple(
+        path,
+        fc.oneof(
+          { weight: 30, arbitrary: fc.constant('none') },
+          {
+            weight: 9,
+            arbitrary: fc.constantFrom(
+              'trailing',
+              'double-slash',
+              'dot',
+              'dotdot',
+              'upper',
+              'stage',
+              'suffix',
+              'authority',
+            ),
+          },
+        ),
+      )
+      .map(([p, how]) => {
         switch (how) {
           case 'trailing':
             return `${p}/`;
@@ -224,18 +280,50 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
           default:
             return p;
         }
-      },
-    );
+      });
   const userRoutes = ROUTES.filter((r) => r.access !== 'service');
   const serviceRoutes = ROUTES.filter((r) => r.access === 'service');
   const unknownPath = fc.oneof(
     fc.array(encodedSegment, { maxLength: 6 }).map((segments) => `/${segments.join('/')}`),
-    fc.constantFrom('/', '/admin', '/admin/users', '/service', '/service/', '/tokens/', '/apps/', '/openapi.json', '/OPENAPI.JSON', '/favicon.ico', '/.env', '/admin/users//revoke', '/tokens//revoke'),
+    fc.constantFrom(
+      '/',
+      '/admin',
+      '/admin/users',
+      '/service',
+      '/service/',
+      '/tokens/',
+      '/apps/',
+      '/openapi.json',
+      '/OPENAPI.JSON',
+      '/favicon.ico',
+      '/.env',
+      '/admin/users//revoke',
+      '/tokens//revoke',
+    ),
   );
 
   // Query strings -----------------------------------------------------------------------------
-  const knownName = fc.constantFrom('limit', 'cursor', 'clientId', 'tokenType', 'status', 'userId', 'token', 'client_id', 'token_type_hint', 'dryRun', 'reason');
-  const queryName = fc.oneof({ weight: 4, arbitrary: knownName }, { weight: 1, arbitrary: anyText(12) }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'hasOwnProperty', 'LIMIT', 'limit[]', 'limit.x', '') });
+  const knownName = fc.constantFrom(
+    'limit',
+    'cursor',
+    'clientId',
+    'tokenType',
+    'status',
+    'userId',
+    'token',
+    'client_id',
+    'token_type_hint',
+    'dryRun',
+    'reason',
+  );
+  const queryName = fc.oneof(
+    { weight: 4, arbitrary: knownName },
+    { weight: 1, arbitrary: anyText(12) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('__proto__', 'constructor', 'hasOwnProperty', 'LIMIT', 'limit[]', 'limit.x', ''),
+    },
+  );
   const cursor = fc.oneof(
     { weight: 2, arbitrary: fc.constantFrom(...ctx.cursors) },
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...ctx.cursors), mutationArb).map(([c, m]) => mutate(c, m)) },
@@ -251,7 +339,10 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
       weight: 2,
       arbitrary: fc
         .tuple(knownId, fc.constantFrom(...ctx.cursors), fc.integer({ min: 0, max: 4_000_000_000 }))
-        .map(([id, c, t]) => `${Buffer.from(JSON.stringify({ k: { tokenId: id, userId: id, issuedAt: 1 }, t })).toString('base64url')}.${c.split('.')[1] ?? ''}`),
+        .map(
+          ([id, c, t]) =>
+            `${Buffer.from(JSON.stringify({ k: { tokenId: id, userId: id, issuedAt: 1 }, t })).toString('base64url')}.${c.split('.')[1] ?? ''}`,
+        ),
     },
     { weight: 2, arbitrary: fc.tuple(b64url(0, 120), b64url(0, 60)).map(([a, b]) => `${a}.${b}`) },
     { weight: 1, arbitrary: fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null').toString('base64url')) },
@@ -259,14 +350,36 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   );
   const queryValue = fc.oneof(
     fc.integer({ min: -10, max: 1000 }).map(String),
-    fc.constantFrom('0', '1', '100', '101', '01', '1e2', '0x10', '1.0', '+5', ' 5', '5 ', '', '-0', '999999999999999999999', 'NaN', 'Infinity', 'true', '[1]', '١٢'),
+    fc.constantFrom(
+      '0',
+      '1',
+      '100',
+      '101',
+      '01',
+      '1e2',
+      '0x10',
+      '1.0',
+      '+5',
+      ' 5',
+      '5 ',
+      '',
+      '-0',
+      '999999999999999999999',
+      'NaN',
+      'Infinity',
+      'true',
+      '[1]',
+      '١٢',
+    ),
     fc.constantFrom('active', 'revoked', 'access_token', 'refresh_token', 'ACTIVE', 'id_token', 'both', 'expired'),
     knownId,
     anyText(50),
     cursor,
     longText(1000, 4000),
   );
-  const queryPair = fc.tuple(queryName, queryValue, encodingArb).map(([n, v, e]) => `${encode(n, e, '&=#+')}=${encode(v, e, '&=#+')}`);
+  const queryPair = fc
+    .tuple(queryName, queryValue, encodingArb)
+    .map(([n, v, e]) => `${encode(n, e, '&=#+')}=${encode(v, e, '&=#+')}`);
   // Parameters a list accepts, each at most once, with values that pass validation.
   const plausibleQuery = fc
     .record(
@@ -289,13 +402,47 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     { weight: 4, arbitrary: plausibleQuery },
     { weight: 6, arbitrary: fc.array(queryPair, { minLength: 1, maxLength: 5 }).map((pairs) => `?${pairs.join('&')}`) },
     // Repeats of one parameter, bare names, empty pairs, stray separators.
-    { weight: 1, arbitrary: fc.tuple(knownName, queryValue, fc.integer({ min: 2, max: 4 })).map(([n, v, k]) => `?${Array(k).fill(`${n}=${encode(v, ['standard', 0], '&=#+')}`).join('&')}`) },
-    { weight: 1, arbitrary: fc.constantFrom('?', '??', '?&&', '?=', '?=x', '?limit', '?limit=', '?limit=10&', '?&limit=10', '?limit=10;status=active', '?limit=1#x', '?%', '?limit%3D1') },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(knownName, queryValue, fc.integer({ min: 2, max: 4 })).map(
+        ([n, v, k]) =>
+          `?${Array(k)
+            .fill(`${n}=${encode(v, ['standard', 0], '&=#+')}`)
+            .join('&')}`,
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '?',
+        '??',
+        '?&&',
+        '?=',
+        '?=x',
+        '?limit',
+        '?limit=',
+        '?limit=10&',
+        '?&limit=10',
+        '?limit=10;status=active',
+        '?limit=1#x',
+        '?%',
+        '?limit%3D1',
+      ),
+    },
     { weight: 1, arbitrary: printable(200).map((q) => `?${q.replace(/[ #]/g, '+')}`) },
   );
 
   // Bodies ------------------------------------------------------------------------------------
-  const anyValue = fc.oneof(fc.string(), longText(480, 520), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+  const anyValue = fc.oneof(
+    fc.string(),
+    longText(480, 520),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 3 }),
+    fc.object({ maxDepth: 1 }),
+  );
   const fieldObject = fc.record(
     {
       reason: fc.oneof(anyValue, longText(495, 505), anyText(600)),
@@ -307,7 +454,10 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
       tokenType: fc.oneof(fc.constantFrom('access_token', 'refresh_token', 'id_token'), anyValue),
       clientName: anyValue,
       scope: fc.oneof(fc.constantFrom('read', 'read write', 'a  b', '"x"', ''), anyValue),
-      expiresIn: fc.oneof(fc.constantFrom(59, 60, 3600, 31_536_000, 31_536_001, 1.5, -1, 1e309), anyValue),
+      expiresIn: fc.oneof(
+        fc.constantFrom(59, 60, 3600, 31_536_000, 31_536_001, 1.5, -1, Number.POSITIVE_INFINITY),
+        anyValue,
+      ),
       parentTokenId: fc.oneof(knownId, anyValue),
       constructor: anyValue,
       extra: anyValue,
@@ -328,7 +478,9 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     .map((body) => JSON.stringify(body));
   const garbageJson = fc.oneof(
     fc.tuple(fc.json(), fc.nat()).map(([json, at]) => json.slice(0, json.length === 0 ? 0 : at % json.length)),
-    fc.tuple(fc.json(), fc.nat(), printable(3)).map(([json, at, junk]) => json.slice(0, at % (json.length + 1)) + junk + json.slice(at % (json.length + 1))),
+    fc
+      .tuple(fc.json(), fc.nat(), printable(3))
+      .map(([json, at, junk]) => json.slice(0, at % (json.length + 1)) + junk + json.slice(at % (json.length + 1))),
     fc.constantFrom(
       '{',
       '}',
@@ -351,15 +503,22 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
       '{"dryRun": "true"}',
       '{"a":1}garbage',
       '[{"reason":"x"}]',
-      '{"reason":' + '['.repeat(1500),
+      `{"reason":${'['.repeat(1500)}`,
       '['.repeat(2000) + ']'.repeat(2000),
     ),
   );
   const form = fc
     .array(
       fc.tuple(
-        fc.oneof(fc.constantFrom('token', 'token', 'client_id', 'token_type_hint', 'tokenId', 'x', '__proto__'), anyText(10)),
-        fc.oneof(tokenValueArb(ctx), fc.constantFrom('fuzz-app', 'minted-app', 'access_token', 'refresh_token', ''), anyText(30)),
+        fc.oneof(
+          fc.constantFrom('token', 'token', 'client_id', 'token_type_hint', 'tokenId', 'x', '__proto__'),
+          anyText(10),
+        ),
+        fc.oneof(
+          tokenValueArb(ctx),
+          fc.constantFrom('fuzz-app', 'minted-app', 'access_token', 'refresh_token', ''),
+          anyText(30),
+        ),
         encodingArb,
       ),
       { maxLength: 4 },
@@ -369,18 +528,28 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const serviceForm = fc
     .tuple(
       tokenValueArb(ctx),
-      fc.option(fc.oneof(fc.constantFrom('fuzz-app', 'minted-app', 'machine-app', 'other-app'), anyText(20)), { nil: undefined, freq: 4 }),
+      fc.option(fc.oneof(fc.constantFrom('fuzz-app', 'minted-app', 'machine-app', 'other-app'), anyText(20)), {
+        nil: undefined,
+        freq: 4,
+      }),
       fc.option(fc.constantFrom('access_token', 'refresh_token', 'id_token', ''), { nil: undefined }),
       fc.array(fc.tuple(fc.constantFrom('token', 'client_id', 'resource', 'x'), anyText(10)), { maxLength: 2 }),
       fc.boolean(),
       encodingArb,
     )
     .map(([token, clientId, hint, extra, reversed, e]) => {
-      const pairs: [string, string][] = [['token', token], ...(clientId === undefined ? [] : [['client_id', clientId] as [string, string]]), ...(hint === undefined ? [] : [['token_type_hint', hint] as [string, string]]), ...extra];
+      const pairs: [string, string][] = [
+        ['token', token],
+        ...(clientId === undefined ? [] : [['client_id', clientId] as [string, string]]),
+        ...(hint === undefined ? [] : [['token_type_hint', hint] as [string, string]]),
+        ...extra,
+      ];
       return (reversed ? pairs.reverse() : pairs).map(([n, v]) => `${n}=${encode(v, e, '&=#+')}`).join('&');
     });
   const huge = fc.oneof(
-    fc.integer({ min: MAX_BODY_BYTES - 20, max: MAX_BODY_BYTES + 20 }).map((n) => JSON.stringify({ reason: 'r'.repeat(Math.max(0, n - 13)) })),
+    fc
+      .integer({ min: MAX_BODY_BYTES - 20, max: MAX_BODY_BYTES + 20 })
+      .map((n) => JSON.stringify({ reason: 'r'.repeat(Math.max(0, n - 13)) })),
     fc.integer({ min: MAX_BODY_BYTES + 1, max: 70_000 }).map((n) => 'a'.repeat(n)),
     longText(1500, 5000).map((reason) => JSON.stringify({ reason })),
   );
@@ -391,7 +560,17 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     { weight: 3, arbitrary: garbageJson },
     { weight: 3, arbitrary: form },
     { weight: 1, arbitrary: huge },
-    { weight: 1, arbitrary: fc.constantFrom('', ' ', '\n', '{}', 'token=', '--x\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc\r\n--x--') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        ' ',
+        '\n',
+        '{}',
+        'token=',
+        '--x\r\nContent-Disposition: form-data; name="token"\r\n\r\nabc\r\n--x--',
+      ),
+    },
     { weight: 1, arbitrary: anyText(200) },
   );
   const body = fc.oneof(
@@ -436,18 +615,35 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     ),
     fc.stringMatching(/^x-[a-z0-9-]{1,20}$/),
   );
-  const headerValue = fc.oneof(printable(200), fc.constantFrom('gzip', 'https://evil.example', 'null', '20261128T150000Z', 'UNSIGNED-PAYLOAD', 'DELETE'));
-  const extraHeaders = fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }).map((pairs) => Object.fromEntries(pairs));
+  const headerValue = fc.oneof(
+    printable(200),
+    fc.constantFrom('gzip', 'https://evil.example', 'null', '20261128T150000Z', 'UNSIGNED-PAYLOAD', 'DELETE'),
+  );
+  const extraHeaders = fc
+    .array(fc.tuple(headerName, headerValue), { maxLength: 4 })
+    .map((pairs) => Object.fromEntries(pairs));
 
   // Credentials -------------------------------------------------------------------------------
-  const accepted = (jwt: string) => fc.constantFrom(`Bearer ${jwt}`, `bearer ${jwt}`, `BEARER   ${jwt}`, jwt, `Bearer ${jwt} `);
-  const userCredential = fc.constantFrom(ctx.userIdToken).chain(accepted).map((header): Credential => ({ kind: 'user', header }));
-  const adminCredential = fc.constantFrom(ctx.adminIdToken).chain(accepted).map((header): Credential => ({ kind: 'admin', header }));
+  const accepted = (jwt: string) =>
+    fc.constantFrom(`Bearer ${jwt}`, `bearer ${jwt}`, `BEARER   ${jwt}`, jwt, `Bearer ${jwt} `);
+  const userCredential = fc
+    .constantFrom(ctx.userIdToken)
+    .chain(accepted)
+    .map((header): Credential => ({ kind: 'user', header }));
+  const adminCredential = fc
+    .constantFrom(ctx.adminIdToken)
+    .chain(accepted)
+    .map((header): Credential => ({ kind: 'admin', header }));
   const jwtGarbage = fc
     .tuple(b64url(0, 80), b64url(0, 200), b64url(0, 120), fc.integer({ min: 0, max: 4 }))
-    .map(([a, b, c, dots]) => ['eyJ' + a, 'eyJ' + b, c, 'x', 'y'].slice(0, dots + 1).join('.'));
+    .map(([a, b, c, dots]) => [`eyJ${a}`, `eyJ${b}`, c, 'x', 'y'].slice(0, dots + 1).join('.'));
   const realTokenMutated = fc
-    .tuple(fc.constantFrom(ctx.userIdToken, ctx.adminIdToken), fc.constantFrom('payload', 'signature', 'truncate', 'header', 'extra-part'), fc.nat(), b64urlChar)
+    .tuple(
+      fc.constantFrom(ctx.userIdToken, ctx.adminIdToken),
+      fc.constantFrom('payload', 'signature', 'truncate', 'header', 'extra-part'),
+      fc.nat(),
+      b64urlChar,
+    )
     .map(([jwt, part, at, char]) => {
       const [h, p, s] = jwt.split('.') as [string, string, string];
       // Not the signature's last character: its spare bits may decode to the same bytes.
@@ -466,36 +662,85 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
       }
     });
   const invalidHeader = fc.oneof(
-    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...ctx.invalidJwts), fc.constantFrom('Bearer ', '', 'bearer ')).map(([j, p]) => ({ what: j.what, header: p + j.jwt })) },
-    { weight: 2, arbitrary: realTokenMutated.map((jwt) => ({ what: 'altered real ID token', header: `Bearer ${jwt}` })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...ctx.invalidJwts), fc.constantFrom('Bearer ', '', 'bearer '))
+        .map(([j, p]) => ({ what: j.what, header: p + j.jwt })),
+    },
+    {
+      weight: 2,
+      arbitrary: realTokenMutated.map((jwt) => ({ what: 'altered real ID token', header: `Bearer ${jwt}` })),
+    },
     { weight: 2, arbitrary: jwtGarbage.map((jwt) => ({ what: 'JWT-shaped garbage', header: `Bearer ${jwt}` })) },
     {
       weight: 1,
       arbitrary: fc
         .constantFrom(ctx.userIdToken, ctx.adminIdToken)
-        .chain((jwt) => fc.constantFrom(`Basic ${jwt}`, `Token ${jwt}`, `Bearer${jwt}`, `Bearer ${jwt} ${jwt}`, `Bearer ${jwt},x`, `"${jwt}"`))
+        .chain((jwt) =>
+          fc.constantFrom(
+            `Basic ${jwt}`,
+            `Token ${jwt}`,
+            `Bearer${jwt}`,
+            `Bearer ${jwt} ${jwt}`,
+            `Bearer ${jwt},x`,
+            `"${jwt}"`,
+          ),
+        )
         .map((header) => ({ what: 'real ID token in a form API Gateway refuses', header })),
     },
     { weight: 2, arbitrary: printable(300).map((header) => ({ what: 'printable garbage', header })) },
-    { weight: 1, arbitrary: fc.constantFrom('', 'Bearer', 'Bearer ', 'null', 'undefined', 'Bearer null', 'Basic dXNlcjpwYXNz', 'eyJ', 'eyJ.eyJ.', '..').map((header) => ({ what: 'empty-ish', header })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(
+          '',
+          'Bearer',
+          'Bearer ',
+          'null',
+          'undefined',
+          'Bearer null',
+          'Basic dXNlcjpwYXNz',
+          'eyJ',
+          'eyJ.eyJ.',
+          '..',
+        )
+        .map((header) => ({ what: 'empty-ish', header })),
+    },
     { weight: 2, arbitrary: sigv4LookingHeader(ctx).map((header) => ({ what: 'SigV4-looking header', header })) },
   );
   const invalidCredential = invalidHeader.map(({ what, header }): Credential => ({ kind: 'invalid', header, what }));
   const none = fc.constant<Credential>({ kind: 'none' });
-  const signed = fc.option(fc.constantFrom(...TAMPERS), { nil: null, freq: 2 }).map((tamper): Credential => ({ kind: 'sigv4', tamper }));
+  const signed = fc
+    .option(fc.constantFrom(...TAMPERS), { nil: null, freq: 2 })
+    .map((tamper): Credential => ({ kind: 'sigv4', tamper }));
 
   // Scenarios ---------------------------------------------------------------------------------
   const methodFor = (route: RouteDefinition | undefined) =>
-    fc.oneof({ weight: 6, arbitrary: fc.constant((route?.method ?? 'GET') as Method) }, { weight: 1, arbitrary: fc.constantFrom(...METHODS) });
-  const assemble = (scenario: string) => (parts: { method: Method; path: string; query: string; body: Buffer | undefined; contentType: string | undefined; headers: Record<string, string>; credential: Credential; chunked: boolean }): FuzzRequest => ({
-    scenario,
-    method: parts.method,
-    target: parts.path + parts.query,
-    headers: { ...parts.headers, ...(parts.contentType !== undefined && { 'content-type': parts.contentType }) },
-    body: parts.body,
-    chunked: parts.chunked,
-    credential: parts.credential,
-  });
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constant((route?.method ?? 'GET') as Method) },
+      { weight: 1, arbitrary: fc.constantFrom(...METHODS) },
+    );
+  const assemble =
+    (scenario: string) =>
+    (parts: {
+      method: Method;
+      path: string;
+      query: string;
+      body: Buffer | undefined;
+      contentType: string | undefined;
+      headers: Record<string, string>;
+      credential: Credential;
+      chunked: boolean;
+    }): FuzzRequest => ({
+      scenario,
+      method: parts.method,
+      target: parts.path + parts.query,
+      headers: { ...parts.headers, ...(parts.contentType !== undefined && { 'content-type': parts.contentType }) },
+      body: parts.body,
+      chunked: parts.chunked,
+      credential: parts.credential,
+    });
   const anyCredential = fc.oneof(
     { weight: 2, arbitrary: none },
     { weight: 4, arbitrary: invalidCredential },
@@ -522,27 +767,52 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     fc
       .record({
         method: methodFor(route),
-        path: fc.oneof({ weight: 6, arbitrary: fc.constant(route.path) }, { weight: 1, arbitrary: decorate(fc.constant(route.path)) }),
+        path: fc.oneof(
+          { weight: 6, arbitrary: fc.constant(route.path) },
+          { weight: 1, arbitrary: decorate(fc.constant(route.path)) },
+        ),
         query: fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: query }),
         body: fc.oneof(
           {
             weight: 3,
             arbitrary: (route.name === 'mint-token'
-              ? fc.oneof(mintShaped, fieldObject.map((o) => JSON.stringify(o)), text)
-              : fc.oneof({ weight: 4, arbitrary: serviceForm }, { weight: 1, arbitrary: form }, { weight: 1, arbitrary: text })
+              ? fc.oneof(
+                  mintShaped,
+                  fieldObject.map((o) => JSON.stringify(o)),
+                  text,
+                )
+              : fc.oneof(
+                  { weight: 4, arbitrary: serviceForm },
+                  { weight: 1, arbitrary: form },
+                  { weight: 1, arbitrary: text },
+                )
             ).map((t) => Buffer.from(t, 'utf8')),
           },
           { weight: 1, arbitrary: fc.constant(undefined) },
         ),
-        contentType: fc.option(fc.constantFrom(route.name === 'mint-token' ? 'application/json' : 'application/x-www-form-urlencoded'), { nil: undefined, freq: 5 }),
-        headers: extraHeaders.map((h) => Object.fromEntries(Object.entries(h).filter(([name]) => !name.startsWith('x-amz-')))),
+        contentType: fc.option(
+          fc.constantFrom(route.name === 'mint-token' ? 'application/json' : 'application/x-www-form-urlencoded'),
+          { nil: undefined, freq: 5 },
+        ),
+        headers: extraHeaders.map((h) =>
+          Object.fromEntries(Object.entries(h).filter(([name]) => !name.startsWith('x-amz-'))),
+        ),
         credential: fc.oneof({ weight: 6, arbitrary: signed }, { weight: 3, arbitrary: anyCredential }),
         chunked: fc.constant(false),
       })
       .map(assemble(`service route ${route.name}`)),
   );
   const unknown = fc
-    .record({ method: fc.constantFrom(...METHODS), path: unknownPath, query, body, contentType, headers: extraHeaders, credential: anyCredential, chunked })
+    .record({
+      method: fc.constantFrom(...METHODS),
+      path: unknownPath,
+      query,
+      body,
+      contentType,
+      headers: extraHeaders,
+      credential: anyCredential,
+      chunked,
+    })
     .map(assemble('unknown path'));
   const anything = fc
     .record({
@@ -557,7 +827,12 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     })
     .map(assemble('any route'));
 
-  return fc.oneof({ weight: 6, arbitrary: userRoute }, { weight: 4, arbitrary: serviceRoute }, { weight: 2, arbitrary: unknown }, { weight: 2, arbitrary: anything });
+  return fc.oneof(
+    { weight: 6, arbitrary: userRoute },
+    { weight: 4, arbitrary: serviceRoute },
+    { weight: 2, arbitrary: unknown },
+    { weight: 2, arbitrary: anything },
+  );
 }
 
 /** Token values as an authorization server might present them: never one of the real ones. */
@@ -565,8 +840,18 @@ function tokenValueArb(ctx: FuzzContext): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...ctx.tokenValues), mutationArb).map(([v, m]) => mutate(v, m)) },
     // A real token's id with a random secret, and a real secret with a random id.
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...ctx.tokenValues), b64url(43, 43)).map(([v, s]) => `${v.split('.')[0]}.${s}`) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ctx.tokenValues), b64url(22, 22)).map(([v, id]) => `tledger_${id}.${v.split('.')[1]}`) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...ctx.tokenValues), b64url(43, 43))
+        .map(([v, s]) => `${v.split('.')[0]}.${s}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...ctx.tokenValues), b64url(22, 22))
+        .map(([v, id]) => `tledger_${id}.${v.split('.')[1]}`),
+    },
     { weight: 2, arbitrary: fc.tuple(b64url(22, 22), b64url(43, 43)).map(([id, s]) => `tledger_${id}.${s}`) },
     { weight: 1, arbitrary: fc.constantFrom('', 'tledger_', 'tledger_.', 'TLEDGER_x.y') },
     { weight: 1, arbitrary: longText(1000, 1100) },
@@ -576,19 +861,37 @@ function tokenValueArb(ctx: FuzzContext): fc.Arbitrary<string> {
 
 /** An Authorization header that looks like SigV4, with random fields: never a valid signature. */
 function sigv4LookingHeader(ctx: FuzzContext): fc.Arbitrary<string> {
-  const day = fc.oneof(fc.constant(new Date().toISOString().slice(0, 10).replace(/-/g, '')), fc.stringMatching(/^\d{8}$/), printable(10));
+  const day = fc.oneof(
+    fc.constant(new Date().toISOString().slice(0, 10).replace(/-/g, '')),
+    fc.stringMatching(/^\d{8}$/),
+    printable(10),
+  );
   return fc
     .tuple(
-      fc.oneof(fc.constant(ctx.serviceAccessKeyId), fc.stringMatching(/^(AKIA|ASIA|LOCAL)[A-Z0-9]{12,16}$/), printable(24)),
+      fc.oneof(
+        fc.constant(ctx.serviceAccessKeyId),
+        fc.stringMatching(/^(AKIA|ASIA|LOCAL)[A-Z0-9]{12,16}$/),
+        printable(24),
+      ),
       day,
       fc.oneof(fc.constant(ctx.region), fc.constantFrom('eu-west-1', '*', '')),
       fc.oneof(fc.constant('execute-api'), fc.constantFrom('s3', 'dynamodb', '')),
-      fc.oneof(fc.constantFrom('host;x-amz-date', 'host', 'content-type;host;x-amz-content-sha256;x-amz-date', 'x-amz-date', ''), fc.stringMatching(/^[a-z0-9;-]{0,60}$/)),
+      fc.oneof(
+        fc.constantFrom(
+          'host;x-amz-date',
+          'host',
+          'content-type;host;x-amz-content-sha256;x-amz-date',
+          'x-amz-date',
+          '',
+        ),
+        fc.stringMatching(/^[a-z0-9;-]{0,60}$/),
+      ),
       fc.oneof(hex(64), hex(63), printable(70)),
       fc.constantFrom(', ', ',', ' ', ', ,'),
     )
-    .map(([key, d, region, service, signedHeaders, signature, sep]) =>
-      `AWS4-HMAC-SHA256 Credential=${key}/${d}/${region}/${service}/aws4_request${sep}SignedHeaders=${signedHeaders}${sep}Signature=${signature}`,
+    .map(
+      ([key, d, region, service, signedHeaders, signature, sep]) =>
+        `AWS4-HMAC-SHA256 Credential=${key}/${d}/${region}/${service}/aws4_request${sep}SignedHeaders=${signedHeaders}${sep}Signature=${signature}`,
     );
 }
 
@@ -709,11 +1012,17 @@ export function guardWrites(request: FuzzRequest, ctx: FuzzContext, known: Reado
     const text = bodyText(request.body);
     if (match.route.name === 'mint-token' && !jsonBodyRefused(text, mintBodySchema)) {
       const parsed = text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-      return { request: { ...request, body: Buffer.from(JSON.stringify({ ...parsed, fuzzGuard: true })) }, rewritten: 'a valid mint body' };
+      return {
+        request: { ...request, body: Buffer.from(JSON.stringify({ ...parsed, fuzzGuard: true })) },
+        rewritten: 'a valid mint body',
+      };
     }
     const values = [...new URLSearchParams(text).values()];
     if (ctx.tokenValues.some((v) => text.includes(v) || values.includes(v))) {
-      return { request: { ...request, body: Buffer.from('token=tledger_x.y&client_id=fuzz-app') }, rewritten: 'a real token value' };
+      return {
+        request: { ...request, body: Buffer.from('token=tledger_x.y&client_id=fuzz-app') },
+        rewritten: 'a real token value',
+      };
     }
   }
   return { request };

@@ -59,7 +59,15 @@ describe('stack config from context', () => {
   });
 
   test('reads the JSON types cdk.json delivers', () => {
-    expect(read({ allowPasswordAuth: true, logRetentionDays: 90, allowedOrigins: ['https://a.example.com'], waf: false, wafRateLimit: 10 })).toMatchObject({
+    expect(
+      read({
+        allowPasswordAuth: true,
+        logRetentionDays: 90,
+        allowedOrigins: ['https://a.example.com'],
+        waf: false,
+        wafRateLimit: 10,
+      }),
+    ).toMatchObject({
       allowPasswordAuth: true,
       logRetention: RetentionDays.THREE_MONTHS,
       allowedOrigins: ['https://a.example.com'],
@@ -68,7 +76,10 @@ describe('stack config from context', () => {
   });
 
   test('accepts topic ARNs of every partition', () => {
-    for (const arn of ['arn:aws-cn:sns:cn-north-1:123456789012:alarms', 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops_alarms-1']) {
+    for (const arn of [
+      'arn:aws-cn:sns:cn-north-1:123456789012:alarms',
+      'arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops_alarms-1',
+    ]) {
       expect(read({ alarmTopicArn: arn }).alarmTopicArn).toBe(arn);
     }
   });

@@ -8,7 +8,12 @@ import type { RouteName } from '../../lambdas/routes';
 import { buildApp } from '../../lib/app';
 import type { TokenLedgerStack } from '../../lib/token-ledger-stack';
 
-type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Resource = {
+  Type: string;
+  Properties?: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 
 export interface Synth {
   stack: TokenLedgerStack;
@@ -26,7 +31,10 @@ let fakeConsole: string | undefined;
 export function fakeConsoleDist(): string {
   if (!fakeConsole) {
     const dir = mkdtempSync(path.join(tmpdir(), 'token-ledger-console-'));
-    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Token ledger</title><script type="module" src="/assets/index-abc123.js"></script>\n');
+    writeFileSync(
+      path.join(dir, 'index.html'),
+      '<!doctype html><title>Token ledger</title><script type="module" src="/assets/index-abc123.js"></script>\n',
+    );
     mkdirSync(path.join(dir, 'assets'));
     writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log("console");\n');
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -193,7 +201,10 @@ export function dependencyCycle(synth: Synth): string[] | undefined {
   const ids = new Set(Object.keys(synth.resources));
   const edges = new Map<string, Set<string>>();
   const collect = (value: unknown, into: Set<string>): void => {
-    if (Array.isArray(value)) return value.forEach((v) => collect(v, into));
+    if (Array.isArray(value)) {
+      for (const v of value) collect(v, into);
+      return;
+    }
     if (!value || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
       if (key === 'Ref' && typeof inner === 'string') into.add(inner);
@@ -205,7 +216,10 @@ export function dependencyCycle(synth: Synth): string[] | undefined {
       } else collect(inner, into);
     }
   };
-  for (const [id, resource] of Object.entries(synth.resources) as [string, Resource & { DependsOn?: string | string[] }][]) {
+  for (const [id, resource] of Object.entries(synth.resources) as [
+    string,
+    Resource & { DependsOn?: string | string[] },
+  ][]) {
     const into = new Set<string>();
     collect(resource.Properties, into);
     for (const d of [resource.DependsOn ?? []].flat()) into.add(d);

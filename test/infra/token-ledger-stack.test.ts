@@ -13,8 +13,8 @@ import { TOKEN_TABLE } from '../../lambdas/store/table-definition';
 import { readConfig } from '../../lib/stack-config';
 import { TokenLedgerStack } from '../../lib/token-ledger-stack';
 import {
-  actionsOf,
   type ApiNode,
+  actionsOf,
   apiTree,
   cdkJsonContext,
   dependencyCycle,
@@ -64,12 +64,17 @@ const consoleDomain = (synthesized: Synth) => {
 const consoleOrigin = (synthesized: Synth) => ({ 'Fn::Join': ['', ['https://', consoleDomain(synthesized)]] });
 const consoleUrl = (synthesized: Synth) => ({ 'Fn::Join': ['', ['https://', consoleDomain(synthesized), '/']] });
 /** The console's origin as an API Gateway header mapping: a quoted literal. */
-const quotedConsoleOrigin = (synthesized: Synth) => ({ 'Fn::Join': ['', ["'https://", consoleDomain(synthesized), "'"]] });
+const quotedConsoleOrigin = (synthesized: Synth) => ({
+  'Fn::Join': ['', ["'https://", consoleDomain(synthesized), "'"]],
+});
 
 const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
 
 /** Every stack secret; a new one fails to compile here until it is tested. */
-const STACK_SECRETS = Object.keys({ cursor: true, tokenHash: true } satisfies Record<StackSecret, true>) as StackSecret[];
+const STACK_SECRETS = Object.keys({ cursor: true, tokenHash: true } satisfies Record<
+  StackSecret,
+  true
+>) as StackSecret[];
 
 const secretLogicalId = (synthesized: Synth, secret: StackSecret): string =>
   synthesized.stack.getLogicalId(synthesized.stack.secrets[secret].node.defaultChild as CfnSecret);
@@ -95,7 +100,9 @@ describe('token table', () => {
   test('has every index of the shared definition, with its keys and projection ALL', () => {
     const [[, table]] = resourcesOfType(defaults, 'AWS::DynamoDB::Table');
     const indexes = table.Properties!.GlobalSecondaryIndexes;
-    expect(indexes.map((i: { IndexName: string }) => i.IndexName).sort()).toEqual(Object.keys(TOKEN_TABLE.indexes).sort());
+    expect(indexes.map((i: { IndexName: string }) => i.IndexName).sort()).toEqual(
+      Object.keys(TOKEN_TABLE.indexes).sort(),
+    );
     for (const [name, index] of Object.entries(TOKEN_TABLE.indexes)) {
       expect(indexes).toContainEqual({
         IndexName: name,
@@ -188,29 +195,41 @@ describe('REST API', () => {
     for (const route of ROUTES) {
       const integration = methods.get(routeKey(route))!.Properties!.Integration;
       expect(integration.Type).toBe('AWS_PROXY');
-      expect(JSON.stringify(integration.Uri)).toContain(JSON.stringify({ 'Fn::GetAtt': [functionLogicalId(defaults, route.name), 'Arn'] }));
+      expect(JSON.stringify(integration.Uri)).toContain(
+        JSON.stringify({ 'Fn::GetAtt': [functionLogicalId(defaults, route.name), 'Arn'] }),
+      );
     }
   });
 
-  test.each(ROUTES.map((route) => [route.name, route] as const))('%s: the authorization its access needs', (_name, route) => {
-    for (const synthesized of [defaults, custom]) {
-      const [[authorizerId, authorizer]] = resourcesOfType(synthesized, 'AWS::ApiGateway::Authorizer');
-      expect(authorizer.Properties).toMatchObject({ Type: 'COGNITO_USER_POOLS', IdentitySource: 'method.request.header.Authorization' });
-      const method = methodsByRoute(synthesized).get(routeKey(route))!.Properties!;
-      if (route.access === 'service') {
-        expect(method.AuthorizationType).toBe('AWS_IAM');
-        expect(method.AuthorizerId).toBeUndefined();
-      } else {
-        expect(method).toMatchObject({ AuthorizationType: 'COGNITO_USER_POOLS', AuthorizerId: { Ref: authorizerId } });
+  test.each(ROUTES.map((route) => [route.name, route] as const))(
+    '%s: the authorization its access needs',
+    (_name, route) => {
+      for (const synthesized of [defaults, custom]) {
+        const [[authorizerId, authorizer]] = resourcesOfType(synthesized, 'AWS::ApiGateway::Authorizer');
+        expect(authorizer.Properties).toMatchObject({
+          Type: 'COGNITO_USER_POOLS',
+          IdentitySource: 'method.request.header.Authorization',
+        });
+        const method = methodsByRoute(synthesized).get(routeKey(route))!.Properties!;
+        if (route.access === 'service') {
+          expect(method.AuthorizationType).toBe('AWS_IAM');
+          expect(method.AuthorizerId).toBeUndefined();
+        } else {
+          expect(method).toMatchObject({
+            AuthorizationType: 'COGNITO_USER_POOLS',
+            AuthorizerId: { Ref: authorizerId },
+          });
+        }
       }
-    }
-  });
+    },
+  );
 
   test('has one Cognito authorizer, and no method without authorization but preflights and 404s', () => {
     for (const synthesized of [defaults, custom]) {
       expect(resourcesOfType(synthesized, 'AWS::ApiGateway::Authorizer')).toHaveLength(1);
       for (const [key, method] of methodsByRoute(synthesized)) {
-        if (isRouteMethod(key)) expect({ key, type: method.Properties!.AuthorizationType }).not.toEqual({ key, type: 'NONE' });
+        if (isRouteMethod(key))
+          expect({ key, type: method.Properties!.AuthorizationType }).not.toEqual({ key, type: 'NONE' });
         else expect({ key, type: method.Properties!.AuthorizationType }).toEqual({ key, type: 'NONE' });
       }
     }
@@ -226,7 +245,9 @@ describe('REST API', () => {
       for (const [key, { Properties: method }] of preflights) {
         expect({ key, type: method!.AuthorizationType }).toEqual({ key, type: 'NONE' });
         const [response] = method!.Integration.IntegrationResponses;
-        expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toEqual(quotedConsoleOrigin(synthesized));
+        expect(response.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toEqual(
+          quotedConsoleOrigin(synthesized),
+        );
         const template: string = response.ResponseTemplates?.['application/json'] ?? '';
         for (const other of extra) expect(template).toContain(`"${other}"`);
         if (extra.length === 0) expect(template).not.toContain('$origin ==');
@@ -252,7 +273,12 @@ describe('REST API', () => {
           expect({ key, ...method }).toMatchObject({
             key,
             AuthorizationType: 'NONE',
-            MethodResponses: [{ StatusCode: '404', ResponseParameters: Object.fromEntries(Object.keys(expectedHeaders).map((h) => [h, true])) }],
+            MethodResponses: [
+              {
+                StatusCode: '404',
+                ResponseParameters: Object.fromEntries(Object.keys(expectedHeaders).map((h) => [h, true])),
+              },
+            ],
             Integration: {
               Type: 'MOCK',
               PassthroughBehavior: 'NEVER',
@@ -320,25 +346,34 @@ describe('REST API', () => {
       ['POST', '/service/revoke/extra'],
     ])('%s %s reaches a 404 mock without backtracking', (httpMethod, path) => {
       const method = methodFor(apiTree(defaults), httpMethod, path);
-      expect(method?.Properties).toMatchObject({ HttpMethod: 'ANY', AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
+      expect(method?.Properties).toMatchObject({
+        HttpMethod: 'ANY',
+        AuthorizationType: 'NONE',
+        Integration: { Type: 'MOCK' },
+      });
     });
 
-    test.each(ROUTES.map((route) => [route.name, route] as const))('%s: its path still reaches its function, other verbs the 404', (_name, route) => {
-      const tree = apiTree(defaults);
-      const concrete = route.path.replace(/\{[^}]+\}/g, 'value-1234');
-      expect(methodFor(tree, route.method, concrete)).toBe(methodsByRoute(defaults).get(routeKey(route)));
-      for (const other of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'].filter((m) => m !== route.method)) {
-        expect([other, methodFor(tree, other, concrete)?.Properties!.HttpMethod]).toEqual([other, 'ANY']);
-      }
-    });
+    test.each(ROUTES.map((route) => [route.name, route] as const))(
+      '%s: its path still reaches its function, other verbs the 404',
+      (_name, route) => {
+        const tree = apiTree(defaults);
+        const concrete = route.path.replace(/\{[^}]+\}/g, 'value-1234');
+        expect(methodFor(tree, route.method, concrete)).toBe(methodsByRoute(defaults).get(routeKey(route)));
+        for (const other of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'].filter((m) => m !== route.method)) {
+          expect([other, methodFor(tree, other, concrete)?.Properties?.HttpMethod]).toEqual([other, 'ANY']);
+        }
+      },
+    );
 
     test('only the 404 mocks refuse unmapped content types, so 415 can only mean an unknown route', () => {
       for (const synthesized of [defaults, custom]) {
         for (const [key, { Properties: method }] of methodsByRoute(synthesized)) {
           const { Type, PassthroughBehavior } = method!.Integration;
           expect({ key, Type }).toEqual({ key, Type: isRouteMethod(key) ? 'AWS_PROXY' : 'MOCK' });
-          if (!key.startsWith('ANY ')) expect({ key, PassthroughBehavior }).not.toEqual({ key, PassthroughBehavior: 'NEVER' });
-          if (!key.startsWith('ANY ')) expect({ key, PassthroughBehavior }).not.toEqual({ key, PassthroughBehavior: 'WHEN_NO_TEMPLATES' });
+          if (!key.startsWith('ANY '))
+            expect({ key, PassthroughBehavior }).not.toEqual({ key, PassthroughBehavior: 'NEVER' });
+          if (!key.startsWith('ANY '))
+            expect({ key, PassthroughBehavior }).not.toEqual({ key, PassthroughBehavior: 'WHEN_NO_TEMPLATES' });
         }
       }
     });
@@ -347,7 +382,16 @@ describe('REST API', () => {
   test("maps API Gateway's own errors to the contract body, with fixed messages", () => {
     const responses = resourcesOfType(defaults, 'AWS::ApiGateway::GatewayResponse');
     const types = responses.map(([, r]) => r.Properties!.ResponseType);
-    expect(types).toEqual(expect.arrayContaining(['DEFAULT_4XX', 'DEFAULT_5XX', 'UNAUTHORIZED', 'ACCESS_DENIED', 'MISSING_AUTHENTICATION_TOKEN', 'THROTTLED']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'DEFAULT_4XX',
+        'DEFAULT_5XX',
+        'UNAUTHORIZED',
+        'ACCESS_DENIED',
+        'MISSING_AUTHENTICATION_TOKEN',
+        'THROTTLED',
+      ]),
+    );
     for (const [, { Properties: r }] of responses) {
       const templates = r!.ResponseTemplates;
       expect(Object.keys(templates)).toEqual(['application/json']);
@@ -357,13 +401,21 @@ describe('REST API', () => {
       expect(r!.StatusCode).toBe(String(ERROR_STATUS[body.error as ErrorCode]));
     }
     const byType = (type: string) => {
-      const { StatusCode, ResponseTemplates } = responses.find(([, r]) => r.Properties!.ResponseType === type)![1].Properties!;
+      const { StatusCode, ResponseTemplates } = responses.find(([, r]) => r.Properties!.ResponseType === type)![1]
+        .Properties!;
       return { status: StatusCode, body: JSON.parse(ResponseTemplates['application/json']) };
     };
     // Unsigned (or not SigV4-signed) calls to service routes; unknown routes never get here.
-    expect(byType('MISSING_AUTHENTICATION_TOKEN')).toEqual({ status: '403', body: { error: 'forbidden', message: GATEWAY_MESSAGES.signatureRequired } });
-    for (const type of ['INVALID_SIGNATURE', 'EXPIRED_TOKEN', 'ACCESS_DENIED']) expect(byType(type)).toMatchObject({ status: '403', body: { error: 'forbidden' } });
-    expect(byType('UNSUPPORTED_MEDIA_TYPE')).toEqual({ status: '404', body: { error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute } });
+    expect(byType('MISSING_AUTHENTICATION_TOKEN')).toEqual({
+      status: '403',
+      body: { error: 'forbidden', message: GATEWAY_MESSAGES.signatureRequired },
+    });
+    for (const type of ['INVALID_SIGNATURE', 'EXPIRED_TOKEN', 'ACCESS_DENIED'])
+      expect(byType(type)).toMatchObject({ status: '403', body: { error: 'forbidden' } });
+    expect(byType('UNSUPPORTED_MEDIA_TYPE')).toEqual({
+      status: '404',
+      body: { error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
+    });
     expect(byType('UNAUTHORIZED')).toMatchObject({ status: '401', body: { error: 'unauthorized' } });
     expect(byType('DEFAULT_5XX').body.error).toBe('internal_error');
   });
@@ -371,7 +423,9 @@ describe('REST API', () => {
   test("gateway errors carry the console's origin, the first allowed one, whatever else is configured", () => {
     for (const synthesized of [defaults, custom]) {
       for (const [, r] of resourcesOfType(synthesized, 'AWS::ApiGateway::GatewayResponse')) {
-        expect(r.Properties!.ResponseParameters).toEqual({ 'gatewayresponse.header.Access-Control-Allow-Origin': quotedConsoleOrigin(synthesized) });
+        expect(r.Properties!.ResponseParameters).toEqual({
+          'gatewayresponse.header.Access-Control-Allow-Origin': quotedConsoleOrigin(synthesized),
+        });
       }
     }
   });
@@ -392,7 +446,9 @@ describe('REST API', () => {
       const [statement] = statements;
       expect(statement).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
       expect(statement).not.toHaveProperty('Condition');
-      const resources = (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]) as Array<{ 'Fn::Join': [string, unknown[]] }>;
+      const resources = (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]) as Array<{
+        'Fn::Join': [string, unknown[]];
+      }>;
       expect(resources).toHaveLength(service.length);
       const [apiId] = resourcesOfType(synthesized, 'AWS::ApiGateway::RestApi')[0];
       const [stageId] = resourcesOfType(synthesized, 'AWS::ApiGateway::Stage')[0];
@@ -410,8 +466,19 @@ describe('REST API', () => {
     defaults.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
       TracingEnabled: true,
-      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
-      MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', MetricsEnabled: true, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 })],
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          MetricsEnabled: true,
+          ThrottlingRateLimit: 100,
+          ThrottlingBurstLimit: 200,
+        }),
+      ],
     });
     custom.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })],
@@ -443,15 +510,22 @@ describe('functions', () => {
       });
       expect(fn.FunctionName).toBeUndefined();
       const logGroup = defaults.resources[fn.LoggingConfig.LogGroup.Ref];
-      expect(logGroup).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
+      expect(logGroup).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 30 },
+        DeletionPolicy: 'Retain',
+      });
     }
     for (const route of ROUTES) {
       const fn = custom.resources[functionLogicalId(custom, route.name)].Properties!;
-      expect(custom.resources[fn.LoggingConfig.LogGroup.Ref]).toMatchObject({ Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete' });
+      expect(custom.resources[fn.LoggingConfig.LogGroup.Ref]).toMatchObject({
+        Properties: { RetentionInDays: 7 },
+        DeletionPolicy: 'Delete',
+      });
     }
   });
 
-  test('time out after 10 s, or what the route table asks for (bulk routes, within API Gateway\'s 29 s)', () => {
+  test("time out after 10 s, or what the route table asks for (bulk routes, within API Gateway's 29 s)", () => {
     for (const route of ROUTES) {
       const fn = defaults.resources[functionLogicalId(defaults, route.name)].Properties!;
       const timeout: number | undefined = 'timeoutSeconds' in route ? route.timeoutSeconds : undefined;
@@ -470,12 +544,16 @@ describe('functions', () => {
       // Always the console's origin; the functions answer CORS for it like for any other.
       expect(variables[ENV.allowedOrigins]).toEqual(consoleOrigin(defaults));
       for (const secret of STACK_SECRETS) {
-        const expected = (route.secrets as readonly StackSecret[]).includes(secret) ? { Ref: secretLogicalId(defaults, secret) } : undefined;
+        const expected = (route.secrets as readonly StackSecret[]).includes(secret)
+          ? { Ref: secretLogicalId(defaults, secret) }
+          : undefined;
         expect([route.name, secret, variables[secretEnv[secret]]]).toEqual([route.name, secret, expected]);
       }
       const customVariables = custom.resources[functionLogicalId(custom, route.name)].Properties!.Environment.Variables;
       expect(customVariables[ENV.adminGroupName]).toBe('custom');
-      expect(customVariables[ENV.allowedOrigins]).toEqual({ 'Fn::Join': ['', ['https://', consoleDomain(custom), `,${ORIGINS.join(',')}`]] });
+      expect(customVariables[ENV.allowedOrigins]).toEqual({
+        'Fn::Join': ['', ['https://', consoleDomain(custom), `,${ORIGINS.join(',')}`]],
+      });
     }
   });
 
@@ -497,17 +575,23 @@ describe('functions', () => {
     const dynamoResources = dynamoStatements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
     // Only Query and Scan can read an index; GetItem, PutItem and UpdateItem only the base table.
     const readsIndexes = route.table.some((action) => action === 'Query' || action === 'Scan');
-    expect(dynamoResources).toEqual(readsIndexes ? [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }] : [tableArn]);
+    expect(dynamoResources).toEqual(
+      readsIndexes ? [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }] : [tableArn],
+    );
 
     const secretStatements = statements.filter((s) => actionsOf([s], 'secretsmanager').length > 0);
     const secretResources = secretStatements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-    expect(secretResources).toEqual(expect.arrayContaining(route.secrets.map((secret) => ({ Ref: secretLogicalId(defaults, secret) }))));
+    expect(secretResources).toEqual(
+      expect.arrayContaining(route.secrets.map((secret) => ({ Ref: secretLogicalId(defaults, secret) }))),
+    );
     expect(secretResources).toHaveLength(route.secrets.length);
 
     // Its own log group only: no logs:CreateLogGroup, and no AWS managed policy on the role.
     const fn = defaults.resources[functionLogicalId(defaults, name)].Properties!;
     const logStatements = statements.filter((s) => actionsOf([s], 'logs').length > 0);
-    expect(logStatements.flatMap((s) => [s.Resource].flat())).toEqual([{ 'Fn::GetAtt': [fn.LoggingConfig.LogGroup.Ref, 'Arn'] }]);
+    expect(logStatements.flatMap((s) => [s.Resource].flat())).toEqual([
+      { 'Fn::GetAtt': [fn.LoggingConfig.LogGroup.Ref, 'Arn'] },
+    ]);
     const [roleId] = fn.Role['Fn::GetAtt'];
     expect(defaults.resources[roleId].Properties!.ManagedPolicyArns).toBeUndefined();
   });
@@ -533,8 +617,14 @@ describe('secrets', () => {
   });
 
   test('the token hash pepper follows the removal policy (retained by default); the cursor key is always deleted', () => {
-    expect(custom.resources[secretLogicalId(custom, 'tokenHash')]).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
-    expect(defaults.resources[secretLogicalId(defaults, 'tokenHash')]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(custom.resources[secretLogicalId(custom, 'tokenHash')]).toMatchObject({
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+    expect(defaults.resources[secretLogicalId(defaults, 'tokenHash')]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
     for (const synthesized of [defaults, custom]) {
       expect(synthesized.resources[secretLogicalId(synthesized, 'cursor')]).toMatchObject({ DeletionPolicy: 'Delete' });
     }
@@ -559,8 +649,15 @@ describe('web console', () => {
     for (const synthesized of [defaults, custom]) {
       const [, bucket] = only(synthesized, 'AWS::S3::Bucket');
       expect(bucket.Properties).toMatchObject({
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       });
       expect(bucket.Properties).not.toHaveProperty('WebsiteConfiguration');
@@ -569,9 +666,15 @@ describe('web console', () => {
   });
 
   test('the bucket follows the removal policy, and is emptied first when it goes with the stack', () => {
-    expect(only(defaults, 'AWS::S3::Bucket')[1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(only(defaults, 'AWS::S3::Bucket')[1]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
     defaults.template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
-    expect(only(custom, 'AWS::S3::Bucket')[1]).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    expect(only(custom, 'AWS::S3::Bucket')[1]).toMatchObject({
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
     custom.template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
   });
 
@@ -581,12 +684,20 @@ describe('web console', () => {
       const [distributionId] = only(synthesized, 'AWS::CloudFront::Distribution');
       const [, policy] = only(synthesized, 'AWS::S3::BucketPolicy');
       expect(policy.Properties!.Bucket).toEqual({ Ref: bucketId });
-      const statements: Array<Statement & { Principal: unknown; Condition?: any }> = policy.Properties!.PolicyDocument.Statement;
+      const statements: Array<Statement & { Principal: unknown; Condition?: any }> =
+        policy.Properties!.PolicyDocument.Statement;
       expect(statements).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
       );
       const allows = statements.filter((s) => s.Effect === 'Allow');
-      const cloudFront = allows.filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudfront.amazonaws.com' }));
+      const cloudFront = allows.filter(
+        (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudfront.amazonaws.com' }),
+      );
       expect(cloudFront).toHaveLength(1);
       const [read] = cloudFront;
       expect(read.Action).toBe('s3:GetObject');
@@ -606,7 +717,11 @@ describe('web console', () => {
   test('the distribution reads the bucket through its origin access control, over HTTPS only, with security headers', () => {
     const [bucketId] = only(defaults, 'AWS::S3::Bucket');
     const [oacId, oac] = only(defaults, 'AWS::CloudFront::OriginAccessControl');
-    expect(oac.Properties!.OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+    expect(oac.Properties!.OriginAccessControlConfig).toMatchObject({
+      OriginAccessControlOriginType: 's3',
+      SigningBehavior: 'always',
+      SigningProtocol: 'sigv4',
+    });
     // Names are per account: the region keeps two regions' stacks of one name apart.
     expect(JSON.stringify(oac.Properties!.OriginAccessControlConfig.Name)).toContain('"Ref":"AWS::Region"');
     const [headersId, headers] = only(defaults, 'AWS::CloudFront::ResponseHeadersPolicy');
@@ -616,7 +731,11 @@ describe('web console', () => {
     expect(config).toMatchObject({
       Enabled: true,
       DefaultRootObject: 'index.html',
-      DefaultCacheBehavior: { ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: ['GET', 'HEAD'], ResponseHeadersPolicyId: { Ref: headersId } },
+      DefaultCacheBehavior: {
+        ViewerProtocolPolicy: 'redirect-to-https',
+        AllowedMethods: ['GET', 'HEAD'],
+        ResponseHeadersPolicyId: { Ref: headersId },
+      },
     });
     expect(config).not.toHaveProperty('CustomErrorResponses');
     expect(config.Origins).toEqual([
@@ -690,14 +809,31 @@ describe('web console', () => {
       const [domainId] = only(synthesized, 'AWS::Cognito::UserPoolDomain');
       const config = stack.resolve(stack.console.config);
       expect(config).toEqual({
-        apiUrl: { 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: stageId }, '/']] },
+        apiUrl: {
+          'Fn::Join': [
+            '',
+            [
+              'https://',
+              { Ref: apiId },
+              '.execute-api.',
+              { Ref: 'AWS::Region' },
+              '.',
+              { Ref: 'AWS::URLSuffix' },
+              '/',
+              { Ref: stageId },
+              '/',
+            ],
+          ],
+        },
         region: { Ref: 'AWS::Region' },
         userPoolId: { Ref: poolId },
         userPoolClientId: { Ref: clientId },
         adminGroupName: { Ref: groupId },
         auth: {
           kind: 'hosted',
-          domain: { 'Fn::Join': ['', ['https://', { Ref: domainId }, '.auth.', { Ref: 'AWS::Region' }, '.amazoncognito.com']] },
+          domain: {
+            'Fn::Join': ['', ['https://', { Ref: domainId }, '.auth.', { Ref: 'AWS::Region' }, '.amazoncognito.com']],
+          },
           redirectUri: consoleUrl(synthesized),
         },
       });
@@ -706,7 +842,14 @@ describe('web console', () => {
       const [buildMarkers, configMarkers] = pages[1].Properties!.SourceMarkers;
       expect(buildMarkers).toEqual({});
       expect(Object.values(configMarkers)).toEqual(
-        expect.arrayContaining([{ Ref: stageId }, { Ref: poolId }, { Ref: clientId }, { Ref: groupId }, { Ref: domainId }, consoleDomain(synthesized)]),
+        expect.arrayContaining([
+          { Ref: stageId },
+          { Ref: poolId },
+          { Ref: clientId },
+          { Ref: groupId },
+          { Ref: domainId },
+          consoleDomain(synthesized),
+        ]),
       );
       expect(pages[1].Properties!.SourceMarkersConfig).toEqual([{}, { jsonEscape: true }]);
     }
@@ -749,11 +892,24 @@ describe('web console', () => {
     expect(only(custom, 'AWS::Cognito::UserPoolDomain')[1].Properties!.Domain).toBe('ledger-throwaway-test');
     const derived = only(defaults, 'AWS::Cognito::UserPoolDomain')[1].Properties!.Domain;
     expect(derived).toEqual({
-      'Fn::Join': ['', ['tokenledger-', { 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] }]],
+      'Fn::Join': [
+        '',
+        [
+          'tokenledger-',
+          {
+            'Fn::Select': [
+              4,
+              { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+            ],
+          },
+        ],
+      ],
     });
     // A stack id ends in a UUID; its last group is 12 lowercase hex digits, so the prefix
     // matches Cognito's pattern and stays within its 63 characters.
-    const tail = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/TokenLedger/1c2fa620-982a-11e3-aff7-50e2416294e0'.split('/')[2].split('-')[4];
+    const tail = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/TokenLedger/1c2fa620-982a-11e3-aff7-50e2416294e0'
+      .split('/')[2]
+      .split('-')[4];
     expect(`tokenledger-${tail}`).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/);
   });
 
@@ -764,7 +920,9 @@ describe('web console', () => {
       const [[, handler], ...rest] = others.filter(([id]) => id.startsWith('CustomCDKBucketDeployment'));
       expect(rest).toEqual([]);
       expect(others.map(([id]) => id).filter((id) => !id.startsWith('CustomCDKBucketDeployment'))).toEqual(
-        synthesized === custom ? [expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProviderHandler/)] : [],
+        synthesized === custom
+          ? [expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProviderHandler/)]
+          : [],
       );
       const logGroup = synthesized.resources[handler.Properties!.LoggingConfig.LogGroup.Ref];
       expect(logGroup).toMatchObject(
@@ -797,7 +955,8 @@ describe('web console', () => {
 });
 
 describe('operations', () => {
-  const alarms = (synthesized: Synth) => resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties!);
+  const alarms = (synthesized: Synth) =>
+    resourcesOfType(synthesized, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties!);
   const tableRef = (synthesized: Synth) => ({ Ref: resourcesOfType(synthesized, 'AWS::DynamoDB::Table')[0][0] });
   const stageRef = (synthesized: Synth) => ({ Ref: resourcesOfType(synthesized, 'AWS::ApiGateway::Stage')[0][0] });
   const indexNames = Object.keys(TOKEN_TABLE.indexes);
@@ -826,7 +985,10 @@ describe('operations', () => {
     for (const indexName of [undefined, ...indexNames]) {
       for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
         // In the order CDK writes them: by name.
-        const dimensions = [...(indexName ? [{ Name: 'GlobalSecondaryIndexName', Value: indexName }] : []), { Name: 'TableName', Value: tableRef(defaults) }];
+        const dimensions = [
+          ...(indexName ? [{ Name: 'GlobalSecondaryIndexName', Value: indexName }] : []),
+          { Name: 'TableName', Value: tableRef(defaults) },
+        ];
         defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/DynamoDB',
           MetricName: metric,
@@ -840,20 +1002,31 @@ describe('operations', () => {
     }
   });
 
-  test('the 5xx alarm: more than 1 % of requests over 5 minutes, once there are at least 20, of this stack\'s API and stage', () => {
+  test("the 5xx alarm: more than 1 % of requests over 5 minutes, once there are at least 20, of this stack's API and stage", () => {
     for (const synthesized of [defaults, custom]) {
       const [api5xx, ...others] = alarms(synthesized).filter((alarm) => alarm.Metrics);
       expect(others).toEqual([]);
       expect(api5xx).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' });
       const expression = api5xx.Metrics.find((m: { Expression?: string }) => m.Expression);
-      expect(expression).toMatchObject({ Expression: 'IF(requests >= 20, 100 * errors / requests, 0)', ReturnData: true });
+      expect(expression).toMatchObject({
+        Expression: 'IF(requests >= 20, 100 * errors / requests, 0)',
+        ReturnData: true,
+      });
       const metricOf = (id: string) => api5xx.Metrics.find((m: { Id: string }) => m.Id === id).MetricStat;
       const dimensions = [
         { Name: 'ApiName', Value: synthesized.stack.stackName },
         { Name: 'Stage', Value: stageRef(synthesized) },
       ];
-      expect(metricOf('errors')).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Dimensions: dimensions }, Period: 300, Stat: 'Sum' });
-      expect(metricOf('requests')).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions }, Period: 300, Stat: 'Sum' });
+      expect(metricOf('errors')).toEqual({
+        Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Dimensions: dimensions },
+        Period: 300,
+        Stat: 'Sum',
+      });
+      expect(metricOf('requests')).toEqual({
+        Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions },
+        Period: 300,
+        Stat: 'Sum',
+      });
     }
   });
 
@@ -880,7 +1053,9 @@ describe('operations', () => {
       const [[, dashboard], ...others] = resourcesOfType(synthesized, 'AWS::CloudWatch::Dashboard');
       expect(others).toEqual([]);
       // Named per account: stack name and region.
-      expect(dashboard.Properties!.DashboardName).toEqual({ 'Fn::Join': ['', [`${synthesized.stack.stackName}-`, { Ref: 'AWS::Region' }]] });
+      expect(dashboard.Properties!.DashboardName).toEqual({
+        'Fn::Join': ['', [`${synthesized.stack.stackName}-`, { Ref: 'AWS::Region' }]],
+      });
       const body = JSON.stringify(dashboard.Properties!.DashboardBody);
       const titles = [
         ...['API requests', 'API latency (ms)', 'API errors', 'API 5XX rate (%)'],
@@ -888,8 +1063,14 @@ describe('operations', () => {
         ...['Table consumed capacity units', 'Table and index throttle events', 'Alarms'],
       ];
       for (const title of titles) expect(body).toContain(`\\"title\\":\\"${title}\\"`);
-      for (const route of ROUTES) expect(body).toContain(JSON.stringify({ Ref: functionLogicalId(synthesized, route.name) }));
-      const metrics = ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits', 'ReadThrottleEvents', 'WriteThrottleEvents'];
+      for (const route of ROUTES)
+        expect(body).toContain(JSON.stringify({ Ref: functionLogicalId(synthesized, route.name) }));
+      const metrics = [
+        'ConsumedReadCapacityUnits',
+        'ConsumedWriteCapacityUnits',
+        'ReadThrottleEvents',
+        'WriteThrottleEvents',
+      ];
       metrics.push('5XXError', '4XXError', 'Count', 'Latency', 'IntegrationLatency', 'Invocations', 'Duration');
       for (const metric of metrics) expect(body).toContain(`\\"${metric}\\"`);
       expect(body.includes('AWS/WAFV2')).toBe(synthesized === defaults);
@@ -909,7 +1090,10 @@ describe('operations', () => {
     ]);
     expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
     for (const rule of rules.filter((r) => r.Name.startsWith('AWSManagedRules'))) {
-      expect(rule).toMatchObject({ OverrideAction: { None: {} }, Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: rule.Name } } });
+      expect(rule).toMatchObject({
+        OverrideAction: { None: {} },
+        Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: rule.Name } },
+      });
     }
     // Counted, not blocked: legitimate service calls can have large bodies or no User-Agent.
     const common = rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!;
@@ -917,7 +1101,8 @@ describe('operations', () => {
       { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
       { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
     ]);
-    for (const rule of rules) expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
+    for (const rule of rules)
+      expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
 
     const [[, association], ...moreAssociations] = resourcesOfType(defaults, 'AWS::WAFv2::WebACLAssociation');
     expect(moreAssociations).toEqual([]);
@@ -932,15 +1117,24 @@ describe('operations', () => {
     ] as const) {
       const [[, webAcl]] = resourcesOfType(synthesized, 'AWS::WAFv2::WebACL');
       const rule = webAcl.Properties!.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
-      expect(rule.Statement.RateBasedStatement).toMatchObject({ Limit: limit, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
-      expect(rule.Action.Block.CustomResponse).toMatchObject({ ResponseCode: 429, CustomResponseBodyKey: 'tooManyRequests' });
+      expect(rule.Statement.RateBasedStatement).toMatchObject({
+        Limit: limit,
+        AggregateKeyType: 'IP',
+        EvaluationWindowSec: 300,
+      });
+      expect(rule.Action.Block.CustomResponse).toMatchObject({
+        ResponseCode: 429,
+        CustomResponseBodyKey: 'tooManyRequests',
+      });
       const body = webAcl.Properties!.CustomResponseBodies.tooManyRequests;
       expect(body.ContentType).toBe('APPLICATION_JSON');
       const parsed = JSON.parse(body.Content);
       expect(parsed).toEqual({ error: 'too_many_requests', message: expect.any(String) });
       expect(ERROR_STATUS[parsed.error as ErrorCode]).toBe(429);
       // With the console's origin, like API Gateway's own error answers.
-      expect(rule.Action.Block.CustomResponse.ResponseHeaders).toEqual([{ Name: 'Access-Control-Allow-Origin', Value: consoleOrigin(synthesized) }]);
+      expect(rule.Action.Block.CustomResponse.ResponseHeaders).toEqual([
+        { Name: 'Access-Control-Allow-Origin', Value: consoleOrigin(synthesized) },
+      ]);
     }
   });
 
@@ -948,7 +1142,10 @@ describe('operations', () => {
     const [[, webAcl]] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');
     const rule = webAcl.Properties!.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
     const match = rule.Statement.RateBasedStatement.ScopeDownStatement.NotStatement.Statement.RegexMatchStatement;
-    expect(match).toMatchObject({ FieldToMatch: { UriPath: {} }, TextTransformations: [{ Priority: 0, Type: 'NONE' }] });
+    expect(match).toMatchObject({
+      FieldToMatch: { UriPath: {} },
+      TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+    });
     expect(match.RegexString).toBe('^(/prod)?/service/');
     const regex = new RegExp(match.RegexString);
     const exempt = ROUTES.filter((route) => route.access === 'service').map((route) => route.path);
@@ -973,7 +1170,16 @@ describe('operations', () => {
 describe('outputs and names', () => {
   test('are exactly those of contract section 1', () => {
     const outputs = defaults.template.toJSON().Outputs;
-    expect(Object.keys(outputs).sort()).toEqual(['AdminGroupName', 'ApiUrl', 'ConsoleUrl', 'Region', 'ServicePolicyArn', 'TableName', 'UserPoolClientId', 'UserPoolId']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AdminGroupName',
+      'ApiUrl',
+      'ConsoleUrl',
+      'Region',
+      'ServicePolicyArn',
+      'TableName',
+      'UserPoolClientId',
+      'UserPoolId',
+    ]);
     expect(outputs.ConsoleUrl.Value).toEqual(consoleUrl(defaults));
     const [[policyId]] = resourcesOfType(defaults, 'AWS::IAM::ManagedPolicy');
     expect(outputs.ServicePolicyArn.Value).toEqual({ Ref: policyId });
@@ -999,7 +1205,8 @@ describe('outputs and names', () => {
       'AWS::WAFv2::WebACL': 'Name',
     };
     for (const [type, property] of Object.entries(nameProperties)) {
-      for (const [id, resource] of resourcesOfType(defaults, type)) expect({ id, name: resource.Properties?.[property] }).toEqual({ id, name: undefined });
+      for (const [id, resource] of resourcesOfType(defaults, type))
+        expect({ id, name: resource.Properties?.[property] }).toEqual({ id, name: undefined });
     }
   });
 

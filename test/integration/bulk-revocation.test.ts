@@ -2,8 +2,8 @@ import { previewBulkRevocation, revokeSelection } from '../../lambdas/domain/rev
 import type { TokenRecord } from '../../lambdas/domain/token';
 import { allTokens } from '../../lambdas/domain/token-service';
 import type { TokenStore } from '../../lambdas/domain/token-store';
-import { TokenRepository } from '../../lambdas/store/token-repository';
-import { type RunningDynalite, withDynaliteRepository, putRecords } from '../support/dynalite';
+import type { TokenRepository } from '../../lambdas/store/token-repository';
+import { putRecords, type RunningDynalite, withDynaliteRepository } from '../support/dynalite';
 import { DAY, NOW, tokenRecord } from '../support/token-records';
 
 /**
@@ -34,7 +34,11 @@ function dataset(): TokenRecord[] {
     // Per client: 100 refresh tokens (20 %), each with 2 children, and 200 other access tokens.
     for (let r = 0; r < PER_CLIENT / 5; r++) {
       const parent = t({ clientId, tokenType: 'refresh_token' });
-      records.push(parent, t({ clientId, parentTokenId: parent.tokenId }), t({ clientId, parentTokenId: parent.tokenId }));
+      records.push(
+        parent,
+        t({ clientId, parentTokenId: parent.tokenId }),
+        t({ clientId, parentTokenId: parent.tokenId }),
+      );
     }
     while (records.length < (c + 1) * PER_CLIENT) records.push(t({ clientId }));
   }
@@ -71,7 +75,10 @@ function instrumented(store: TokenRepository): { store: TokenStore; report(): st
   }) as TokenStore;
   const report = () =>
     [...stats]
-      .map(([name, s]) => `${name}: ${s.calls} calls, ${Math.round(s.firstStart - origin)}–${Math.round(s.lastEnd - origin)} ms`)
+      .map(
+        ([name, s]) =>
+          `${name}: ${s.calls} calls, ${Math.round(s.firstStart - origin)}–${Math.round(s.lastEnd - origin)} ms`,
+      )
       .join('; ');
   return { store: wrapped, report };
 }
@@ -112,7 +119,9 @@ it(`revokes ${TOTAL} tokens of one user, previewed first, and a second run revok
 
   const revoked = await allTokens(repo, { userId: USER, status: 'revoked', now: NOW + 1 });
   expect(revoked).toHaveLength(TOTAL);
-  expect(revoked.every((r) => r.revokedBy === 'admin-1' && r.revokeReason === 'offboarding' && r.revokedAt === NOW)).toBe(true);
+  expect(
+    revoked.every((r) => r.revokedBy === 'admin-1' && r.revokeReason === 'offboarding' && r.revokedAt === NOW),
+  ).toBe(true);
   expect(await allTokens(repo, { userId: USER, status: 'active', now: NOW + 1 })).toHaveLength(0);
   expect((await previewBulkRevocation(repo, { userId: USER }, NOW + 1)).wouldRevoke).toBe(0);
 });

@@ -76,7 +76,8 @@ function coldStart(): FunctionInstance {
   let loaded!: FunctionInstance;
   jest.isolateModules(() => {
     const load = (name: string) => (require(`../../lambdas/${name}`) as { handler: Handler }).handler;
-    const { dynamoDbClient } = require('../../lambdas/store/dynamo-client') as typeof import('../../lambdas/store/dynamo-client');
+    const { dynamoDbClient } =
+      require('../../lambdas/store/dynamo-client') as typeof import('../../lambdas/store/dynamo-client');
     let pending = 0;
     // Observation only (no faults here): counts calls in flight so a test can wait for
     // background work a failed request left behind.
@@ -177,7 +178,12 @@ const bulkEvent = (userId: string, admin: string, body: unknown) =>
 const listEvent = (sub: string) => apiEvent({ claims: claimsOf(sub, false) });
 
 const getEvent = (tokenId: string, sub: string) =>
-  apiEvent({ path: `/tokens/${tokenId}`, resource: '/tokens/{tokenId}', pathParameters: { tokenId }, claims: claimsOf(sub, false) });
+  apiEvent({
+    path: `/tokens/${tokenId}`,
+    resource: '/tokens/{tokenId}',
+    pathParameters: { tokenId },
+    claims: claimsOf(sub, false),
+  });
 
 /** As API Gateway's AWS_IAM authorization fills in a SigV4-signed call. */
 const mintEvent = (body: unknown): APIGatewayProxyEvent => ({
@@ -202,7 +208,10 @@ interface Answer {
 }
 
 /** Invokes a handler as Lambda would, with its log output captured (and kept out of the test output). */
-async function invoke(route: RouteName & keyof FunctionInstance['handlers'], event: APIGatewayProxyEvent): Promise<Answer> {
+async function invoke(
+  route: RouteName & keyof FunctionInstance['handlers'],
+  event: APIGatewayProxyEvent,
+): Promise<Answer> {
   const logs: string[] = [];
   const capture = (stream: NodeJS.WriteStream) => {
     const original = stream.write;
@@ -224,7 +233,14 @@ async function invoke(route: RouteName & keyof FunctionInstance['handlers'], eve
     } catch {
       // Not JSON; tests asserting on it will say so.
     }
-    return { status: result.statusCode, headers: result.headers ?? {}, body: result.body, json, logs: logs.join(''), ms: Date.now() - start };
+    return {
+      status: result.statusCode,
+      headers: result.headers ?? {},
+      body: result.body,
+      json,
+      logs: logs.join(''),
+      ms: Date.now() - start,
+    };
   } finally {
     for (const undo of restore) undo();
   }
@@ -269,7 +285,9 @@ async function tableItems(): Promise<Map<string, Item>> {
   const items = new Map<string, Item>();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const out = await db.documentClient.send(new ScanCommand({ TableName: db.tableName, ExclusiveStartKey, ConsistentRead: true }));
+    const out = await db.documentClient.send(
+      new ScanCommand({ TableName: db.tableName, ExclusiveStartKey, ConsistentRead: true }),
+    );
     for (const item of out.Items ?? []) items.set(item.tokenId as string, item);
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey);
@@ -312,12 +330,19 @@ const user = () => `user-${randomUUID()}`;
 
 /** A live token of `userId` issued `age` seconds ago. */
 const live = (userId: string | undefined, overrides: Partial<TokenRecord> = {}, age = 60): TokenRecord =>
-  tokenRecord({ ...(userId !== undefined && { userId }), issuedAt: now() - age, expiresAt: now() + HOUR, ...overrides });
+  tokenRecord({
+    ...(userId !== undefined && { userId }),
+    issuedAt: now() - age,
+    expiresAt: now() + HOUR,
+    ...overrides,
+  });
 
 /** A refresh token and `n` access tokens minted from it. */
 function family(userId: string, n: number, clientId = 'client-a'): { parent: TokenRecord; children: TokenRecord[] } {
   const parent = live(userId, { clientId, tokenType: 'refresh_token' }, 3600);
-  const children = Array.from({ length: n }, (_, i) => live(userId, { clientId, parentTokenId: parent.tokenId }, 3000 - i));
+  const children = Array.from({ length: n }, (_, i) =>
+    live(userId, { clientId, parentTokenId: parent.tokenId }, 3000 - i),
+  );
   return { parent, children };
 }
 
@@ -344,28 +369,31 @@ describe('a DynamoDB that throttles every call', () => {
     ['ProvisionedThroughputExceededException', FAULTS.provisionedThroughputExceeded],
     ['ThrottlingException', FAULTS.throttling],
     ['RequestLimitExceeded', FAULTS.requestLimitExceeded],
-  ])('revoke answers 429 too_many_requests for %s, after a bounded number of retries, and changes nothing', async (_name, fault) => {
-    const owner = user();
-    const token = live(owner);
-    await putRecords(db, [token]);
-    const before = await tableItems();
+  ])(
+    'revoke answers 429 too_many_requests for %s, after a bounded number of retries, and changes nothing',
+    async (_name, fault) => {
+      const owner = user();
+      const token = live(owner);
+      await putRecords(db, [token]);
+      const before = await tableItems();
 
-    proxy.reset(always(fault));
-    const answer = await invoke('revoke-token', revokeEvent(token.tokenId, owner, { reason: 'lost phone' }));
+      proxy.reset(always(fault));
+      const answer = await invoke('revoke-token', revokeEvent(token.tokenId, owner, { reason: 'lost phone' }));
 
-    expectContractError(answer, 429, 'too_many_requests');
-    // The SDK retried the throttle (so `error.name` survives retries), and stopped at the bound.
-    const most = await expectBoundedRetries(proxy.attempts);
-    expect(most).toBe(await configuredMaxAttempts());
-    expect(proxy.attempts.every((a) => a.fault !== undefined)).toBe(true);
-    // Well inside the function's 10 s timeout (lib/handler-function.ts), so the client gets a 429,
-    // not API Gateway's timeout.
-    expect(answer.ms).toBeLessThan(10_000);
-    // Logged for operators, as the error mapper promises.
-    expect(answer.logs).toContain('request failed');
-    await settle();
-    expect(await tableItems()).toStrictEqual(before);
-  });
+      expectContractError(answer, 429, 'too_many_requests');
+      // The SDK retried the throttle (so `error.name` survives retries), and stopped at the bound.
+      const most = await expectBoundedRetries(proxy.attempts);
+      expect(most).toBe(await configuredMaxAttempts());
+      expect(proxy.attempts.every((a) => a.fault !== undefined)).toBe(true);
+      // Well inside the function's 10 s timeout (lib/handler-function.ts), so the client gets a 429,
+      // not API Gateway's timeout.
+      expect(answer.ms).toBeLessThan(10_000);
+      // Logged for operators, as the error mapper promises.
+      expect(answer.logs).toContain('request failed');
+      await settle();
+      expect(await tableItems()).toStrictEqual(before);
+    },
+  );
 
   it.each([
     ['list-own-tokens (Query)', 'list-own-tokens', () => listEvent(user())],
@@ -373,7 +401,15 @@ describe('a DynamoDB that throttles every call', () => {
     [
       'mint-token (PutItem)',
       'mint-token',
-      () => mintEvent({ clientId: 'client-a', clientName: 'App A', tokenType: 'access_token', scope: 'read', expiresIn: 3600, userId: user() }),
+      () =>
+        mintEvent({
+          clientId: 'client-a',
+          clientName: 'App A',
+          tokenType: 'access_token',
+          scope: 'read',
+          expiresIn: 3600,
+          userId: user(),
+        }),
     ],
     ['revoke-user-tokens (Query)', 'revoke-user-tokens', () => bulkEvent(user(), 'admin-1', { reason: 'offboarding' })],
   ] as const)('%s answers 429 with bounded retries and writes nothing', async (_label, route, event) => {
@@ -391,7 +427,14 @@ describe('a DynamoDB that throttles every call', () => {
     proxy.reset(always(FAULTS.throttling, ['PutItem']));
     const answer = await invoke(
       'mint-token',
-      mintEvent({ clientId: 'client-a', clientName: 'App A', tokenType: 'refresh_token', scope: 'read', expiresIn: 3600, userId: user() }),
+      mintEvent({
+        clientId: 'client-a',
+        clientName: 'App A',
+        tokenType: 'refresh_token',
+        scope: 'read',
+        expiresIn: 3600,
+        userId: user(),
+      }),
     );
     expectContractError(answer, 429, 'too_many_requests');
     expect(proxy.attempts.filter((a) => a.operation === 'PutItem')).toHaveLength(await configuredMaxAttempts());
@@ -410,7 +453,12 @@ describe('a throttle on the first attempt only', () => {
     const answer = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
 
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ tokenId: parent.tokenId, status: 'revoked', revokedBy: owner, revokeReason: 'lost phone' });
+    expect(answer.json).toMatchObject({
+      tokenId: parent.tokenId,
+      status: 'revoked',
+      revokedBy: owner,
+      revokeReason: 'lost phone',
+    });
     // Every call was throttled once and went through on its second attempt.
     const calls = callsOf(proxy.attempts);
     expect(calls.length).toBeGreaterThanOrEqual(1 + 1 + children.length); // UpdateItem, Query, one UpdateItem per child
@@ -421,7 +469,12 @@ describe('a throttle on the first attempt only', () => {
       ]);
     }
     const items = await tableItems();
-    expect(revoked(items, children.map((c) => c.tokenId))).toHaveLength(children.length);
+    expect(
+      revoked(
+        items,
+        children.map((c) => c.tokenId),
+      ),
+    ).toHaveLength(children.length);
   });
 
   it('mint: the SDK retries and the token is created once (201)', async () => {
@@ -430,7 +483,14 @@ describe('a throttle on the first attempt only', () => {
     proxy.reset(firstAttemptOnly(FAULTS.throttling));
     const answer = await invoke(
       'mint-token',
-      mintEvent({ clientId: 'client-a', clientName: 'App A', tokenType: 'access_token', scope: 'read', expiresIn: 3600, userId: owner }),
+      mintEvent({
+        clientId: 'client-a',
+        clientName: 'App A',
+        tokenType: 'access_token',
+        scope: 'read',
+        expiresIn: 3600,
+        userId: owner,
+      }),
     );
     expect(answer.status).toBe(201);
     const after = await tableItems();
@@ -460,30 +520,40 @@ describe('a DynamoDB that fails', () => {
     ['AccessDeniedException naming the role and table ARN', (t) => accessDenied(t), 'not retried'],
   ];
 
-  it.each(failures)('revoke answers 500 internal_error on %s, revealing nothing, and leaves the item as it was', async (_label, fault, retry) => {
-    const owner = user();
-    const { parent, children } = family(owner, 2);
-    await putRecords(db, [parent, ...children]);
-    const before = await tableItems();
+  it.each(failures)(
+    'revoke answers 500 internal_error on %s, revealing nothing, and leaves the item as it was',
+    async (_label, fault, retry) => {
+      const owner = user();
+      const { parent, children } = family(owner, 2);
+      await putRecords(db, [parent, ...children]);
+      const before = await tableItems();
 
-    proxy.reset(always(fault(db.tableName)));
-    const answer = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
+      proxy.reset(always(fault(db.tableName)));
+      const answer = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
 
-    expectContractError(answer, 500, 'internal_error');
-    expect(answer.json.message).toBe('Something went wrong on our side.');
-    const most = await expectBoundedRetries(proxy.attempts);
-    expect(most).toBe(retry === 'retried' ? await configuredMaxAttempts() : 1);
-    expect(answer.logs).toContain('request failed');
-    await settle();
-    expect(await tableItems()).toStrictEqual(before);
-  });
+      expectContractError(answer, 500, 'internal_error');
+      expect(answer.json.message).toBe('Something went wrong on our side.');
+      const most = await expectBoundedRetries(proxy.attempts);
+      expect(most).toBe(retry === 'retried' ? await configuredMaxAttempts() : 1);
+      expect(answer.logs).toContain('request failed');
+      await settle();
+      expect(await tableItems()).toStrictEqual(before);
+    },
+  );
 
   it.each(failures)('mint answers 500 on %s and leaves no item', async (_label, fault) => {
     const before = await tableItems();
     proxy.reset(always(fault(db.tableName), ['PutItem']));
     const answer = await invoke(
       'mint-token',
-      mintEvent({ clientId: 'client-a', clientName: 'App A', tokenType: 'refresh_token', scope: 'read', expiresIn: 3600, userId: user() }),
+      mintEvent({
+        clientId: 'client-a',
+        clientName: 'App A',
+        tokenType: 'refresh_token',
+        scope: 'read',
+        expiresIn: 3600,
+        userId: user(),
+      }),
     );
     expectContractError(answer, 500, 'internal_error');
     expect(answer.body).not.toContain('"token"');
@@ -499,7 +569,15 @@ describe('a DynamoDB that fails', () => {
     proxy.reset(always(FAULTS.internalServerError, ['PutItem']));
     const answer = await invoke(
       'mint-token',
-      mintEvent({ clientId: 'client-a', clientName: 'App A', tokenType: 'access_token', scope: 'read', expiresIn: 600, userId: owner, parentTokenId: parent.tokenId }),
+      mintEvent({
+        clientId: 'client-a',
+        clientName: 'App A',
+        tokenType: 'access_token',
+        scope: 'read',
+        expiresIn: 600,
+        userId: owner,
+        parentTokenId: parent.tokenId,
+      }),
     );
     expectContractError(answer, 500, 'internal_error');
     await settle();
@@ -565,9 +643,12 @@ describe('a cascade interrupted by failing writes', () => {
       }
       // The retry wrote exactly what was left: the 7 children, one conditional write each.
       const writes = proxy.attempts.filter((a) => a.operation === 'UpdateItem');
-      expect(writes.filter((a) => childIds.includes(tokenIdOf(a)!)).map(tokenIdOf).sort()).toStrictEqual(
-        childIds.filter((id) => !done.includes(id)).sort(),
-      );
+      expect(
+        writes
+          .filter((a) => childIds.includes(tokenIdOf(a)!))
+          .map(tokenIdOf)
+          .sort(),
+      ).toStrictEqual(childIds.filter((id) => !done.includes(id)).sort());
     },
   );
 });
@@ -584,7 +665,9 @@ describe('an admin bulk revocation interrupted by failing writes', () => {
   function bulkDataset(userId: string) {
     const families = Array.from({ length: 5 }, (_, i) => family(userId, 4, `client-${i % 2}`));
     const plain = Array.from({ length: 20 }, (_, i) => live(userId, { clientId: `client-${i % 3}` }, 100 + i));
-    const orphans = families.map((f) => live(undefined, { clientId: f.parent.clientId, parentTokenId: f.parent.tokenId }, 50));
+    const orphans = families.map((f) =>
+      live(undefined, { clientId: f.parent.clientId, parentTokenId: f.parent.tokenId }, 50),
+    );
     const selection = [...families.flatMap((f) => [f.parent, ...f.children]), ...plain];
     const bystanders = [
       live(userId, { revokedAt: now() - 600, revokedBy: 'someone-else', revokeReason: 'earlier' }),
@@ -596,56 +679,69 @@ describe('an admin bulk revocation interrupted by failing writes', () => {
 
   it.each([
     ['HTTP 500 after 3 writes (while revoking the selection)', 500, 'internal_error', FAULTS.internalServerError, 3],
-    ['a throttle after 3 writes (while revoking the selection)', 429, 'too_many_requests', FAULTS.provisionedThroughputExceeded, 3],
+    [
+      'a throttle after 3 writes (while revoking the selection)',
+      429,
+      'too_many_requests',
+      FAULTS.provisionedThroughputExceeded,
+      3,
+    ],
     ['HTTP 500 after 47 writes (while cascading)', 500, 'internal_error', FAULTS.internalServerError, 47],
-  ] as const)('%s: answers %d %s, and the same request again revokes exactly what is left', async (_label, status, code, fault, successes) => {
-    const target = user();
-    const data = bulkDataset(target);
-    const revocable = [...data.selection, ...data.orphans].map((t) => t.tokenId);
-    expect(revocable).toHaveLength(50);
-    await putRecords(db, data.all);
-    const before = await tableItems();
-    const request = () => bulkEvent(target, 'admin-1', { reason: 'offboarding' });
+  ] as const)(
+    '%s: answers %d %s, and the same request again revokes exactly what is left',
+    async (_label, status, code, fault, successes) => {
+      const target = user();
+      const data = bulkDataset(target);
+      const revocable = [...data.selection, ...data.orphans].map((t) => t.tokenId);
+      expect(revocable).toHaveLength(50);
+      await putRecords(db, data.all);
+      const before = await tableItems();
+      const request = () => bulkEvent(target, 'admin-1', { reason: 'offboarding' });
 
-    proxy.reset(afterSuccesses('UpdateItem', successes, fault));
-    const first = await invoke('revoke-user-tokens', request());
-    expectContractError(first, status, code);
-    await settle();
-    await expectBoundedRetries(proxy.attempts);
+      proxy.reset(afterSuccesses('UpdateItem', successes, fault));
+      const first = await invoke('revoke-user-tokens', request());
+      expectContractError(first, status, code);
+      await settle();
+      await expectBoundedRetries(proxy.attempts);
 
-    const interrupted = await tableItems();
-    const done = revoked(interrupted, revocable);
-    // Some revoked, some not; each either fully revoked or exactly as it was.
-    expect(done).toHaveLength(successes);
-    for (const id of revocable) {
-      if (!done.includes(id)) expect(interrupted.get(id)).toStrictEqual(before.get(id));
-      else expect(interrupted.get(id)).toMatchObject({ revokedAt: expect.any(Number), revokedBy: 'admin-1' });
-    }
-    for (const t of data.bystanders) expect(interrupted.get(t.tokenId)).toStrictEqual(before.get(t.tokenId));
+      const interrupted = await tableItems();
+      const done = revoked(interrupted, revocable);
+      // Some revoked, some not; each either fully revoked or exactly as it was.
+      expect(done).toHaveLength(successes);
+      for (const id of revocable) {
+        if (!done.includes(id)) expect(interrupted.get(id)).toStrictEqual(before.get(id));
+        else expect(interrupted.get(id)).toMatchObject({ revokedAt: expect.any(Number), revokedBy: 'admin-1' });
+      }
+      for (const t of data.bystanders) expect(interrupted.get(t.tokenId)).toStrictEqual(before.get(t.tokenId));
 
-    // The same request, no faults: 200, counting exactly what the first attempt left.
-    proxy.reset();
-    const retry = await invoke('revoke-user-tokens', request());
-    expect(retry.status).toBe(200);
-    expect(retry.json).toStrictEqual({ revoked: revocable.length - done.length });
+      // The same request, no faults: 200, counting exactly what the first attempt left.
+      proxy.reset();
+      const retry = await invoke('revoke-user-tokens', request());
+      expect(retry.status).toBe(200);
+      expect(retry.json).toStrictEqual({ revoked: revocable.length - done.length });
 
-    const after = await tableItems();
-    expect(revoked(after, revocable)).toHaveLength(revocable.length);
-    // What the first attempt revoked keeps its first revocation.
-    for (const id of done) expect(after.get(id)).toStrictEqual(interrupted.get(id));
-    // The selection: revoked by the admin with the admin's reason.
-    for (const t of data.selection) expect(after.get(t.tokenId)).toMatchObject({ revokedBy: 'admin-1', revokeReason: 'offboarding' });
-    // The cascade-only children: as their parent's first revoker, naming the parent.
-    for (const t of data.orphans) {
-      const parent = after.get(t.parentTokenId!)!;
-      expect(after.get(t.tokenId)).toMatchObject({ revokedBy: parent.revokedBy, revokeReason: cascadeReason(t.parentTokenId!) });
-    }
-    for (const t of data.bystanders) expect(after.get(t.tokenId)).toStrictEqual(before.get(t.tokenId));
+      const after = await tableItems();
+      expect(revoked(after, revocable)).toHaveLength(revocable.length);
+      // What the first attempt revoked keeps its first revocation.
+      for (const id of done) expect(after.get(id)).toStrictEqual(interrupted.get(id));
+      // The selection: revoked by the admin with the admin's reason.
+      for (const t of data.selection)
+        expect(after.get(t.tokenId)).toMatchObject({ revokedBy: 'admin-1', revokeReason: 'offboarding' });
+      // The cascade-only children: as their parent's first revoker, naming the parent.
+      for (const t of data.orphans) {
+        const parent = after.get(t.parentTokenId!)!;
+        expect(after.get(t.tokenId)).toMatchObject({
+          revokedBy: parent.revokedBy,
+          revokeReason: cascadeReason(t.parentTokenId!),
+        });
+      }
+      for (const t of data.bystanders) expect(after.get(t.tokenId)).toStrictEqual(before.get(t.tokenId));
 
-    // And once more: nothing left.
-    const again = await invoke('revoke-user-tokens', request());
-    expect(again.json).toStrictEqual({ revoked: 0 });
-  });
+      // And once more: nothing left.
+      const again = await invoke('revoke-user-tokens', request());
+      expect(again.json).toStrictEqual({ revoked: 0 });
+    },
+  );
 
   it('a failed bulk revocation answers only once every write it started has settled (nothing left running in a frozen instance)', async () => {
     const target = user();
@@ -682,7 +778,8 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ status: 'revoked', revokedBy: owner, revokeReason: 'lost phone' });
     const items = await tableItems();
-    for (const c of children) expect(items.get(c.tokenId)).toMatchObject({ revokedBy: owner, revokeReason: cascadeReason(parent.tokenId) });
+    for (const c of children)
+      expect(items.get(c.tokenId)).toMatchObject({ revokedBy: owner, revokeReason: cascadeReason(parent.tokenId) });
   });
 
   it('bulk revocation that answers 200 has also revoked the cascade-only children of a parent whose write answer was lost', async () => {
@@ -698,7 +795,10 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
     expect(answer.status).toBe(200);
     // Contract §8 "Cascade": no access token outlives the revocation of its refresh token.
     expect(await item(parent.tokenId)).toMatchObject({ revokedBy: 'admin-1' });
-    expect(await item(orphan.tokenId)).toMatchObject({ revokedBy: 'admin-1', revokeReason: cascadeReason(parent.tokenId) });
+    expect(await item(orphan.tokenId)).toMatchObject({
+      revokedBy: 'admin-1',
+      revokeReason: cascadeReason(parent.tokenId),
+    });
   });
 
   it('a mint whose PutItem answer was lost either answers 201 for the stored token or leaves no token behind', async () => {
@@ -708,7 +808,14 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
 
     const answer = await invoke(
       'mint-token',
-      mintEvent({ clientId: 'client-a', clientName: 'App A', tokenType: 'refresh_token', scope: 'read', expiresIn: 3600, userId: owner }),
+      mintEvent({
+        clientId: 'client-a',
+        clientName: 'App A',
+        tokenType: 'refresh_token',
+        scope: 'read',
+        expiresIn: 3600,
+        userId: owner,
+      }),
     );
 
     await settle();

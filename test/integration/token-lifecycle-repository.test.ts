@@ -1,9 +1,9 @@
 import { GetCommand, QueryCommand, type QueryCommandOutput, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import type { StoredToken } from '../../lambdas/domain/token-store';
-import { TokenRepository } from '../../lambdas/store/token-repository';
+import type { TokenRepository } from '../../lambdas/store/token-repository';
+import { putRecords, type RunningDynalite, withDynaliteRepository } from '../support/dynalite';
 import { InMemoryTokenStore } from '../support/in-memory-token-store';
-import { type RunningDynalite, withDynaliteRepository, putRecords } from '../support/dynalite';
 import { DAY, HOUR, NOW, newTokenId, tokenRecord } from '../support/token-records';
 
 jest.setTimeout(60_000);
@@ -16,12 +16,15 @@ withDynaliteRepository((started) => ({ db, repo } = started));
 const putAll = (records: TokenRecord[]) => putRecords(db, records);
 
 const read = async (tokenId: string) =>
-  (await db.documentClient.send(new GetCommand({ TableName: db.tableName, Key: { tokenId }, ConsistentRead: true }))).Item;
+  (await db.documentClient.send(new GetCommand({ TableName: db.tableName, Key: { tokenId }, ConsistentRead: true })))
+    .Item;
 
 const ids = (records: TokenRecord[]) => records.map((r) => r.tokenId).sort();
 
 /** Runs `run` with every command the document client sends recorded, with its output. */
-async function recording<T>(run: () => Promise<T>): Promise<{ result: T; calls: { command: unknown; output: unknown }[] }> {
+async function recording<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; calls: { command: unknown; output: unknown }[] }> {
   const calls: { command: unknown; output: unknown }[] = [];
   const original = db.documentClient.send.bind(db.documentClient);
   const spy = jest.spyOn(db.documentClient, 'send').mockImplementation((async (command: never) => {
@@ -38,7 +41,10 @@ async function recording<T>(run: () => Promise<T>): Promise<{ result: T; calls: 
 
 describe('create', () => {
   it('writes the record, secretHash included, and get returns it whole', async () => {
-    const record: StoredToken = { ...tokenRecord({ userId: 'alice', parentTokenId: 'tok_parent01' }), secretHash: 'h'.repeat(43) };
+    const record: StoredToken = {
+      ...tokenRecord({ userId: 'alice', parentTokenId: 'tok_parent01' }),
+      secretHash: 'h'.repeat(43),
+    };
     await repo.create(record);
     expect(await read(record.tokenId)).toStrictEqual(record);
     expect(await repo.get(record.tokenId)).toStrictEqual(record);
@@ -47,7 +53,10 @@ describe('create', () => {
   it('fails with ConditionalCheckFailedException when the tokenId is taken, and does not overwrite', async () => {
     const first: StoredToken = { ...tokenRecord({ userId: 'alice' }), secretHash: 'first' };
     await repo.create(first);
-    const second: StoredToken = { ...tokenRecord({ tokenId: first.tokenId, userId: 'mallory', clientId: 'evil' }), secretHash: 'second' };
+    const second: StoredToken = {
+      ...tokenRecord({ tokenId: first.tokenId, userId: 'mallory', clientId: 'evil' }),
+      secretHash: 'second',
+    };
     await expect(repo.create(second)).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     expect(await repo.get(first.tokenId)).toStrictEqual(first);
   });
@@ -109,7 +118,10 @@ describe('touch', () => {
   });
 
   it('leaves every other attribute alone', async () => {
-    const record: StoredToken = { ...tokenRecord({ revokedAt: NOW - 5, revokedBy: 'alice', revokeReason: 'r', lastUsedAt: NOW - 3600 }), secretHash: 'h' };
+    const record: StoredToken = {
+      ...tokenRecord({ revokedAt: NOW - 5, revokedBy: 'alice', revokeReason: 'r', lastUsedAt: NOW - 3600 }),
+      secretHash: 'h',
+    };
     await putAll([record]);
     await repo.touch(record.tokenId, NOW, 60);
     expect(await read(record.tokenId)).toStrictEqual({ ...record, lastUsedAt: NOW });
@@ -125,7 +137,12 @@ describe('children', () => {
       tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW + HOUR, userId: 'bob' }),
       tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW + DAY }),
     ];
-    const revoked = tokenRecord({ parentTokenId: parent.tokenId, revokedAt: NOW - 10, revokedBy: 'alice', revokeReason: 'r' });
+    const revoked = tokenRecord({
+      parentTokenId: parent.tokenId,
+      revokedAt: NOW - 10,
+      revokedBy: 'alice',
+      revokeReason: 'r',
+    });
     const expired = [
       tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW }),
       tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW - 1 }),
@@ -145,8 +162,12 @@ describe('children', () => {
 
   it('queries the byParent index and excludes expired children in the key condition, not a filter', async () => {
     const parent = tokenRecord({ tokenType: 'refresh_token', expiresAt: NOW + DAY });
-    const live = Array.from({ length: 5 }, (_, i) => tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW + 1 + i }));
-    const expired = Array.from({ length: 40 }, (_, i) => tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW - i }));
+    const live = Array.from({ length: 5 }, (_, i) =>
+      tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW + 1 + i }),
+    );
+    const expired = Array.from({ length: 40 }, (_, i) =>
+      tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW - i }),
+    );
     await putAll([parent, ...live, ...expired]);
 
     const { result, calls } = await recording(() => repo.children(parent.tokenId, NOW));
@@ -168,7 +189,11 @@ describe('children', () => {
   it('returns all 300 children of one parent', async () => {
     const parent = tokenRecord({ tokenType: 'refresh_token', expiresAt: NOW + DAY });
     const children = Array.from({ length: 300 }, (_, i) =>
-      tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW + 1 + (i % 50), scope: `scope-${i} ${'x'.repeat(200)}` }),
+      tokenRecord({
+        parentTokenId: parent.tokenId,
+        expiresAt: NOW + 1 + (i % 50),
+        scope: `scope-${i} ${'x'.repeat(200)}`,
+      }),
     );
     await putAll([parent, ...children]);
     const found = await repo.children(parent.tokenId, NOW);
@@ -190,7 +215,10 @@ describe('the in-memory store used by the unit tests', () => {
     ];
     await putAll(seed);
     const memory = new InMemoryTokenStore(seed);
-    const fresh: StoredToken = { ...tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW + 30 }), secretHash: 'f' };
+    const fresh: StoredToken = {
+      ...tokenRecord({ parentTokenId: parent.tokenId, expiresAt: NOW + 30 }),
+      secretHash: 'f',
+    };
     const outcome = async (run: () => Promise<unknown>) => {
       try {
         return { value: await run() };

@@ -2,7 +2,13 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import type { ListRequest, TokenPage } from '../../lambdas/domain/token-store';
 import { TokenRepository } from '../../lambdas/store/token-repository';
-import { createTokenTable, type RunningDynalite, withDynaliteRepository, uniqueTableName, putRecords } from '../support/dynalite';
+import {
+  createTokenTable,
+  putRecords,
+  type RunningDynalite,
+  uniqueTableName,
+  withDynaliteRepository,
+} from '../support/dynalite';
 import { DAY, HOUR, NOW, newTokenId, tokenRecord } from '../support/token-records';
 
 jest.setTimeout(60_000);
@@ -24,7 +30,10 @@ const read = async (tokenId: string, tableName = db.tableName) =>
   (await db.documentClient.send(new GetCommand({ TableName: tableName, Key: { tokenId }, ConsistentRead: true }))).Item;
 
 /** Follows nextKey to the end, checking the page rules on every page. */
-async function walk(store: TokenRepository, request: Omit<ListRequest, 'startKey'>): Promise<{ items: TokenRecord[]; pages: TokenPage[] }> {
+async function walk(
+  store: TokenRepository,
+  request: Omit<ListRequest, 'startKey'>,
+): Promise<{ items: TokenRecord[]; pages: TokenPage[] }> {
   const pages: TokenPage[] = [];
   let startKey: ListRequest['startKey'];
   do {
@@ -141,7 +150,8 @@ describe('list by user', () => {
 
     const combos: [string | undefined, (typeof types)[number] | undefined, 'active' | 'revoked' | undefined][] = [];
     for (const c of [undefined, ...clients])
-      for (const t of [undefined, ...types]) for (const s of [undefined, 'active', 'revoked'] as const) combos.push([c, t, s]);
+      for (const t of [undefined, ...types])
+        for (const s of [undefined, 'active', 'revoked'] as const) combos.push([c, t, s]);
 
     it.each(combos)('clientId=%s tokenType=%s status=%s', async (clientId, tokenType, status) => {
       const expected = records.filter(listedWith({ clientId, tokenType, status }));
@@ -172,7 +182,10 @@ describe('list by user', () => {
 
     it.each([1, 3, 7, 20, 100])('limit %i yields every live token exactly once, newest first', async (limit) => {
       const { items, pages } = await walk(repo, { userId: user, limit, now: NOW });
-      expectExactlyOnce(items, records.filter((r) => live(r)));
+      expectExactlyOnce(
+        items,
+        records.filter((r) => live(r)),
+      );
       expectNewestFirst(items);
       if (limit < 57) expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(57 / limit));
     });
@@ -186,7 +199,10 @@ describe('list by user', () => {
   it('fills pages through a heavy filter: 200 records, 3 matching, spread out', async () => {
     const user = unique('user');
     const matching = new Set([17, 101, 188]);
-    const records = series(200, (i) => ({ userId: user, tokenType: matching.has(i) ? 'refresh_token' : 'access_token' }));
+    const records = series(200, (i) => ({
+      userId: user,
+      tokenType: matching.has(i) ? 'refresh_token' : 'access_token',
+    }));
     await putAll(records);
     const expected = records.filter((_, i) => matching.has(i));
     for (const limit of [1, 3, 7, 100]) {
@@ -227,16 +243,19 @@ describe('list by client (no userId)', () => {
   const otherClient = series(5, () => ({ clientId: unique('client'), userId: users[0] }));
   beforeAll(() => putAll([...records, ...otherClient]));
 
-  it.each([1, 3, 7, 100])('limit %i: the client’s live tokens across users (and with no user), latest expiry first, once each', async (limit) => {
-    const { items, pages } = await walk(repo, { clientId, limit, now: NOW });
-    const expected = latestExpiryFirst(records.filter((r) => live(r)));
-    expect(ids(items)).toStrictEqual(ids(expected));
-    expect(ids(items)).not.toStrictEqual(ids(records.filter((r) => live(r)))); // not issue order
-    expect(items.some((r) => r.userId === undefined)).toBe(true);
-    expect(new Set(items.map((r) => r.userId)).size).toBeGreaterThan(2);
-    // The key condition skips the expired records: nothing is read that is not returned.
-    expect(pages.reduce((sum, p) => sum + p.itemsRead, 0)).toBe(items.length);
-  });
+  it.each([1, 3, 7, 100])(
+    'limit %i: the client’s live tokens across users (and with no user), latest expiry first, once each',
+    async (limit) => {
+      const { items, pages } = await walk(repo, { clientId, limit, now: NOW });
+      const expected = latestExpiryFirst(records.filter((r) => live(r)));
+      expect(ids(items)).toStrictEqual(ids(expected));
+      expect(ids(items)).not.toStrictEqual(ids(records.filter((r) => live(r)))); // not issue order
+      expect(items.some((r) => r.userId === undefined)).toBe(true);
+      expect(new Set(items.map((r) => r.userId)).size).toBeGreaterThan(2);
+      // The key condition skips the expired records: nothing is read that is not returned.
+      expect(pages.reduce((sum, p) => sum + p.itemsRead, 0)).toBe(items.length);
+    },
+  );
 
   it.each([
     ['access_token', undefined],
@@ -244,7 +263,13 @@ describe('list by client (no userId)', () => {
     [undefined, 'active'],
   ] as const)('filters tokenType=%s status=%s', async (tokenType, status) => {
     const expected = records.filter(listedWith({ tokenType, status }));
-    const { items } = await walk(repo, { clientId, limit: 3, now: NOW, ...(tokenType && { tokenType }), ...(status && { status }) });
+    const { items } = await walk(repo, {
+      clientId,
+      limit: 3,
+      now: NOW,
+      ...(tokenType && { tokenType }),
+      ...(status && { status }),
+    });
     expect(ids(items)).toStrictEqual(ids(latestExpiryFirst(expected)));
   });
 
@@ -278,7 +303,10 @@ describe('list everything (no userId, no clientId)', () => {
 
   it.each([1, 3, 7, 100])('limit %i: every live token, those with no user included, exactly once', async (limit) => {
     const { items } = await walk(table.repo, { limit, now: NOW });
-    expectExactlyOnce(items, records.filter((r) => live(r)));
+    expectExactlyOnce(
+      items,
+      records.filter((r) => live(r)),
+    );
     expect(items.some((r) => r.userId === undefined)).toBe(true);
   });
 
@@ -294,7 +322,12 @@ describe('list everything (no userId, no clientId)', () => {
     ['access_token', 'active'],
   ] as const)('filters tokenType=%s status=%s', async (tokenType, status) => {
     const expected = records.filter(listedWith({ tokenType, status }));
-    const { items } = await walk(table.repo, { limit: 4, now: NOW, ...(tokenType && { tokenType }), ...(status && { status }) });
+    const { items } = await walk(table.repo, {
+      limit: 4,
+      now: NOW,
+      ...(tokenType && { tokenType }),
+      ...(status && { status }),
+    });
     expectExactlyOnce(items, expected);
   });
 });
@@ -331,16 +364,24 @@ describe('records with only the contract attributes', () => {
 
     expect(await table.repo.get(withUser.tokenId)).toStrictEqual(withUser);
     expect(await listed({ userId })).toStrictEqual([withUser.tokenId]);
-    expect(await listed({ userId, clientId, tokenType: 'refresh_token', status: 'active' })).toStrictEqual([withUser.tokenId]);
+    expect(await listed({ userId, clientId, tokenType: 'refresh_token', status: 'active' })).toStrictEqual([
+      withUser.tokenId,
+    ]);
     expect(await listed({ clientId })).toStrictEqual([withUser.tokenId, withoutUser.tokenId].sort());
-    expect(await listed({ clientId, tokenType: 'access_token', status: 'active' })).toStrictEqual([withoutUser.tokenId]);
+    expect(await listed({ clientId, tokenType: 'access_token', status: 'active' })).toStrictEqual([
+      withoutUser.tokenId,
+    ]);
     expect(await listed({})).toStrictEqual([withUser.tokenId, withoutUser.tokenId].sort());
     expect(await listed({ status: 'active' })).toStrictEqual([withUser.tokenId, withoutUser.tokenId].sort());
 
-    expect(await table.repo.revoke({ tokenId: withUser.tokenId, revokedBy: userId, owner: userId, now: NOW })).toMatchObject({
+    expect(
+      await table.repo.revoke({ tokenId: withUser.tokenId, revokedBy: userId, owner: userId, now: NOW }),
+    ).toMatchObject({
       revokedAt: NOW,
     });
-    expect(await table.repo.revoke({ tokenId: withoutUser.tokenId, revokedBy: 'root', now: NOW })).toMatchObject({ revokedAt: NOW });
+    expect(await table.repo.revoke({ tokenId: withoutUser.tokenId, revokedBy: 'root', now: NOW })).toMatchObject({
+      revokedAt: NOW,
+    });
     expect(await listed({ status: 'revoked' })).toStrictEqual([withUser.tokenId, withoutUser.tokenId].sort());
     expect(await listed({ userId, status: 'revoked' })).toStrictEqual([withUser.tokenId]);
   });
@@ -350,7 +391,13 @@ describe('revoke', () => {
   it('sets revokedAt, revokedBy and revokeReason and keeps everything else, expiresAt included', async () => {
     const record = tokenRecord({ userId: unique('user') });
     await putAll([record]);
-    const revoked = await repo.revoke({ tokenId: record.tokenId, revokedBy: record.userId!, reason: 'lost 📱', owner: record.userId, now: NOW });
+    const revoked = await repo.revoke({
+      tokenId: record.tokenId,
+      revokedBy: record.userId!,
+      reason: 'lost 📱',
+      owner: record.userId,
+      now: NOW,
+    });
     const expected = { ...record, revokedAt: NOW, revokedBy: record.userId, revokeReason: 'lost 📱' };
     expect(revoked).toStrictEqual(expected);
     expect(await read(record.tokenId)).toStrictEqual(expected);
@@ -367,21 +414,27 @@ describe('revoke', () => {
     const record = tokenRecord({ userId: unique('user') });
     await putAll([record]);
     const first = await repo.revoke({ tokenId: record.tokenId, revokedBy: 'first', reason: 'one', now: NOW });
-    expect(await repo.revoke({ tokenId: record.tokenId, revokedBy: 'second', reason: 'two', now: NOW + 5 })).toBeUndefined();
+    expect(
+      await repo.revoke({ tokenId: record.tokenId, revokedBy: 'second', reason: 'two', now: NOW + 5 }),
+    ).toBeUndefined();
     expect(await read(record.tokenId)).toStrictEqual(first);
   });
 
   it('refuses when the owner does not match, and changes nothing', async () => {
     const record = tokenRecord({ userId: unique('user') });
     await putAll([record]);
-    expect(await repo.revoke({ tokenId: record.tokenId, revokedBy: 'mallory', owner: 'mallory', now: NOW })).toBeUndefined();
+    expect(
+      await repo.revoke({ tokenId: record.tokenId, revokedBy: 'mallory', owner: 'mallory', now: NOW }),
+    ).toBeUndefined();
     expect(await read(record.tokenId)).toStrictEqual(record);
   });
 
   it('refuses an owner-conditioned revoke of a token with no user', async () => {
     const record = tokenRecord();
     await putAll([record]);
-    expect(await repo.revoke({ tokenId: record.tokenId, revokedBy: 'alice', owner: 'alice', now: NOW })).toBeUndefined();
+    expect(
+      await repo.revoke({ tokenId: record.tokenId, revokedBy: 'alice', owner: 'alice', now: NOW }),
+    ).toBeUndefined();
     expect(await read(record.tokenId)).toStrictEqual(record);
   });
 
@@ -417,7 +470,12 @@ describe('revoke', () => {
 
 describe('cost: items read per item returned', () => {
   /** Walks the list in pages and returns (items read) / (items returned) over the whole walk. */
-  async function measure(label: string, request: Omit<ListRequest, 'startKey' | 'now' | 'limit'>, expected: number, limit = 20) {
+  async function measure(
+    label: string,
+    request: Omit<ListRequest, 'startKey' | 'now' | 'limit'>,
+    expected: number,
+    limit = 20,
+  ) {
     const { items, pages } = await walk(repo, { ...request, limit, now: NOW });
     expect(items).toHaveLength(expected);
     const read = pages.reduce((sum, p) => sum + p.itemsRead, 0);
@@ -439,7 +497,10 @@ describe('cost: items read per item returned', () => {
   it('(b) 100 live + 43 expired-not-purged (30 %) interleaved', async () => {
     const user = unique('user');
     // 143 slots by issuedAt; 43 of them, spread evenly, expired.
-    const records = series(143, (i) => ({ userId: user, ...(Math.floor((i * 43) / 143) !== Math.floor(((i + 1) * 43) / 143) && { expiresAt: NOW - 1 - i }) }));
+    const records = series(143, (i) => ({
+      userId: user,
+      ...(Math.floor((i * 43) / 143) !== Math.floor(((i + 1) * 43) / 143) && { expiresAt: NOW - 1 - i }),
+    }));
     expect(records.filter((r) => !live(r))).toHaveLength(43);
     await putAll(records);
     const { ratio } = await measure('(b) 100 live + 43 expired interleaved (30 %), pages of 20', { userId: user }, 100);
@@ -452,7 +513,11 @@ describe('cost: items read per item returned', () => {
     const user = unique('user');
     const records = series(100, (i) => ({ userId: user, ...(i % 5 === 2 && { revokedAt: NOW - 1, revokedBy: user }) }));
     await putAll(records);
-    const { ratio } = await measure('(c) status=revoked, 20 % of 100 revoked, pages of 20', { userId: user, status: 'revoked' }, 20);
+    const { ratio } = await measure(
+      '(c) status=revoked, 20 % of 100 revoked, pages of 20',
+      { userId: user, status: 'revoked' },
+      20,
+    );
     // The floor is 5.0: the filter must look at every record to find the revoked fifth.
     expect(ratio).toBeGreaterThanOrEqual(5);
     expect(ratio).toBeLessThanOrEqual(6);

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 /** An API Gateway REST proxy event, with only the fields a test sets; claims arrive as strings. */
-export function apiEvent(fields: Partial<APIGatewayProxyEvent> & { claims?: Record<string, unknown> } = {}): APIGatewayProxyEvent {
+export function apiEvent(
+  fields: Partial<APIGatewayProxyEvent> & { claims?: Record<string, unknown> } = {},
+): APIGatewayProxyEvent {
   const { claims, ...rest } = fields;
   return {
     body: null,
@@ -23,12 +25,14 @@ export function apiEvent(fields: Partial<APIGatewayProxyEvent> & { claims?: Reco
 }
 
 /** Query parameters as API Gateway hands them over: single- and multi-value maps. */
-export function withQuery(pairs: [string, string][]): Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'> {
+export function withQuery(
+  pairs: [string, string][],
+): Pick<APIGatewayProxyEvent, 'queryStringParameters' | 'multiValueQueryStringParameters'> {
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [name, value] of pairs) {
     single[name] = value; // API Gateway keeps the last one
-    (multi[name] ??= []).push(value);
+    multi[name] = [...(multi[name] ?? []), value];
   }
   return pairs.length
     ? { queryStringParameters: single, multiValueQueryStringParameters: multi }

@@ -3,8 +3,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapLimited } from '../../lambdas/domain/concurrency';
 import type { TokenRecord } from '../../lambdas/domain/token';
-import { ensureTable, startDynamoDb } from '../../local/dynamodb';
 import { TokenRepository } from '../../lambdas/store/token-repository';
+import { ensureTable, startDynamoDb } from '../../local/dynamodb';
 
 export interface RunningDynalite {
   endpoint: string;
@@ -55,7 +55,9 @@ export async function putRecords(db: RunningDynalite, records: TokenRecord[], ta
     let requests: Record<string, unknown>[] | undefined = batch.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; requests && requests.length > 0; attempt++) {
       if (attempt > 10) throw new Error('BatchWrite kept leaving items unprocessed');
-      const out = await db.documentClient.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }));
+      const out = await db.documentClient.send(
+        new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }),
+      );
       requests = out.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined;
     }
   });

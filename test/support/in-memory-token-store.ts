@@ -60,7 +60,9 @@ export class InMemoryTokenStore implements TokenStore {
 
   /** A deep copy of every record, to compare before and after an operation that must change nothing. */
   snapshot(): StoredToken[] {
-    return [...this.records.values()].map(copy).sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
+    return [...this.records.values()]
+      .map(copy)
+      .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
   }
 
   async get(tokenId: string): Promise<StoredToken | undefined> {
@@ -73,7 +75,8 @@ export class InMemoryTokenStore implements TokenStore {
     const existing = this.records.get(record.tokenId);
     if (existing) {
       // As the repository: our own earlier attempt (same secret hash) is not a collision.
-      if (existing.secretHash === undefined || existing.secretHash !== record.secretHash) throw conditionalCheckFailed();
+      if (existing.secretHash === undefined || existing.secretHash !== record.secretHash)
+        throw conditionalCheckFailed();
       return;
     }
     this.records.set(record.tokenId, copy(record));

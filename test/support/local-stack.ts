@@ -168,7 +168,9 @@ export function spawnLocalStack(options: StartOptions = {}): StackProcess {
     while (!outputs) {
       if (hasExited()) {
         running.delete(pid);
-        throw new Error(`the local stack exited (${child.exitCode ?? child.signalCode}) before writing outputs.json:\n${tail()}`);
+        throw new Error(
+          `the local stack exited (${child.exitCode ?? child.signalCode}) before writing outputs.json:\n${tail()}`,
+        );
       }
       if (Date.now() > deadline) {
         killGroup();
@@ -205,10 +207,13 @@ export function spawnLocalStack(options: StartOptions = {}): StackProcess {
     }
     killGroup();
     if (leftovers.length > 0) {
-      throw new Error(`processes of the local stack still ran 10 s after it exited: ${JSON.stringify(leftovers)}\n${tail()}`);
+      throw new Error(
+        `processes of the local stack still ran 10 s after it exited: ${JSON.stringify(leftovers)}\n${tail()}`,
+      );
     }
     if (existsSync(outputsFile)) throw new Error('the local stack left outputs.json behind on SIGTERM');
-    if (result.code !== 0) throw new Error(`the local stack exited with ${JSON.stringify(result)} on SIGTERM:\n${tail()}`);
+    if (result.code !== 0)
+      throw new Error(`the local stack exited with ${JSON.stringify(result)} on SIGTERM:\n${tail()}`);
     return result;
   }
 
@@ -238,7 +243,11 @@ const documentClients = new Map<string, DynamoDBDocumentClient>();
 export function cognitoClient(o: StackOutputs): CognitoIdentityProviderClient {
   let client = cognitoClients.get(o.CognitoEndpoint);
   if (!client) {
-    client = new CognitoIdentityProviderClient({ endpoint: o.CognitoEndpoint, region: o.Region, credentials: LOCAL_CREDENTIALS });
+    client = new CognitoIdentityProviderClient({
+      endpoint: o.CognitoEndpoint,
+      region: o.Region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     cognitoClients.set(o.CognitoEndpoint, client);
   }
   return client;
@@ -290,7 +299,11 @@ export async function signIn(
   clientId: string = o.UserPoolClientId,
 ): Promise<Omit<TestUser, 'username' | 'password'>> {
   const { AuthenticationResult: result } = await cognitoClient(o).send(
-    new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: clientId, AuthParameters: { USERNAME: username, PASSWORD: password } }),
+    new InitiateAuthCommand({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: clientId,
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    }),
   );
   if (!result?.IdToken || !result.AccessToken) throw new Error(`no tokens for ${username}`);
   const sub = decodeJwt(result.IdToken).payload.sub;
@@ -315,10 +328,19 @@ export async function createUser(o: StackOutputs, name: string, options: CreateU
       MessageAction: 'SUPPRESS',
     }),
   );
-  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: username, Password: password, Permanent: true }));
+  await cognito.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: username,
+      Password: password,
+      Permanent: true,
+    }),
+  );
   const groups = [...(options.admin ? [o.AdminGroupName] : []), ...(options.groups ?? [])];
   for (const group of groups) {
-    await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName: group }));
+    await cognito.send(
+      new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName: group }),
+    );
   }
   return { username, password, ...(await signIn(o, username, password, options.clientId)) };
 }
@@ -372,7 +394,9 @@ export async function scanTable(o: StackOutputs): Promise<Record<string, unknown
 }
 
 export async function getRecord(o: StackOutputs, tokenId: string): Promise<TokenRecord | undefined> {
-  const { Item } = await documentClient(o).send(new GetCommand({ TableName: o.TableName, Key: { tokenId }, ConsistentRead: true }));
+  const { Item } = await documentClient(o).send(
+    new GetCommand({ TableName: o.TableName, Key: { tokenId }, ConsistentRead: true }),
+  );
   return Item as TokenRecord | undefined;
 }
 
@@ -397,7 +421,12 @@ export interface CallResult {
   text: string;
 }
 
-export async function call(o: StackOutputs, method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+export async function call(
+  o: StackOutputs,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let payload: string | undefined;
@@ -491,7 +520,11 @@ function serviceBody(options: ServiceCallOptions): { body: string; contentType: 
 }
 
 /** A call (POST by default) to a service route, SigV4-signed unless `signer: false`. */
-export async function serviceCall(o: StackOutputs, path: string, options: ServiceCallOptions = {}): Promise<CallResult> {
+export async function serviceCall(
+  o: StackOutputs,
+  path: string,
+  options: ServiceCallOptions = {},
+): Promise<CallResult> {
   const method = options.method ?? 'POST';
   const url = new URL(path, o.ApiUrl);
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.append(name, value);
@@ -572,7 +605,9 @@ export function signJwt(payload: Record<string, unknown>, options: { pem?: strin
   const own = cognitoLocalSigningKey();
   const header = { alg: 'RS256', typ: 'JWT', kid: options.kid ?? own.kid };
   const input = `${b64url(header)}.${b64url(payload)}`;
-  const signature = createSign('RSA-SHA256').update(input).sign(options.pem ?? own.pem, 'base64url');
+  const signature = createSign('RSA-SHA256')
+    .update(input)
+    .sign(options.pem ?? own.pem, 'base64url');
   return `${input}.${signature}`;
 }
 

@@ -46,7 +46,10 @@ describe('cost on paper', () => {
     for (const [i, row] of rows.entries()) {
       const units = ROUTE_UNITS[i]!;
       expect(row.lambda).toBeCloseTo(PRICES.lambdaRequestsPerMillion, 10); // no duration, requests only
-      expect(row.dynamo).toBeCloseTo(units.reads * PRICES.dynamoReadPerMillionUnits + units.writes * PRICES.dynamoWritePerMillionUnits, 10);
+      expect(row.dynamo).toBeCloseTo(
+        units.reads * PRICES.dynamoReadPerMillionUnits + units.writes * PRICES.dynamoWritePerMillionUnits,
+        10,
+      );
       expect(row.rest - row.http).toBeCloseTo(PRICES.restApiPerMillion - PRICES.httpApiPerMillion, 10);
     }
   });

@@ -22,11 +22,17 @@ describe('servicePrincipalFromEvent', () => {
 
   it('answers the userArn when there is one', () => {
     const arn = 'arn:aws:sts::123456789012:assumed-role/auth-server/session';
-    expect(servicePrincipalFromEvent(withIdentity({ ...NO_IDENTITY, userArn: arn, caller: 'AROAX:session', accessKey: 'ASIAX' }))).toBe(arn);
+    expect(
+      servicePrincipalFromEvent(
+        withIdentity({ ...NO_IDENTITY, userArn: arn, caller: 'AROAX:session', accessKey: 'ASIAX' }),
+      ),
+    ).toBe(arn);
   });
 
   it('falls back to caller, then accessKey', () => {
-    expect(servicePrincipalFromEvent(withIdentity({ ...NO_IDENTITY, caller: 'AIDAX', accessKey: 'AKIAX' }))).toBe('AIDAX');
+    expect(servicePrincipalFromEvent(withIdentity({ ...NO_IDENTITY, caller: 'AIDAX', accessKey: 'AKIAX' }))).toBe(
+      'AIDAX',
+    );
     expect(servicePrincipalFromEvent(withIdentity({ ...NO_IDENTITY, accessKey: 'AKIALOCAL' }))).toBe('AKIALOCAL');
   });
 });

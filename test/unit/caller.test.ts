@@ -44,7 +44,10 @@ describe('callerFromEvent', () => {
   });
 
   it('takes the caller from sub, not admin without groups', () => {
-    expect(callerFromEvent(apiEvent({ claims: { sub: 'alice' } }), ADMIN)).toStrictEqual({ sub: 'alice', isAdmin: false });
+    expect(callerFromEvent(apiEvent({ claims: { sub: 'alice' } }), ADMIN)).toStrictEqual({
+      sub: 'alice',
+      isAdmin: false,
+    });
   });
 
   it.each([

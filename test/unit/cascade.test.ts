@@ -71,7 +71,10 @@ describe('cascadeRevocation', () => {
 
   it.each<[string, TokenRecord]>([
     ['an unrevoked refresh token', tokenRecord({ userId: 'alice', tokenType: 'refresh_token', expiresAt: NOW + DAY })],
-    ['a revoked access token', tokenRecord({ userId: 'alice', tokenType: 'access_token', revokedAt: NOW - 1, revokedBy: 'alice' })],
+    [
+      'a revoked access token',
+      tokenRecord({ userId: 'alice', tokenType: 'access_token', revokedAt: NOW - 1, revokedBy: 'alice' }),
+    ],
   ])('does nothing for %s', async (_, parent) => {
     const children = [childOf(parent), childOf(parent)];
     const store = new InMemoryTokenStore([parent, ...children]);
@@ -90,26 +93,32 @@ describe('cascadeRevocation', () => {
     expect(await cascadeRevocation(store, parent, NOW)).toBe(0);
   });
 
-  it.each([0, 1, 7, 19])('finishes an interrupted cascade on a second run (interrupted after %i revocations)', async (k) => {
-    const parent = revokedRefresh();
-    const children = Array.from({ length: 20 }, () => childOf(parent));
-    const store = new InterruptingStore([parent, ...children], k);
+  it.each([0, 1, 7, 19])(
+    'finishes an interrupted cascade on a second run (interrupted after %i revocations)',
+    async (k) => {
+      const parent = revokedRefresh();
+      const children = Array.from({ length: 20 }, () => childOf(parent));
+      const store = new InterruptingStore([parent, ...children], k);
 
-    await expect(cascadeRevocation(store, parent, NOW)).rejects.toThrow('interrupted');
-    const revokedFirst = children.filter((c) => store.records.get(c.tokenId)!.revokedAt !== undefined);
-    expect(revokedFirst).toHaveLength(k);
-    const firstRecords = revokedFirst.map((c) => store.records.get(c.tokenId));
+      await expect(cascadeRevocation(store, parent, NOW)).rejects.toThrow('interrupted');
+      const revokedFirst = children.filter((c) => store.records.get(c.tokenId)!.revokedAt !== undefined);
+      expect(revokedFirst).toHaveLength(k);
+      const firstRecords = revokedFirst.map((c) => store.records.get(c.tokenId));
 
-    await new Promise((resolve) => setImmediate(resolve)); // let the other workers of the failed run stop
-    store.allowed = Infinity;
-    expect(await cascadeRevocation(store, parent, NOW + 30)).toBe(20 - k);
-    for (const c of children) {
-      expect(store.records.get(c.tokenId)).toMatchObject({ revokedBy: 'admin-1', revokeReason: cascadeReason(parent.tokenId) });
-    }
-    // The first run's revocations are kept as they were.
-    for (const r of firstRecords) expect(store.records.get(r!.tokenId)).toStrictEqual(r);
-    expect(await cascadeRevocation(store, parent, NOW + 60)).toBe(0);
-  });
+      await new Promise((resolve) => setImmediate(resolve)); // let the other workers of the failed run stop
+      store.allowed = Infinity;
+      expect(await cascadeRevocation(store, parent, NOW + 30)).toBe(20 - k);
+      for (const c of children) {
+        expect(store.records.get(c.tokenId)).toMatchObject({
+          revokedBy: 'admin-1',
+          revokeReason: cascadeReason(parent.tokenId),
+        });
+      }
+      // The first run's revocations are kept as they were.
+      for (const r of firstRecords) expect(store.records.get(r!.tokenId)).toStrictEqual(r);
+      expect(await cascadeRevocation(store, parent, NOW + 60)).toBe(0);
+    },
+  );
 
   it('counts only its own revocations when another cascade runs at the same time', async () => {
     const parent = revokedRefresh();
@@ -128,7 +137,11 @@ describe('revokeAsChildOf', () => {
     const store = new InMemoryTokenStore([parent, child, done]);
     await revokeAsChildOf(store, child, parent, NOW);
     await revokeAsChildOf(store, done, parent, NOW);
-    expect(store.records.get(child.tokenId)).toMatchObject({ revokedAt: NOW, revokedBy: 'admin-1', revokeReason: cascadeReason(parent.tokenId) });
+    expect(store.records.get(child.tokenId)).toMatchObject({
+      revokedAt: NOW,
+      revokedBy: 'admin-1',
+      revokeReason: cascadeReason(parent.tokenId),
+    });
     expect(store.records.get(done.tokenId)).toStrictEqual(done);
   });
 });

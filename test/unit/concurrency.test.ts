@@ -16,13 +16,17 @@ describe('mapLimited', () => {
     let inFlight = 0;
     let most = 0;
     let started = 0;
-    await mapLimited(Array.from({ length: 50 }, (_, i) => i), limit, async (i) => {
-      started++;
-      inFlight++;
-      most = Math.max(most, inFlight);
-      await tick(i % 3);
-      inFlight--;
-    });
+    await mapLimited(
+      Array.from({ length: 50 }, (_, i) => i),
+      limit,
+      async (i) => {
+        started++;
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await tick(i % 3);
+        inFlight--;
+      },
+    );
     expect(most).toBe(limit);
     expect(started).toBe(50);
     expect(inFlight).toBe(0);
@@ -51,7 +55,13 @@ describe('mapLimited', () => {
       if (i === 7) throw new Error('second');
       return i;
     };
-    await expect(mapLimited(Array.from({ length: 10 }, (_, i) => i), 4, work)).rejects.toThrow('first');
+    await expect(
+      mapLimited(
+        Array.from({ length: 10 }, (_, i) => i),
+        4,
+        work,
+      ),
+    ).rejects.toThrow('first');
   });
 
   it('propagates a synchronous throw from the work', async () => {

@@ -21,16 +21,44 @@ describe('connectedApps', () => {
   it('groups active tokens by client with the union of scopes, counts, newest name and latest expiry', async () => {
     const store = new InMemoryTokenStore([
       // client-a: two active tokens, one revoked and one expired (which must not count or contribute)
-      t({ clientId: 'client-a', clientName: 'Old A', scope: 'write read', issuedAt: NOW - 3 * HOUR, expiresAt: NOW + 5 * DAY }),
-      t({ clientId: 'client-a', clientName: 'New A', scope: 'read profile', issuedAt: NOW - HOUR, expiresAt: NOW + HOUR, tokenType: 'refresh_token' }),
-      t({ clientId: 'client-a', clientName: 'Revoked A', scope: 'admin', issuedAt: NOW - 60, expiresAt: NOW + 9 * DAY, revokedAt: NOW - 30, revokedBy: 'alice' }),
+      t({
+        clientId: 'client-a',
+        clientName: 'Old A',
+        scope: 'write read',
+        issuedAt: NOW - 3 * HOUR,
+        expiresAt: NOW + 5 * DAY,
+      }),
+      t({
+        clientId: 'client-a',
+        clientName: 'New A',
+        scope: 'read profile',
+        issuedAt: NOW - HOUR,
+        expiresAt: NOW + HOUR,
+        tokenType: 'refresh_token',
+      }),
+      t({
+        clientId: 'client-a',
+        clientName: 'Revoked A',
+        scope: 'admin',
+        issuedAt: NOW - 60,
+        expiresAt: NOW + 9 * DAY,
+        revokedAt: NOW - 30,
+        revokedBy: 'alice',
+      }),
       t({ clientId: 'client-a', clientName: 'Expired A', scope: 'zzz', issuedAt: NOW - 30, expiresAt: NOW }),
       // client-b: one active token, issued more recently than any of client-a's
       t({ clientId: 'client-b', clientName: 'App B', scope: 'b:read', issuedAt: NOW - 120, expiresAt: NOW + DAY }),
       // client-c: issued long ago
       t({ clientId: 'client-c', clientName: 'App C', scope: 'c', issuedAt: NOW - 30 * DAY, expiresAt: NOW + 60 }),
       // other users' tokens for the same clients
-      t({ userId: 'bob', clientId: 'client-a', clientName: 'Bob A', scope: 'bob', issuedAt: NOW - 1, expiresAt: NOW + 99 * DAY }),
+      t({
+        userId: 'bob',
+        clientId: 'client-a',
+        clientName: 'Bob A',
+        scope: 'bob',
+        issuedAt: NOW - 1,
+        expiresAt: NOW + 99 * DAY,
+      }),
     ]);
     expect(await connectedApps(store, 'alice', NOW)).toStrictEqual({
       items: [
@@ -79,7 +107,9 @@ describe('connectedApps', () => {
   });
 
   it('counts every active token of a user with many, across list pages', async () => {
-    const records = Array.from({ length: 1500 }, (_, i) => t({ clientId: `client-${i % 3}`, issuedAt: NOW - i, expiresAt: NOW + DAY }));
+    const records = Array.from({ length: 1500 }, (_, i) =>
+      t({ clientId: `client-${i % 3}`, issuedAt: NOW - i, expiresAt: NOW + DAY }),
+    );
     const { items } = await connectedApps(new InMemoryTokenStore(records), 'alice', NOW);
     expect(items.map((a) => a.activeTokens)).toStrictEqual([500, 500, 500]);
   });

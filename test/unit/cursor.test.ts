@@ -18,8 +18,8 @@ const binding: CursorBinding = {
 
 const cursor = encodeCursor(key, binding, secret, now);
 
-
-const decode = (c: string, b: CursorBinding = binding, s: Buffer = secret, at: number = now) => decodeCursor(c, b, s, at);
+const decode = (c: string, b: CursorBinding = binding, s: Buffer = secret, at: number = now) =>
+  decodeCursor(c, b, s, at);
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** The same string with the character at `i` replaced by another base64url character. */

@@ -4,13 +4,16 @@ import { errorResponse, toErrorResponse } from '../../lambdas/http/error-respons
 const bodyOf = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
 
 describe('toErrorResponse', () => {
-  it.each(Object.entries(ERROR_STATUS) as [ErrorCode, number][])('maps ApiError %s to %i with its message', (code, status) => {
-    const { response, unexpected } = toErrorResponse(new ApiError(code, 'Some sentence for the client.'));
-    expect(response.statusCode).toBe(status);
-    expect(response.headers['Content-Type']).toBe('application/json');
-    expect(bodyOf(response)).toStrictEqual({ error: code, message: 'Some sentence for the client.' });
-    expect(unexpected).toBe(false);
-  });
+  it.each(Object.entries(ERROR_STATUS) as [ErrorCode, number][])(
+    'maps ApiError %s to %i with its message',
+    (code, status) => {
+      const { response, unexpected } = toErrorResponse(new ApiError(code, 'Some sentence for the client.'));
+      expect(response.statusCode).toBe(status);
+      expect(response.headers['Content-Type']).toBe('application/json');
+      expect(bodyOf(response)).toStrictEqual({ error: code, message: 'Some sentence for the client.' });
+      expect(unexpected).toBe(false);
+    },
+  );
 
   it('answers any other Error with 500 and a fixed message that reveals nothing', () => {
     const secretish = 'ResourceNotFoundException: table prod-TokenTable-1A2B3C not found at /var/task/index.js:1:2';
@@ -29,11 +32,14 @@ describe('toErrorResponse', () => {
     expect(bodyOf(toErrorResponse(new TypeError('x is undefined')).response).message).toBe(body.message);
   });
 
-  it.each([undefined, null, 'a string', 42, { message: 'object' }])('answers a thrown non-Error %j with 500', (thrown) => {
-    const { response } = toErrorResponse(thrown);
-    expect(response.statusCode).toBe(500);
-    expect(bodyOf(response).error).toBe('internal_error');
-  });
+  it.each([undefined, null, 'a string', 42, { message: 'object' }])(
+    'answers a thrown non-Error %j with 500',
+    (thrown) => {
+      const { response } = toErrorResponse(thrown);
+      expect(response.statusCode).toBe(500);
+      expect(bodyOf(response).error).toBe('internal_error');
+    },
+  );
 
   it.each(['ThrottlingException', 'ProvisionedThroughputExceededException'])('answers DynamoDB %s with 429', (name) => {
     const error = new Error(`Rate exceeded for table prod-TokenTable-1A2B3C`);

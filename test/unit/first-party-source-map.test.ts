@@ -4,7 +4,13 @@ import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import { decode, encode, firstPartySourceMap, type SourceMapV3, trimSourceMapFile } from '../../lib/first-party-source-map.cjs';
+import {
+  decode,
+  encode,
+  firstPartySourceMap,
+  type SourceMapV3,
+  trimSourceMapFile,
+} from '../../lib/first-party-source-map.cjs';
 
 let dir: string;
 let bundleFile: string;
@@ -17,7 +23,13 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'node_modules', 'dep', 'package.json'), '{"name":"dep","main":"index.js"}');
   writeFileSync(
     path.join(dir, 'node_modules', 'dep', 'index.js'),
-    ['exports.padding = () => 42;', 'exports.boom = function boom() {', "  throw new Error('from the dependency');", '};', ''].join('\n'),
+    [
+      'exports.padding = () => 42;',
+      'exports.boom = function boom() {',
+      "  throw new Error('from the dependency');",
+      '};',
+      '',
+    ].join('\n'),
   );
   mkdirSync(path.join(dir, 'src'));
   writeFileSync(

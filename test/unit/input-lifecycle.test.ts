@@ -9,8 +9,13 @@ import {
 } from '../../lambdas/domain/input';
 import { accepts, messageFor } from '../support/schema-checks';
 
-
-const valid = { clientId: 'client-a', clientName: 'App A', tokenType: 'access_token', scope: 'read write', expiresIn: 3600 };
+const valid = {
+  clientId: 'client-a',
+  clientName: 'App A',
+  tokenType: 'access_token',
+  scope: 'read write',
+  expiresIn: 3600,
+};
 
 describe('mintBodySchema', () => {
   it('accepts a minimal body and one with every field, as given', () => {
@@ -64,7 +69,8 @@ describe('mintBodySchema', () => {
   });
 
   it('refuses control characters in clientId, clientName and userId', () => {
-    for (const field of ['clientId', 'clientName', 'userId']) expect(accepts(mintBodySchema, { ...valid, [field]: 'a\nb' })).toBe(false);
+    for (const field of ['clientId', 'clientName', 'userId'])
+      expect(accepts(mintBodySchema, { ...valid, [field]: 'a\nb' })).toBe(false);
   });
 
   it.each<[unknown, boolean]>([
@@ -89,7 +95,9 @@ describe('mintBodySchema', () => {
 
   it('allows parentTokenId only on an access token', () => {
     expect(accepts(mintBodySchema, { ...valid, parentTokenId: 'tok_parent01' })).toBe(true);
-    expect(messageFor(mintBodySchema, { ...valid, tokenType: 'refresh_token', parentTokenId: 'tok_parent01' })).toContain('parentTokenId');
+    expect(
+      messageFor(mintBodySchema, { ...valid, tokenType: 'refresh_token', parentTokenId: 'tok_parent01' }),
+    ).toContain('parentTokenId');
   });
 
   it('checks the shape of parentTokenId', () => {
@@ -98,9 +106,12 @@ describe('mintBodySchema', () => {
     }
   });
 
-  it.each(['extra', 'token', 'secretHash', 'tokenId', 'issuedAt', 'revokedAt'])('refuses the unknown field %s', (field) => {
-    expect(messageFor(mintBodySchema, { ...valid, [field]: 'x' })).toContain(field);
-  });
+  it.each(['extra', 'token', 'secretHash', 'tokenId', 'issuedAt', 'revokedAt'])(
+    'refuses the unknown field %s',
+    (field) => {
+      expect(messageFor(mintBodySchema, { ...valid, [field]: 'x' })).toContain(field);
+    },
+  );
 });
 
 describe('bulkRevokeBodySchema', () => {
@@ -144,12 +155,32 @@ describe('every refusal names its field in words of ours', () => {
     ['clientId not a string', mintBodySchema, { ...valid, clientId: 5 }, /^clientId: clientId must be a string\.$/],
     ['clientId missing', mintBodySchema, { ...valid, clientId: undefined }, /^clientId: clientId must be a string\.$/],
     ['clientName empty', mintBodySchema, { ...valid, clientName: '' }, /^clientName: clientName must not be empty\.$/],
-    ['tokenType unknown', mintBodySchema, { ...valid, tokenType: 'id_token' }, /^tokenType: tokenType must be access_token or refresh_token\.$/],
+    [
+      'tokenType unknown',
+      mintBodySchema,
+      { ...valid, tokenType: 'id_token' },
+      /^tokenType: tokenType must be access_token or refresh_token\.$/,
+    ],
     ['scope missing', mintBodySchema, { ...valid, scope: undefined }, /^scope: scope must be a string\.$/],
-    ['expiresIn a string', mintBodySchema, { ...valid, expiresIn: '3600' }, /^expiresIn: expiresIn must be a number of seconds\.$/],
-    ['expiresIn fractional', mintBodySchema, { ...valid, expiresIn: 3600.5 }, /^expiresIn: expiresIn must be a whole number of seconds\.$/],
+    [
+      'expiresIn a string',
+      mintBodySchema,
+      { ...valid, expiresIn: '3600' },
+      /^expiresIn: expiresIn must be a number of seconds\.$/,
+    ],
+    [
+      'expiresIn fractional',
+      mintBodySchema,
+      { ...valid, expiresIn: 3600.5 },
+      /^expiresIn: expiresIn must be a whole number of seconds\.$/,
+    ],
     ['userId not a string', mintBodySchema, { ...valid, userId: ['alice'] }, /^userId: userId must be a string\.$/],
-    ['parentTokenId malformed', mintBodySchema, { ...valid, parentTokenId: 'x' }, /^parentTokenId: tokenId must be 8–128 characters/],
+    [
+      'parentTokenId malformed',
+      mintBodySchema,
+      { ...valid, parentTokenId: 'x' },
+      /^parentTokenId: tokenId must be 8–128 characters/,
+    ],
     ['dryRun not a boolean', bulkRevokeBodySchema, { dryRun: 'yes' }, /^dryRun: dryRun must be true or false\.$/],
     ['clientId empty', bulkRevokeBodySchema, { clientId: '' }, /^clientId: clientId must not be empty\.$/],
   ])('%s', (_, schema, value, expected) => {

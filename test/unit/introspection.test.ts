@@ -41,8 +41,22 @@ describe('introspect', () => {
     const store = new InMemoryTokenStore([record]);
     const answer = await introspect(store, value, pepper, NOW);
     expect(answer).not.toHaveProperty('sub');
-    expect(answer).toMatchObject({ active: true, token_use: 'refresh_token', token_type: 'Bearer', jti: record.tokenId });
-    expect(Object.keys(answer).sort()).toStrictEqual(['active', 'client_id', 'exp', 'iat', 'jti', 'scope', 'token_type', 'token_use']);
+    expect(answer).toMatchObject({
+      active: true,
+      token_use: 'refresh_token',
+      token_type: 'Bearer',
+      jti: record.tokenId,
+    });
+    expect(Object.keys(answer).sort()).toStrictEqual([
+      'active',
+      'client_id',
+      'exp',
+      'iat',
+      'jti',
+      'scope',
+      'token_type',
+      'token_use',
+    ]);
   });
 
   describe('inactive: exactly {active: false}', () => {
@@ -50,13 +64,19 @@ describe('introspect', () => {
     const cases: [string, () => { store: InMemoryTokenStore; value: string }][] = [
       ['an unknown format', () => ({ store: new InMemoryTokenStore([live.record]), value: 'not-a-token' })],
       ['an empty value', () => ({ store: new InMemoryTokenStore([live.record]), value: '' })],
-      ['another prefix', () => ({ store: new InMemoryTokenStore([live.record]), value: live.value.replace(TOKEN_PREFIX, 'other_') })],
+      [
+        'another prefix',
+        () => ({ store: new InMemoryTokenStore([live.record]), value: live.value.replace(TOKEN_PREFIX, 'other_') }),
+      ],
       ['an unknown id', () => ({ store: new InMemoryTokenStore([live.record]), value: newTokenValue(pepper).value })],
       [
         'a wrong secret',
         () => {
           const other = newTokenValue(pepper).value;
-          return { store: new InMemoryTokenStore([live.record]), value: `${live.value.split('.')[0]}.${other.split('.')[1]}` };
+          return {
+            store: new InMemoryTokenStore([live.record]),
+            value: `${live.value.split('.')[0]}.${other.split('.')[1]}`,
+          };
         },
       ],
       [

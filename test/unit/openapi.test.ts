@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as z from 'zod/mini';
-import type { BulkPreview, ConnectedApp } from '../../lambdas/domain/views';
 import { ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
 import {
   adminListQuerySchema,
@@ -29,6 +28,7 @@ import {
 import { INACTIVE, type Introspection } from '../../lambdas/domain/introspection';
 import { TOKEN_STATUSES, TOKEN_TYPES, type TokenRecord, toView } from '../../lambdas/domain/token';
 import { newTokenValue, TOKEN_PREFIX } from '../../lambdas/domain/token-value';
+import type { BulkPreview, ConnectedApp } from '../../lambdas/domain/views';
 import { type Access, ROUTES, type RouteName } from '../../lambdas/routes';
 
 // The document is plain JSON; walk it loosely.
@@ -80,13 +80,21 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
     also: ['409'],
   },
   'list-apps': { ok: ['200', 'ConnectedAppList'], query: noQuerySchema },
-  'revoke-app': { ok: ['200', 'RevokedCount'], query: noQuerySchema, body: { contentType: 'application/json', schema: appRevokeBodySchema, optional: true } },
+  'revoke-app': {
+    ok: ['200', 'RevokedCount'],
+    query: noQuerySchema,
+    body: { contentType: 'application/json', schema: appRevokeBodySchema, optional: true },
+  },
   'revoke-user-tokens': {
     ok: ['200', 'BulkRevokeResult'],
     query: noQuerySchema,
     body: { contentType: 'application/json', schema: bulkRevokeBodySchema, optional: true },
   },
-  'mint-token': { ok: ['201', 'MintedToken'], query: noQuerySchema, body: { contentType: 'application/json', schema: mintBodySchema, optional: false } },
+  'mint-token': {
+    ok: ['201', 'MintedToken'],
+    query: noQuerySchema,
+    body: { contentType: 'application/json', schema: mintBodySchema, optional: false },
+  },
   'introspect-token': {
     ok: ['200', 'IntrospectionResponse'],
     query: noQuerySchema,
@@ -132,7 +140,7 @@ function resolvePointer(ref: string): Node {
     .map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
   let node: Node = doc;
   for (const part of parts) {
-    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, part)) return undefined;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
     node = node[part];
   }
   return node;
@@ -152,9 +160,14 @@ function deref(node: Node): Node {
 }
 
 /** Every `$ref` in the document, with where it was found. */
-function allRefs(node: Node, at = '#', out: Array<{ at: string; ref: string }> = []): Array<{ at: string; ref: string }> {
-  if (Array.isArray(node)) node.forEach((child, i) => allRefs(child, `${at}/${i}`, out));
-  else if (node && typeof node === 'object') {
+function allRefs(
+  node: Node,
+  at = '#',
+  out: Array<{ at: string; ref: string }> = [],
+): Array<{ at: string; ref: string }> {
+  if (Array.isArray(node)) {
+    for (const [i, child] of node.entries()) allRefs(child, `${at}/${i}`, out);
+  } else if (node && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
       if (key === '$ref' && typeof value === 'string') out.push({ at, ref: value });
       else allRefs(value, `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
@@ -184,7 +197,10 @@ function expectedStatuses(route: (typeof ROUTES)[number]): string[] {
 
 /** Zod's strictObject refuses unknown keys; a plain object ignores them. */
 const isStrict = (schema: ZodShape): boolean => schema.def.catchall?._zod.def.type === 'never';
-const requiredKeys = (schema: ZodShape): string[] => Object.entries(schema.shape).filter(([, field]) => !field.safeParse(undefined).success).map(([key]) => key);
+const requiredKeys = (schema: ZodShape): string[] =>
+  Object.entries(schema.shape)
+    .filter(([, field]) => !field.safeParse(undefined).success)
+    .map(([key]) => key);
 
 describe('openapi.json is a structurally valid OpenAPI 3.1 document', () => {
   it('declares OpenAPI 3.1 and the required info', () => {
@@ -246,13 +262,16 @@ describe('openapi.json matches the route table', () => {
     expect(doc.paths['/openapi.json']).toBeUndefined();
   });
 
-  it.each(ROUTES.map((r) => [r.name, r] as const))('%s: operationId, summary, x-access and security', (_name, route) => {
-    const op = operationOf(route);
-    expect(op.operationId).toBe(route.name);
-    expect(op.summary).toBe(route.summary);
-    expect(op['x-access']).toBe(route.access);
-    expect(op.security).toEqual([{ [SECURITY[route.access]]: [] }]);
-  });
+  it.each(ROUTES.map((r) => [r.name, r] as const))(
+    '%s: operationId, summary, x-access and security',
+    (_name, route) => {
+      const op = operationOf(route);
+      expect(op.operationId).toBe(route.name);
+      expect(op.summary).toBe(route.summary);
+      expect(op['x-access']).toBe(route.access);
+      expect(op.security).toEqual([{ [SECURITY[route.access]]: [] }]);
+    },
+  );
 
   it.each(ROUTES.map((r) => [r.name, r] as const))('%s: documents every answer it can give', (_name, route) => {
     const op = operationOf(route);
@@ -275,7 +294,8 @@ describe('openapi.json matches the route table', () => {
     const service = ROUTES.filter((r) => r.access === 'service');
     expect(admin.length).toBeGreaterThan(0);
     expect(service.length).toBeGreaterThan(0);
-    for (const route of admin) expect(operationOf(route).responses['403']).toEqual({ $ref: '#/components/responses/Forbidden' });
+    for (const route of admin)
+      expect(operationOf(route).responses['403']).toEqual({ $ref: '#/components/responses/Forbidden' });
     for (const route of service) {
       expect(operationOf(route).responses['403']).toEqual({ $ref: '#/components/responses/SignatureRequired' });
       expect(operationOf(route).responses['401']).toBeUndefined();
@@ -296,12 +316,15 @@ describe('openapi.json matches the route table', () => {
     for (const p of documented) expect(p.required ?? false).toBe(false);
   });
 
-  it.each(ROUTES.map((r) => [r.name, r] as const))('%s: path parameters equal the placeholders of its path', (_name, route) => {
-    const placeholders = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
-    const documented = parametersOf(operationOf(route), 'path');
-    expect(sorted(documented.map((p) => p.name))).toEqual(sorted(placeholders));
-    for (const p of documented) expect(p.required).toBe(true);
-  });
+  it.each(ROUTES.map((r) => [r.name, r] as const))(
+    '%s: path parameters equal the placeholders of its path',
+    (_name, route) => {
+      const placeholders = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+      const documented = parametersOf(operationOf(route), 'path');
+      expect(sorted(documented.map((p) => p.name))).toEqual(sorted(placeholders));
+      for (const p of documented) expect(p.required).toBe(true);
+    },
+  );
 
   it.each(ROUTES.map((r) => [r.name, r] as const))('%s: request body matches its zod schema', (_name, route) => {
     const op = operationOf(route);
@@ -324,7 +347,8 @@ describe('openapi.json matches the route table', () => {
     expect(sorted(schema.required ?? [])).toEqual(sorted(requiredKeys(expected.schema)));
     // The documented example is accepted by the handler's schema.
     const example = body.content[expected.contentType].example;
-    if (example && !JSON.stringify(example).includes('…')) expect((expected.schema as unknown as z.ZodMiniType).safeParse(example).success).toBe(true);
+    if (example && !JSON.stringify(example).includes('…'))
+      expect((expected.schema as unknown as z.ZodMiniType).safeParse(example).success).toBe(true);
   });
 });
 
@@ -354,7 +378,8 @@ describe('openapi.json matches the input schemas', () => {
       '',
       'tok_0123456789',
     ];
-    for (const sample of samples) expect([sample, regex.test(sample)]).toEqual([sample, tokenIdSchema.safeParse(sample).success]);
+    for (const sample of samples)
+      expect([sample, regex.test(sample)]).toEqual([sample, tokenIdSchema.safeParse(sample).success]);
     expect(doc.components.schemas.TokenView.properties.tokenId.pattern).toBe(pattern);
   });
 
@@ -383,7 +408,10 @@ describe('openapi.json matches the input schemas', () => {
     expect(revokeBodySchema.safeParse({ reason: emoji.repeat(reason.maxLength) }).success).toBe(true);
     expect(revokeBodySchema.safeParse({ reason: 'x'.repeat(reason.maxLength + 1) }).success).toBe(false);
     expect(doc.components.schemas.TokenView.properties.revokeReason.maxLength).toBe(MAX_REASON_LENGTH);
-    expect(doc.components.schemas.BulkRevokeRequest.properties.reason).toMatchObject({ type: 'string', maxLength: MAX_REASON_LENGTH });
+    expect(doc.components.schemas.BulkRevokeRequest.properties.reason).toMatchObject({
+      type: 'string',
+      maxLength: MAX_REASON_LENGTH,
+    });
     expect(bulkRevokeBodySchema.safeParse({ reason: 'x'.repeat(MAX_REASON_LENGTH + 1) }).success).toBe(false);
   });
 
@@ -410,18 +438,40 @@ describe('openapi.json matches the input schemas', () => {
 
     it('tokenType, scope, parentTokenId and text limits: as the zod schema checks them', () => {
       expect(mint.properties.tokenType).toEqual({ $ref: '#/components/schemas/TokenType' });
-      expect(mint.properties.parentTokenId.pattern).toBe(deref({ $ref: '#/components/parameters/tokenId' }).schema.pattern);
+      expect(mint.properties.parentTokenId.pattern).toBe(
+        deref({ $ref: '#/components/parameters/tokenId' }).schema.pattern,
+      );
       const scope = new RegExp(mint.properties.scope.pattern, 'u');
-      for (const sample of ['read', 'read write', 'a:b/c', 'read  write', ' read', 'read ', 'caf\u00e9', 'say"hi"', 'back\\slash', '']) {
-        expect([sample, scope.test(sample)]).toEqual([sample, mintBodySchema.safeParse({ ...valid, scope: sample }).success]);
+      for (const sample of [
+        'read',
+        'read write',
+        'a:b/c',
+        'read  write',
+        ' read',
+        'read ',
+        'caf\u00e9',
+        'say"hi"',
+        'back\\slash',
+        '',
+      ]) {
+        expect([sample, scope.test(sample)]).toEqual([
+          sample,
+          mintBodySchema.safeParse({ ...valid, scope: sample }).success,
+        ]);
       }
       for (const [field, max] of [
         ['clientId', mint.properties.clientId.maxLength],
         ['clientName', mint.properties.clientName.maxLength],
         ['userId', mint.properties.userId.maxLength],
       ] as const) {
-        expect([field, mintBodySchema.safeParse({ ...valid, [field]: '😀'.repeat(max) }).success]).toEqual([field, true]);
-        expect([field, mintBodySchema.safeParse({ ...valid, [field]: 'x'.repeat(max + 1) }).success]).toEqual([field, false]);
+        expect([field, mintBodySchema.safeParse({ ...valid, [field]: '😀'.repeat(max) }).success]).toEqual([
+          field,
+          true,
+        ]);
+        expect([field, mintBodySchema.safeParse({ ...valid, [field]: 'x'.repeat(max + 1) }).success]).toEqual([
+          field,
+          false,
+        ]);
         expect([field, mintBodySchema.safeParse({ ...valid, [field]: '' }).success]).toEqual([field, false]);
       }
       expect(mintBodySchema.safeParse({ ...valid, extra: 1 }).success).toBe(false);
@@ -436,7 +486,8 @@ describe('openapi.json matches the lifecycle answers', () => {
     const minted = schemas.MintedToken;
     expect(minted.additionalProperties).toBe(false);
     expect(sorted(Object.keys(minted.properties))).toEqual(sorted([...CONTRACT_VIEW_KEYS, 'token']));
-    for (const key of CONTRACT_VIEW_KEYS) expect(minted.properties[key]).toEqual({ $ref: `#/components/schemas/TokenView/properties/${key}` });
+    for (const key of CONTRACT_VIEW_KEYS)
+      expect(minted.properties[key]).toEqual({ $ref: `#/components/schemas/TokenView/properties/${key}` });
     expect(sorted(minted.required)).toEqual(sorted([...schemas.TokenView.required, 'token']));
     const { value } = newTokenValue(Buffer.alloc(32, 7));
     const pattern = new RegExp(minted.properties.token.pattern, 'u');
@@ -464,14 +515,20 @@ describe('openapi.json matches the lifecycle answers', () => {
     expect(schemas.IntrospectionResponse.oneOf).toHaveLength(2);
     expect(active.additionalProperties).toBe(false);
     expect(sorted(Object.keys(active.properties))).toEqual(sorted(Object.keys(activeKeys)));
-    expect(sorted(active.required)).toEqual(sorted(Object.keys(activeKeys).filter((k) => activeKeys[k as keyof typeof activeKeys] === 'required')));
+    expect(sorted(active.required)).toEqual(
+      sorted(Object.keys(activeKeys).filter((k) => activeKeys[k as keyof typeof activeKeys] === 'required')),
+    );
     expect(active.properties.active).toEqual({ const: true });
     expect(active.properties.token_type).toEqual({ const: 'Bearer' });
     expect(deref(active.properties.token_use).enum).toEqual([...TOKEN_TYPES]);
     expect(active.properties.jti.pattern).toBe(deref({ $ref: '#/components/parameters/tokenId' }).schema.pattern);
     for (const key of ['exp', 'iat']) expect(active.properties[key].type).toBe('integer');
     // Inactive: exactly {"active": false}, which is what the code answers.
-    expect(inactive).toMatchObject({ additionalProperties: false, required: ['active'], properties: { active: { const: false } } });
+    expect(inactive).toMatchObject({
+      additionalProperties: false,
+      required: ['active'],
+      properties: { active: { const: false } },
+    });
     expect(Object.keys(inactive.properties)).toEqual(['active']);
     expect(INACTIVE).toEqual({ active: false });
     expect(sorted(Object.keys(schemas.IntrospectionResponse.example))).toEqual(sorted(Object.keys(activeKeys)));
@@ -492,13 +549,23 @@ describe('openapi.json matches the lifecycle answers', () => {
     expect(sorted(app.required)).toEqual(sorted(Object.keys(keys)));
     expect(app.properties.lastIssuedAt.format).toBe('date-time');
     expect(app.properties.expiresAt.format).toBe('date-time');
-    expect(schemas.ConnectedAppList).toMatchObject({ required: ['items'], properties: { items: { type: 'array', items: { $ref: '#/components/schemas/ConnectedApp' } } } });
+    expect(schemas.ConnectedAppList).toMatchObject({
+      required: ['items'],
+      properties: { items: { type: 'array', items: { $ref: '#/components/schemas/ConnectedApp' } } },
+    });
   });
 
   it('bulk revocation answers {revoked} or the dry-run preview', () => {
     const previewKeys: Record<keyof BulkPreview, true> = { wouldRevoke: true, byClient: true };
-    expect(schemas.BulkRevokeResult.oneOf).toEqual([{ $ref: '#/components/schemas/RevokedCount' }, { $ref: '#/components/schemas/BulkRevokePreview' }]);
-    expect(schemas.RevokedCount).toMatchObject({ additionalProperties: false, required: ['revoked'], properties: { revoked: { type: 'integer', minimum: 0 } } });
+    expect(schemas.BulkRevokeResult.oneOf).toEqual([
+      { $ref: '#/components/schemas/RevokedCount' },
+      { $ref: '#/components/schemas/BulkRevokePreview' },
+    ]);
+    expect(schemas.RevokedCount).toMatchObject({
+      additionalProperties: false,
+      required: ['revoked'],
+      properties: { revoked: { type: 'integer', minimum: 0 } },
+    });
     const preview = schemas.BulkRevokePreview;
     expect(preview.additionalProperties).toBe(false);
     expect(sorted(Object.keys(preview.properties))).toEqual(sorted(Object.keys(previewKeys)));
@@ -550,7 +617,8 @@ describe('openapi.json matches the view and the errors', () => {
       if (property.type === 'array') expect(Array.isArray(value)).toBe(true);
       else expect([key, typeof value]).toEqual([key, property.type]);
       if (property.enum) expect(property.enum).toContain(value);
-      if (property.format === 'date-time') expect(new Date(value as string).toISOString().replace('.000Z', 'Z')).toBe(value);
+      if (property.format === 'date-time')
+        expect(new Date(value as string).toISOString().replace('.000Z', 'Z')).toBe(value);
       if (property.pattern) expect(value).toMatch(new RegExp(property.pattern, 'u'));
     }
   });
@@ -558,7 +626,11 @@ describe('openapi.json matches the view and the errors', () => {
   it('TokenPage is items + nextCursor (string or null)', () => {
     const page = doc.components.schemas.TokenPage;
     expect(sorted(page.required)).toEqual(['items', 'nextCursor']);
-    expect(page.properties.items).toEqual({ ...page.properties.items, type: 'array', items: { $ref: '#/components/schemas/TokenView' } });
+    expect(page.properties.items).toEqual({
+      ...page.properties.items,
+      type: 'array',
+      items: { $ref: '#/components/schemas/TokenView' },
+    });
     expect(sorted(page.properties.nextCursor.type)).toEqual(['null', 'string']);
   });
 

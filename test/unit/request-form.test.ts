@@ -4,7 +4,11 @@ import { apiEvent } from '../support/api-event';
 import { refusal } from '../support/refusal';
 
 const form = (body: string, isBase64Encoded = false) =>
-  apiEvent({ httpMethod: 'POST', body: isBase64Encoded ? Buffer.from(body).toString('base64') : body, isBase64Encoded });
+  apiEvent({
+    httpMethod: 'POST',
+    body: isBase64Encoded ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded,
+  });
 
 const VALUE = 'tledger_AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
 
@@ -62,7 +66,9 @@ describe('formBodyOf', () => {
   it('requires client_id for revocation', () => {
     expect(refusal(() => formBodyOf(form(`token=${VALUE}`), revokeFormSchema)).message).toContain('client_id');
     refusal(() => formBodyOf(form(`token=${VALUE}&client_id=`), revokeFormSchema));
-    expect(formBodyOf(form(`token=${VALUE}&client_id=client-a&token_type_hint=refresh_token`), revokeFormSchema)).toStrictEqual({
+    expect(
+      formBodyOf(form(`token=${VALUE}&client_id=client-a&token_type_hint=refresh_token`), revokeFormSchema),
+    ).toStrictEqual({
       token: VALUE,
       client_id: 'client-a',
       token_type_hint: 'refresh_token',
@@ -75,6 +81,8 @@ describe('formBodyOf', () => {
 
   it('refuses a token longer than 1024 characters', () => {
     refusal(() => formBodyOf(form(`token=${'a'.repeat(1025)}`), introspectFormSchema));
-    expect(formBodyOf(form(`token=${'a'.repeat(1024)}`), introspectFormSchema)).toStrictEqual({ token: 'a'.repeat(1024) });
+    expect(formBodyOf(form(`token=${'a'.repeat(1024)}`), introspectFormSchema)).toStrictEqual({
+      token: 'a'.repeat(1024),
+    });
   });
 });

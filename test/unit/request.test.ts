@@ -3,10 +3,19 @@ import { bodyBytes, jsonBodyOf, pathParameter, queryOf } from '../../lambdas/htt
 import { apiEvent, withQuery } from '../support/api-event';
 import { refusal } from '../support/refusal';
 
-
 describe('queryOf', () => {
   it('parses the query with the schema', () => {
-    expect(queryOf(apiEvent(withQuery([['limit', '5'], ['status', 'active']])), ownListQuerySchema)).toStrictEqual({
+    expect(
+      queryOf(
+        apiEvent(
+          withQuery([
+            ['limit', '5'],
+            ['status', 'active'],
+          ]),
+        ),
+        ownListQuerySchema,
+      ),
+    ).toStrictEqual({
       limit: 5,
       status: 'active',
     });
@@ -17,10 +26,34 @@ describe('queryOf', () => {
   });
 
   it.each<[string, [string, string][]]>([
-    ['the same value twice', [['limit', '5'], ['limit', '5']]],
-    ['two values', [['limit', '5'], ['limit', '10']]],
-    ['a repeated filter', [['status', 'active'], ['status', 'revoked']]],
-    ['a repeated unknown parameter', [['x', '1'], ['x', '2']]],
+    [
+      'the same value twice',
+      [
+        ['limit', '5'],
+        ['limit', '5'],
+      ],
+    ],
+    [
+      'two values',
+      [
+        ['limit', '5'],
+        ['limit', '10'],
+      ],
+    ],
+    [
+      'a repeated filter',
+      [
+        ['status', 'active'],
+        ['status', 'revoked'],
+      ],
+    ],
+    [
+      'a repeated unknown parameter',
+      [
+        ['x', '1'],
+        ['x', '2'],
+      ],
+    ],
   ])('refuses a repeated parameter: %s', (_, pairs) => {
     const error = refusal(() => queryOf(apiEvent(withQuery(pairs)), ownListQuerySchema));
     expect(error.message).toContain(pairs[0]![0]);
@@ -33,7 +66,9 @@ describe('queryOf', () => {
 
 describe('pathParameter', () => {
   it('validates the path parameter', () => {
-    expect(pathParameter(apiEvent({ pathParameters: { tokenId: 'tok_abcdefgh' } }), 'tokenId', tokenIdSchema)).toBe('tok_abcdefgh');
+    expect(pathParameter(apiEvent({ pathParameters: { tokenId: 'tok_abcdefgh' } }), 'tokenId', tokenIdSchema)).toBe(
+      'tok_abcdefgh',
+    );
     refusal(() => pathParameter(apiEvent({ pathParameters: { tokenId: 'short' } }), 'tokenId', tokenIdSchema));
     refusal(() => pathParameter(apiEvent(), 'tokenId', tokenIdSchema));
   });

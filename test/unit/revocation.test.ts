@@ -27,7 +27,11 @@ describe('revokeByValue', () => {
     const { record, value } = withValue();
     const store = new InMemoryTokenStore([record]);
     await expect(revokeByValue(store, value, 'client-a', pepper, NOW)).resolves.toBeUndefined();
-    expect(store.records.get(record.tokenId)).toStrictEqual({ ...record, revokedAt: NOW, revokedBy: 'client:client-a' });
+    expect(store.records.get(record.tokenId)).toStrictEqual({
+      ...record,
+      revokedAt: NOW,
+      revokedBy: 'client:client-a',
+    });
   });
 
   it('revoking a refresh token cascades to its live children; an access token leaves its parent alone', async () => {
@@ -41,7 +45,10 @@ describe('revokeByValue', () => {
     expect(store.records.get(sibling.record.tokenId)!.revokedAt).toBeUndefined();
 
     await revokeByValue(store, parent.value, 'client-a', pepper, NOW + 1);
-    expect(store.records.get(parent.record.tokenId)).toMatchObject({ revokedAt: NOW + 1, revokedBy: 'client:client-a' });
+    expect(store.records.get(parent.record.tokenId)).toMatchObject({
+      revokedAt: NOW + 1,
+      revokedBy: 'client:client-a',
+    });
     expect(store.records.get(sibling.record.tokenId)).toMatchObject({
       revokedAt: NOW + 1,
       revokedBy: 'client:client-a',
@@ -58,7 +65,13 @@ describe('revokeByValue', () => {
       ['a malformed value', () => ({ records: [live.record], value: 'garbage' })],
       ['an empty value', () => ({ records: [live.record], value: '' })],
       ['an unknown token id', () => ({ records: [live.record], value: newTokenValue(pepper).value })],
-      ['a wrong secret', () => ({ records: [live.record], value: `${live.value.split('.')[0]}.${newTokenValue(pepper).value.split('.')[1]}` })],
+      [
+        'a wrong secret',
+        () => ({
+          records: [live.record],
+          value: `${live.value.split('.')[0]}.${newTokenValue(pepper).value.split('.')[1]}`,
+        }),
+      ],
       [
         'an expired token',
         () => {
@@ -150,7 +163,11 @@ function aliceAndBob() {
   const aliceB = [t({ clientId: 'client-b' }), R2];
   const noUser = t({ clientId: 'client-b', parentTokenId: R2.tokenId });
   delete noUser.userId;
-  const strays = [t({ clientId: 'client-b', parentTokenId: R2.tokenId, userId: 'svc-other' }), noUser, t({ clientId: 'client-c', parentTokenId: R2.tokenId, userId: 'bob' })];
+  const strays = [
+    t({ clientId: 'client-b', parentTokenId: R2.tokenId, userId: 'svc-other' }),
+    noUser,
+    t({ clientId: 'client-c', parentTokenId: R2.tokenId, userId: 'bob' }),
+  ];
   const inactive = [
     t({ parentTokenId: R1.tokenId, revokedAt: NOW - 50, revokedBy: 'alice', revokeReason: 'first' }),
     t({ parentTokenId: R1.tokenId, expiresAt: NOW - 1 }),
@@ -160,7 +177,12 @@ function aliceAndBob() {
     t({ clientId: 'client-b', parentTokenId: R2.tokenId, userId: 'svc-other', expiresAt: NOW - 5 }),
   ];
   const bobR = t({ userId: 'bob', tokenType: 'refresh_token' });
-  const bob = [t({ userId: 'bob' }), bobR, t({ userId: 'bob', parentTokenId: bobR.tokenId }), t({ userId: 'bob', clientId: 'client-b' })];
+  const bob = [
+    t({ userId: 'bob' }),
+    bobR,
+    t({ userId: 'bob', parentTokenId: bobR.tokenId }),
+    t({ userId: 'bob', clientId: 'client-b' }),
+  ];
   return { R1, R2, aliceA, aliceB, strays, inactive, bob, all: [...aliceA, ...aliceB, ...strays, ...inactive, ...bob] };
 }
 
@@ -181,7 +203,10 @@ describe('previewBulkRevocation', () => {
       wouldRevoke: 5,
       byClient: { 'client-a': 5 },
     });
-    expect(await previewBulkRevocation(store, { userId: 'nobody' }, NOW)).toStrictEqual({ wouldRevoke: 0, byClient: {} });
+    expect(await previewBulkRevocation(store, { userId: 'nobody' }, NOW)).toStrictEqual({
+      wouldRevoke: 0,
+      byClient: {},
+    });
     expect(store.snapshot()).toStrictEqual(before);
     expect(store.revokeRequests).toHaveLength(0);
     expect(store.touchRequests).toHaveLength(0);
@@ -214,7 +239,9 @@ describe('revokeSelection', () => {
     expect(await revokeSelection(store, { userId: 'alice' }, 'admin-1', 'offboarding', NOW)).toBe(10);
 
     const changedIds = changed(before, store.snapshot());
-    expect(changedIds.sort()).toStrictEqual([...data.aliceA, ...data.aliceB, ...data.strays].map((r) => r.tokenId).sort());
+    expect(changedIds.sort()).toStrictEqual(
+      [...data.aliceA, ...data.aliceB, ...data.strays].map((r) => r.tokenId).sort(),
+    );
     for (const r of [...data.aliceA, ...data.aliceB]) {
       expect(store.records.get(r.tokenId)).toMatchObject({ revokedAt: NOW, revokedBy: 'admin-1' });
     }
@@ -263,7 +290,9 @@ describe('revokeSelection', () => {
   });
 
   it('pages through more tokens than one list page holds', async () => {
-    const many = Array.from({ length: 2500 }, (_, i) => tokenRecord({ userId: 'carol', issuedAt: NOW - i, expiresAt: NOW + DAY }));
+    const many = Array.from({ length: 2500 }, (_, i) =>
+      tokenRecord({ userId: 'carol', issuedAt: NOW - i, expiresAt: NOW + DAY }),
+    );
     const store = new InMemoryTokenStore(many);
     expect(await previewBulkRevocation(store, { userId: 'carol' }, NOW)).toMatchObject({ wouldRevoke: 2500 });
     expect(await revokeSelection(store, { userId: 'carol' }, 'admin-1', undefined, NOW)).toBe(2500);
@@ -276,7 +305,9 @@ describe('revokeSelection', () => {
     const R2 = data.all.find((r) => r.tokenId === data.R2.tokenId)!;
     R2.issuedAt = NOW;
     const store = new InterruptingStore(data.all, 1);
-    await expect(revokeSelection(store, { userId: 'alice' }, 'admin-1', 'offboarding', NOW)).rejects.toThrow('interrupted');
+    await expect(revokeSelection(store, { userId: 'alice' }, 'admin-1', 'offboarding', NOW)).rejects.toThrow(
+      'interrupted',
+    );
     expect(store.records.get(R2.tokenId)!.revokedAt).toBe(NOW);
     await new Promise((resolve) => setImmediate(resolve));
 

@@ -1,5 +1,5 @@
-import { findSecrets } from '../../scripts/secret-patterns';
 import { newTokenValue } from '../../lambdas/domain/token-value';
+import { findSecrets } from '../../scripts/secret-patterns';
 
 /** The scanner must find what it is for, or a clean scan proves nothing. */
 describe('the log secret scanner', () => {
@@ -10,7 +10,11 @@ describe('the log secret scanner', () => {
     ['a token value', `{"level":"INFO","body":"token=${token}"}`, 'token value'],
     ['a JWT', `{"headers":{"x":"${jwt}"}}`, 'JWT'],
     ['a Bearer Authorization header', '{"authorization":"Bearer abc.def"}', 'Authorization header'],
-    ['a SigV4 Authorization header', `Authorization: AWS4-HMAC-SHA256 Credential=X/1/r/execute-api/aws4_request, SignedHeaders=host, Signature=${'a'.repeat(64)}`, 'SigV4 signature'],
+    [
+      'a SigV4 Authorization header',
+      `Authorization: AWS4-HMAC-SHA256 Credential=X/1/r/execute-api/aws4_request, SignedHeaders=host, Signature=${'a'.repeat(64)}`,
+      'SigV4 signature',
+    ],
   ])('finds %s', (_, text, kind) => {
     expect(findSecrets(text).map((f) => f.kind)).toContain(kind);
   });
@@ -25,6 +29,7 @@ describe('the log secret scanner', () => {
   });
 
   it('never echoes a whole secret in its findings', () => {
-    for (const f of findSecrets(`token=${token}`)) expect(token.includes(f.sample.replace('…', '')) && f.sample.length < token.length).toBe(true);
+    for (const f of findSecrets(`token=${token}`))
+      expect(token.includes(f.sample.replace('…', '')) && f.sample.length < token.length).toBe(true);
   });
 });

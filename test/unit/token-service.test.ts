@@ -154,7 +154,11 @@ describe('listTokens', () => {
   it('keeps cursors valid for an hour and across instances (same secret, new store object)', async () => {
     const records = tokensOf('alice', 5, { expiresAt: NOW + DAY });
     const { nextCursor } = await listTokens(new InMemoryTokenStore(records), { limit: 2 }, ownList(alice));
-    const later = await listTokens(new InMemoryTokenStore(records), { limit: 2, cursor: nextCursor! }, ownList(alice, NOW + HOUR));
+    const later = await listTokens(
+      new InMemoryTokenStore(records),
+      { limit: 2, cursor: nextCursor! },
+      ownList(alice, NOW + HOUR),
+    );
     expect(later.items.map((v) => v.tokenId)).toStrictEqual(records.slice(2, 4).map((r) => r.tokenId));
   });
 
@@ -182,7 +186,10 @@ describe('getToken', () => {
   const store = new InMemoryTokenStore([alices, noUser, expired]);
 
   it('shows the owner their token', async () => {
-    expect(await getToken(store, alice, alices.tokenId, NOW)).toMatchObject({ tokenId: alices.tokenId, userId: 'alice' });
+    expect(await getToken(store, alice, alices.tokenId, NOW)).toMatchObject({
+      tokenId: alices.tokenId,
+      userId: 'alice',
+    });
   });
 
   it('shows an admin anyone’s token, and a token with no user', async () => {
@@ -217,7 +224,11 @@ describe('revokeToken', () => {
       revokedBy: 'alice',
       revokeReason: 'lost phone',
     });
-    expect(store.records.get(record.tokenId)).toMatchObject({ revokedAt: NOW, revokedBy: 'alice', revokeReason: 'lost phone' });
+    expect(store.records.get(record.tokenId)).toMatchObject({
+      revokedAt: NOW,
+      revokedBy: 'alice',
+      revokeReason: 'lost phone',
+    });
     expect(store.revokeRequests[0]).toMatchObject({ owner: 'alice' });
   });
 
@@ -245,8 +256,14 @@ describe('revokeToken', () => {
     const alices = tokenRecord({ userId: 'alice' });
     const noUser = tokenRecord();
     const store = new InMemoryTokenStore([alices, noUser]);
-    expect(await revokeToken(store, admin, alices.tokenId, undefined, NOW)).toMatchObject({ status: 'revoked', revokedBy: 'root' });
-    expect(await revokeToken(store, admin, noUser.tokenId, undefined, NOW)).toMatchObject({ status: 'revoked', revokedBy: 'root' });
+    expect(await revokeToken(store, admin, alices.tokenId, undefined, NOW)).toMatchObject({
+      status: 'revoked',
+      revokedBy: 'root',
+    });
+    expect(await revokeToken(store, admin, noUser.tokenId, undefined, NOW)).toMatchObject({
+      status: 'revoked',
+      revokedBy: 'root',
+    });
     expect(store.revokeRequests.every((r) => r.owner === undefined)).toBe(true);
   });
 
@@ -258,7 +275,11 @@ describe('revokeToken', () => {
     const byAdmin = await revokeToken(store, admin, record.tokenId, undefined, NOW + 20);
     expect(again).toStrictEqual(first);
     expect(byAdmin).toStrictEqual(first);
-    expect(store.records.get(record.tokenId)).toMatchObject({ revokedAt: NOW, revokedBy: 'alice', revokeReason: 'first' });
+    expect(store.records.get(record.tokenId)).toMatchObject({
+      revokedAt: NOW,
+      revokedBy: 'alice',
+      revokeReason: 'first',
+    });
   });
 
   it('still answers 404 to another user for an already revoked token', async () => {

@@ -1,5 +1,11 @@
 import { createHash, createHmac } from 'node:crypto';
-import { hashSecret, newTokenValue, parseTokenValue, secretMatches, TOKEN_PREFIX } from '../../lambdas/domain/token-value';
+import {
+  hashSecret,
+  newTokenValue,
+  parseTokenValue,
+  secretMatches,
+  TOKEN_PREFIX,
+} from '../../lambdas/domain/token-value';
 
 const pepper = Buffer.alloc(32, 7);
 const otherPepper = Buffer.alloc(32, 8);
