@@ -337,7 +337,7 @@ function section(
 **Gateway overhead**: the same handler module (\`lambdas/list-own-tokens.ts\`) is imported into the bench process with the environment \`local/start.ts\` gives handlers (\`TABLE_NAME\`, \`CURSOR_SECRET\` from the stack's key file, \`DYNAMODB_ENDPOINT\` = the stack's dynalite, \`ADMIN_GROUP_NAME\`, \`AWS_REGION\`, dummy credentials, \`POWERTOOLS_TRACE_ENABLED=false\`, \`POWERTOOLS_METRICS_DISABLED=true\`) and called with an event built by the gateway's own \`proxyEvent\` (claims as the authorizer forwards them). ${SAMPLES} sequential calls each way, after ${WARMUP} warm-up calls each, taking turns request by request. The difference of the p50s is what the local gateway adds per request in wall time: HTTP parsing and writing on both sides (the bench's \`fetch\` client included), JWT verification, routing and event building. Since the two ways take turns, each HTTP request has a direct call next to it in time; the median of those pairs' differences is the steadier figure on a busy machine. The in-process handler's p50 is the handler time the cost section prices Lambda with.
 
 Machine load average (1 min) at start and end of this section: ${machineLoad.before} and ${machineLoad.after}. Reproduce: \`npx tsx bench/throughput.ts\` (this section alone, ${seconds} s here) or \`npm run bench\`.`;
-  // The issue sets no target for throughput: figures only.
+  // No target for throughput: figures only.
   const targets: TargetCheck[] = [];
   return {
     key: 'throughput',

@@ -133,7 +133,7 @@ export class ConsoleSite extends Construct {
       {
         id: 'AwsSolutions-CFR1',
         reason:
-          'The console is for every user of the ledger, wherever they are; no law or contract limits it to some countries.',
+          'The console is for every user of the ledger, wherever they are; no law or agreement limits it to some countries.',
       },
       {
         id: 'AwsSolutions-CFR2',

@@ -2,20 +2,20 @@ import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { ERROR_STATUS, type ErrorCode } from '../lambdas/domain/errors';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 
-interface ContractResponse {
+interface GatewayResponse {
   readonly type: ResponseType;
-  /** Also fixes the status: the contract's one status for this code. */
+  /** Also fixes the status: the one status the API gives this code (docs/api.md#errors). */
   readonly error: ErrorCode;
   readonly message: string;
 }
 
 /**
  * API Gateway's own answers (authorizer refusals, unknown routes, throttling, integration
- * failures) in the contract's error body. Every 4xx type is listed so each keeps a status that
- * is its contract code's; a type the contract has no code for (413) becomes invalid_request.
+ * failures) in the API's error body. Every 4xx type is listed so each keeps the status of its
+ * error code; a type the API has no code for (413) becomes invalid_request.
  * The messages are fixed sentences: `$context.error.message` could describe internals.
  */
-export const CONTRACT_RESPONSES: readonly ContractResponse[] = [
+export const GATEWAY_RESPONSES: readonly GatewayResponse[] = [
   { type: ResponseType.UNAUTHORIZED, error: 'unauthorized', message: GATEWAY_MESSAGES.unauthorized },
   { type: ResponseType.ACCESS_DENIED, error: 'forbidden', message: 'You are not allowed to do this.' },
   { type: ResponseType.EXPIRED_TOKEN, error: 'forbidden', message: 'The request credentials have expired.' },
@@ -45,7 +45,7 @@ export const CONTRACT_RESPONSES: readonly ContractResponse[] = [
   { type: ResponseType.UNSUPPORTED_MEDIA_TYPE, error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
   // Catch-alls: any type not listed above, including ones AWS adds later.
   { type: ResponseType.DEFAULT_4XX, error: 'invalid_request', message: 'The request could not be processed.' },
-  // Function errors, integration timeouts and authorizer failures: all 500 in the contract.
+  // Function errors, integration timeouts and authorizer failures: all a 500 internal_error.
   { type: ResponseType.DEFAULT_5XX, error: 'internal_error', message: GATEWAY_MESSAGES.internalError },
 ];
 
@@ -55,9 +55,9 @@ export const CONTRACT_RESPONSES: readonly ContractResponse[] = [
  * others see an opaque CORS failure for gateway errors (the functions' own answers still carry the
  * right origin). Echoing `method.request.header.Origin` would allow every origin, so it is not used.
  */
-export function addContractGatewayResponses(api: RestApi, allowedOrigins: readonly string[]): void {
+export function addGatewayErrorResponses(api: RestApi, allowedOrigins: readonly string[]): void {
   const [corsOrigin] = allowedOrigins;
-  for (const response of CONTRACT_RESPONSES) {
+  for (const response of GATEWAY_RESPONSES) {
     api.addGatewayResponse(response.type.responseType, {
       type: response.type,
       statusCode: String(ERROR_STATUS[response.error]),

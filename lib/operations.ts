@@ -8,7 +8,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ERROR_STATUS } from '../lambdas/domain/errors';
-import { CONTRACT_RESPONSES } from './gateway-responses';
+import { GATEWAY_RESPONSES } from './gateway-responses';
 import { STAGE_NAME } from './token-api';
 import type { TokenTable } from './token-table';
 
@@ -263,7 +263,7 @@ export class Operations extends Construct {
       statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, ruleActionOverrides } },
       visibilityConfig: visibility(name),
     });
-    const throttled = CONTRACT_RESPONSES.find((r) => r.error === 'too_many_requests');
+    const throttled = GATEWAY_RESPONSES.find((r) => r.error === 'too_many_requests');
     if (!throttled) throw new Error('no gateway response for too_many_requests');
 
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
@@ -272,7 +272,7 @@ export class Operations extends Construct {
       defaultAction: { allow: {} },
       visibilityConfig: visibility('api'),
       // A WAF block normally reaches the client as API Gateway's WAF_FILTERED response (403
-      // forbidden, in the contract's shape); the rate limit answers the contract's 429 instead.
+      // forbidden, in the API's error shape); the rate limit answers the API's own 429 instead.
       customResponseBodies: {
         tooManyRequests: {
           contentType: 'APPLICATION_JSON',

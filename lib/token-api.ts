@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteName } from '../lambdas/routes';
-import { addContractGatewayResponses } from './gateway-responses';
+import { addGatewayErrorResponses } from './gateway-responses';
 import { answerUnknownRoutesWith404 } from './unknown-routes';
 
 /** The API's one stage: the first segment of every URL path. */
@@ -70,8 +70,8 @@ export class TokenApi extends Construct {
         },
       }),
     });
-    // The stack exports the contract's `ApiUrl`; RestApi's own `Endpoint` output would be an extra,
-    // differently named copy of it in every outputs file.
+    // The stack exports `ApiUrl` (docs/api.md#stack-outputs); RestApi's own `Endpoint` output would
+    // be an extra, differently named copy of it in every outputs file.
     this.api.node.tryRemoveChild('Endpoint');
 
     const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
@@ -101,7 +101,7 @@ export class TokenApi extends Construct {
 
     // After the routes: it adds a 404 method to every resource they created.
     answerUnknownRoutesWith404(this.api, props.allowedOrigins);
-    addContractGatewayResponses(this.api, props.allowedOrigins);
+    addGatewayErrorResponses(this.api, props.allowedOrigins);
 
     // Last, so the `{proxy+}` resources of the 404s are included.
     for (const preflight of this.api.methods.filter((method) => method.httpMethod === 'OPTIONS')) {
@@ -121,9 +121,10 @@ export class TokenApi extends Construct {
       {
         id: 'AwsSolutions-APIG2',
         reason:
-          "Every function validates its whole request (path, query, body) against the contract and refuses it in the contract's " +
-          'error shape and order of checks; no method declares API Gateway models or required parameters, so a request validator ' +
-          'would check nothing, and one with models would answer with messages and a precedence the contract does not define.',
+          'Every function validates its whole request (path, query, body) against the input rules of the API and ' +
+          'refuses it with the error body and in the order of checks the API documents; no method declares API ' +
+          'Gateway models or required parameters, so a request validator would check nothing, and one with models ' +
+          'would answer with other messages and in another order.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(this.api.deploymentStage, [

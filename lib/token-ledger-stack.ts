@@ -15,7 +15,7 @@ export interface TokenLedgerStackProps extends StackProps {
   readonly config: TokenLedgerConfig;
 }
 
-/** The whole deployed system; its outputs are contract section 1. */
+/** The whole deployed system; its outputs are those of docs/api.md#stack-outputs. */
 export class TokenLedgerStack extends Stack {
   readonly functions: Readonly<Record<RouteName, HandlerFunction>>;
   readonly secrets: Readonly<Record<StackSecret, secretsmanager.Secret>>;

@@ -46,7 +46,7 @@ export class TokenUsers extends Construct {
       // is also the default for new pools: stated here so nobody lowers it without noticing.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
       // Anyone may add an authenticator app (TOTP), and should if they are an admin: an admin's
-      // password alone can revoke every token. Not required: the acceptance suite and API clients
+      // password alone can revoke every token. Not required: test suites and API clients
       // sign in unattended, with a password or SRP. SMS would need an SNS role and is phishable.
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
@@ -56,7 +56,7 @@ export class TokenUsers extends Construct {
       {
         id: 'AwsSolutions-COG2',
         reason:
-          "MFA is optional (TOTP), not required: required MFA would put every sign-in, the acceptance suite's password " +
+          "MFA is optional (TOTP), not required: required MFA would put every sign-in, test suites' password " +
           "sign-ins and API clients' SRP sign-ins included, through a TOTP challenge they cannot answer unattended. " +
           'Admins are expected to enroll an authenticator app.',
       },
@@ -69,10 +69,10 @@ export class TokenUsers extends Construct {
     ]);
 
     this.client = this.userPool.addClient('WebClient', {
-      // A browser or CLI client cannot keep a secret, and the contract says it has none: the
-      // console proves itself with PKCE instead.
+      // A browser or CLI client cannot keep a secret, so the app client has none: the console
+      // proves itself with PKCE instead.
       generateSecret: false,
-      // Direct sign-in (SRP, or passwords on test stacks) for API clients and the acceptance suite.
+      // Direct sign-in (SRP, or passwords on test stacks) for API clients and test suites.
       authFlows: { userSrp: true, userPassword: props.allowPasswordAuth },
       // The console signs in through managed login: authorization code grant only (no implicit
       // grant, which would put tokens in the URL), back to the console's own URL only.

@@ -3,7 +3,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { ERROR_STATUS } from '../lambdas/domain/errors';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 
-/** The contract's answer to a path or method the API has no route for. */
+/** The API's answer to a path or method it has no route for. */
 export const NOT_FOUND_BODY = JSON.stringify({ error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute });
 const NOT_FOUND_STATUS = String(ERROR_STATUS.not_found);
 
@@ -13,8 +13,10 @@ const NOT_FOUND_STATUS = String(ERROR_STATUS.not_found);
  * Why: a REST API answers a request that matches no resource or method with the
  * MISSING_AUTHENTICATION_TOKEN gateway response (with an Authorization header present, the
  * message speaks of an incomplete signature instead), exactly as it answers an unsigned or
- * malformed-signature call to an AWS_IAM method. One gateway response cannot be 404 for the first and 403 for the second
- * (contract 7 and 8), so unknown routes must never reach it: after the route-table methods exist,
+ * malformed-signature call to an AWS_IAM method. The API answers the first with 404 and the
+ * second with 403 (docs/api.md#input-rules-and-order-of-checks, docs/api.md#service-routes), and
+ * one gateway response cannot do both, so unknown routes must never reach it: after the
+ * route-table methods exist,
  *
  * - every resource, the root included, gets an `ANY` method: a method defined for the verb
  *   always takes precedence over `ANY`, so only the verbs without a route land here (and OPTIONS
@@ -27,7 +29,8 @@ const NOT_FOUND_STATUS = String(ERROR_STATUS.not_found);
  *   matches any next segment and has its own `ANY` and `{proxy+}`. So no request depends on
  *   API Gateway backtracking from a partial match to a greedy sibling higher up.
  *
- * These methods need no authorization: contract 7 checks the route before authentication.
+ * These methods need no authorization: the API checks the route before authentication
+ * (docs/api.md#input-rules-and-order-of-checks).
  *
  * The 404 is a MOCK integration: no function runs, nothing is billed beyond the request. Its
  * integration request maps only `application/json` (also used when there is no Content-Type)
@@ -64,7 +67,7 @@ export function answerUnknownRoutesWith404(api: apigw.RestApi, allowedOrigins: r
 
 function allowWithoutAuthorization(method: apigw.Method): void {
   const reason =
-    'A 404 for a path or method the API does not have: the contract answers an unknown route with 404 before any ' +
+    'A 404 for a path or method the API does not have: the API answers an unknown route with 404 before any ' +
     'authentication, so it cannot require credentials. It is a MOCK that runs no code and reads nothing.';
   NagSuppressions.addResourceSuppressions(method, [
     { id: 'AwsSolutions-APIG4', reason },

@@ -22,7 +22,7 @@ export interface GatewaySettings {
   openapi: string;
 }
 
-/** API Gateway refuses payloads past 10 MB; the functions enforce the contract's own 4 KiB. */
+/** API Gateway refuses payloads past 10 MB; the functions enforce the API's own 4 KiB. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 interface CompiledRoute {
@@ -74,7 +74,7 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
 /**
  * The local stand-in for API Gateway: routes from the route table, the Cognito authorizer's
  * checks (or, on service routes, AWS_IAM's SigV4 check), REST proxy events, and gateway
- * responses in the contract's error shape. Checks run in API Gateway's order: unknown route or
+ * responses in the API's error shape. Checks run in API Gateway's order: unknown route or
  * method (404), then authentication (401, or 403 for an unsigned service call).
  */
 export async function startGateway(settings: GatewaySettings) {

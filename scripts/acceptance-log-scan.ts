@@ -1,6 +1,7 @@
 /**
- * Runs the contract's acceptance suite against a local stack whose whole output is captured,
- * then scans that output for token values, JWTs, Authorization headers and signatures.
+ * Runs an acceptance suite that is not part of this repository (its runner is looked for beside
+ * the clone, at the path below) against a local stack whose whole output is captured, then scans
+ * that output for token values, JWTs, Authorization headers and signatures.
  *   node --import tsx scripts/acceptance-log-scan.ts [PART...]      (default: core lifecycle)
  * Exits 1 if the suite fails or anything secret-looking is in the logs.
  */

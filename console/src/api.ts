@@ -1,5 +1,5 @@
 /**
- * The token API as the console uses it (shapes from CONTRACT.md sections 5–8 / openapi.json).
+ * The token API as the console uses it (shapes from docs/api.md and openapi.json).
  */
 
 import type { TokenView } from '../../lambdas/domain/token';
@@ -107,7 +107,7 @@ export function errorMessage(err: unknown): string {
 
 /*
  * Lists are served from a secondary index that may lag a write by about a second on AWS
- * (CONTRACT.md section 8). So that a token the user just revoked never shows "Active" again
+ * (docs/api.md#consistency). So that a token the user just revoked never shows "Active" again
  * in the list refreshed right after, the console remembers what it revoked for a short while
  * and lays that over list answers.
  */

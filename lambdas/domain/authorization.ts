@@ -8,7 +8,10 @@ export interface Caller {
   isAdmin: boolean;
 }
 
-/** Role check for a route; runs before any input is looked at (contract: 403 before 400). */
+/**
+ * Role check for a route; runs before any input is looked at: 403 before 400
+ * (docs/api.md#input-rules-and-order-of-checks).
+ */
 export function assertMayCall(access: Access, caller: Caller): void {
   if (access === 'admin' && !caller.isAdmin) throw forbidden('This route is for administrators only.');
 }

@@ -16,7 +16,10 @@ export interface CursorBinding {
   filters: Record<string, string | undefined>;
 }
 
-/** Well past the contract's one hour, short enough that a leaked cursor soon stops working. */
+/**
+ * Well past the hour a cursor must stay valid (docs/api.md#lists-order-paging-and-filters), short
+ * enough that a leaked cursor soon stops working.
+ */
 export const CURSOR_LIFETIME_SECONDS = 24 * 60 * 60;
 export const MAX_CURSOR_LENGTH = 2048;
 

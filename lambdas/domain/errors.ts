@@ -1,4 +1,4 @@
-/** The contract's error codes (sections 6 and 8), each with the one HTTP status it maps to. */
+/** The API's error codes (docs/api.md#errors), each with the one HTTP status it maps to. */
 export const ERROR_STATUS = {
   invalid_request: 400,
   /** RFC 7009: the token belongs to another client than the one revoking it. */

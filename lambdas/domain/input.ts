@@ -3,7 +3,7 @@
 import * as z from 'zod/mini';
 import { TOKEN_STATUSES, TOKEN_TYPES } from './token';
 
-/** Text limits count Unicode code points, not UTF-16 units (contract 7). */
+/** Text limits count Unicode code points, not UTF-16 units (docs/api.md#input-rules-and-order-of-checks). */
 export const codePoints = (s: string): number => [...s].length;
 
 export const MAX_BODY_BYTES = 4096;

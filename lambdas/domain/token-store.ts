@@ -30,7 +30,7 @@ export interface RevokeRequest {
   now: number;
 }
 
-/** A record as this system stores it: the contract's attributes plus the hash of the value's secret. */
+/** A record as this system stores it: the token table's attributes plus the hash of the value's secret. */
 export interface StoredToken extends TokenRecord {
   /** Keyed hash of the secret part of the token value; absent on records other systems wrote. */
   secretHash?: string;

@@ -1,4 +1,4 @@
-/** A token record as the table holds it (contract section 4). */
+/** A token record as the table holds it (docs/api.md#the-token-table). */
 export interface TokenRecord {
   tokenId: string;
   userId?: string;
@@ -21,7 +21,7 @@ export type TokenType = (typeof TOKEN_TYPES)[number];
 export const TOKEN_STATUSES = ['active', 'revoked'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
-/** What every route shows for a token (contract section 5). */
+/** What every route shows for a token (docs/api.md#the-token-view). */
 export interface TokenView {
   tokenId: string;
   userId?: string;

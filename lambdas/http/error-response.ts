@@ -26,8 +26,9 @@ const THROTTLING = new Set([
 ]);
 
 /**
- * Every failure becomes the contract's error body. Only ApiError messages, which are written for
- * clients, are shown; anything else is logged by the caller and answered with a fixed sentence.
+ * Every failure becomes the API's error body (docs/api.md#errors). Only ApiError messages, which
+ * are written for clients, are shown; anything else is logged by the caller and answered with a
+ * fixed sentence.
  */
 export function toErrorResponse(error: unknown): { response: JsonResponse; unexpected: boolean } {
   if (error instanceof ApiError) return { response: errorResponse(error.code, error.message), unexpected: false };

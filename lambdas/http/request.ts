@@ -26,7 +26,7 @@ export function pathParameter<S extends z.ZodMiniType>(
 }
 
 /**
- * The body's bytes, refused past the contract's limit. Every route calls this (through the
+ * The body's bytes, refused past the API's 4 KiB limit. Every route calls this (through the
  * shared middleware), including those that take no body.
  */
 export function bodyBytes(event: APIGatewayProxyEvent): Buffer {

@@ -39,8 +39,8 @@ function logAnswer(event: APIGatewayProxyEvent | undefined, statusCode: number):
   logger.info('answered', { method: event?.httpMethod, resource: event?.resource, statusCode });
 }
 
-/** Maps every failure to the contract's error body; the client never sees what went wrong inside. */
-const contractErrors = (metrics: Metrics): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+/** Maps every failure to the API's error body; the client never sees what went wrong inside. */
+const errorAnswers = (metrics: Metrics): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: (request) => {
     const { response, unexpected } = toErrorResponse(request.error);
     if (unexpected) {
@@ -68,10 +68,10 @@ function routeStack(route: RouteDefinition, run: (event: APIGatewayProxyEvent) =
       .use(captureLambdaHandler(tracer, { captureResponse: false }))
       .use(logMetrics(metrics, { captureColdStartMetric: true }))
       .use(httpCors({ origins: allowedOrigins() }))
-      .use(contractErrors(metrics))
+      .use(errorAnswers(metrics))
       .handler(async (event) => {
         const { status = 200, body } = await run(event);
-        // Every outcome counts once (see contractErrors), so no invocation publishes nothing.
+        // Every outcome counts once (see errorAnswers), so no invocation publishes nothing.
         metrics.addMetric('Succeeded', MetricUnit.Count, 1);
         logAnswer(event, status);
         return body === undefined ? { statusCode: status, body: '' } : jsonResponse(status, body);

@@ -2,10 +2,10 @@
  * The token table's keys and indexes as plain data: the CDK table construct and the local
  * stack's CreateTable are both derived from this, so they cannot disagree.
  *
- * Every index is keyed on contract attributes only, so a record written by another system
- * (import, migration, the acceptance tests) is found exactly like one this system wrote.
+ * Every index is keyed on the token table's documented attributes only, so a record written by
+ * another system (import, migration, a test) is found exactly like one this system wrote.
  *
- * Where the contract fixes a list's order (newest `issuedAt` first), the sort key is `issuedAt`:
+ * Where the API fixes a list's order (newest `issuedAt` first), the sort key is `issuedAt`:
  * any other would force reading a whole partition to sort it. The cost is that expired but not
  * yet purged records (TTL lags up to 48 h) are dropped by a filter, one read each, not by the key
  * condition. Where the order is ours, the sort key is `expiresAt`, so `expiresAt > now` in the
@@ -32,7 +32,7 @@ export const TOKEN_TABLE = {
     byUser: { partitionKey: { name: 'userId', type: 'S' }, sortKey: { name: 'issuedAt', type: 'N' } },
     /**
      * One app's tokens across users: the admin's per-client filter and bulk revocation of an
-     * app, without a table scan. The contract leaves this list's order to us, so it is by expiry.
+     * app, without a table scan. The API leaves this list's order open, so it is by expiry.
      */
     byClient: { partitionKey: { name: 'clientId', type: 'S' }, sortKey: { name: 'expiresAt', type: 'N' } },
     /**
