@@ -1,6 +1,6 @@
 /**
  * What must never appear in a log: token values, JWTs (ID tokens), Authorization headers and
- * SigV4 signatures. Used to scan the local stack's whole output after a full acceptance run.
+ * SigV4 signatures. scripts/acceptance-log-scan.ts scans the local stack's whole output with them.
  */
 export const SECRET_PATTERNS: Record<string, RegExp> = {
   'token value': /tledger_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{20,}/g,

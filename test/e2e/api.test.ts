@@ -20,7 +20,7 @@ import {
   cognitoLocalSigningKey,
   createUser,
   decodeJwt,
-  expectContractError,
+  expectErrorAnswer,
   getRecord,
   putTokens,
   type StackOutputs,
@@ -43,14 +43,14 @@ withStackAndUsers({}, (started) => ({ o, alice, bob, carol } = started));
 
 const now = () => Math.floor(Date.now() / 1000);
 
-const expectError = (res: CallResult, status: number) => expectContractError(res, status, o);
+const expectError = (res: CallResult, status: number) => expectErrorAnswer(res, status, o);
 
 function expectOk(res: CallResult, status = 200): void {
   expect({ status: res.status, body: res.status === status ? 'ok' : res.body }).toEqual({ status, body: 'ok' });
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
 }
 
-/** Checks any answer: 2xx or the contract's error for its status. */
+/** Checks any answer: 2xx or the API's error for its status. */
 function expectStatus(res: CallResult, status: number): void {
   if (status >= 200 && status < 300) expectOk(res, status);
   else expectError(res, status);
@@ -58,7 +58,7 @@ function expectStatus(res: CallResult, status: number): void {
 
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
-/** The contract's view of a record (section 5), written out independently of the code under test. */
+/** The view of a record (docs/api.md#the-token-view), written out independently of the code under test. */
 function viewOf(r: TokenRecord): Record<string, unknown> {
   const view: Record<string, unknown> = {
     tokenId: r.tokenId,
@@ -110,7 +110,7 @@ describe('every role × route × ownership', () => {
     'unknown id',
   ];
 
-  /** Contract 7: owner or admin sees/revokes; anyone else 404, never 403; expired and unknown 404. */
+  /** Owner or admin sees/revokes; anyone else 404, never 403; expired and unknown 404. */
   const EXPECTED: Record<Role, Record<Ownership, number>> = {
     'no token': {
       'own token': 401,

@@ -1,5 +1,5 @@
 /**
- * Concurrency end to end (issue 6, deliverable 3), against one local stack over HTTP:
+ * Concurrency end to end, against one local stack over HTTP:
  *
  * - 200 concurrent revokes of one token, by its owner and an admin with 200 different reasons:
  *   every answer is 200 and shows the one revocation that won; the table holds exactly that one.

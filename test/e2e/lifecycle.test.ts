@@ -1,10 +1,10 @@
 /**
- * The token lifecycle (contract 8) end to end against one local stack: minting through the
- * SigV4-signed service routes, RFC 7662 introspection and RFC 7009 revocation by value, the
- * cascade from a refresh token to its access tokens through every revoking route (including an
- * interrupted cascade and a mint racing a revocation), connected apps, admin bulk revocation,
- * role × route checks of the new user and admin routes, and finally the stack's own output:
- * no token value, secret, JWT or signature may ever reach a log.
+ * The token lifecycle (docs/api.md#service-routes) end to end against one local stack: minting
+ * through the SigV4-signed service routes, RFC 7662 introspection and RFC 7009 revocation by
+ * value, the cascade from a refresh token to its access tokens through every revoking route
+ * (including an interrupted cascade and a mint racing a revocation), connected apps, admin bulk
+ * revocation, role × route checks of the connected-app and bulk-revocation routes, and finally
+ * the stack's own output: no token value, secret, JWT or signature may ever reach a log.
  *
  * SigV4 itself (bad signatures, clock skew, tampered bodies) is in service-auth.test.ts.
  */
@@ -16,7 +16,7 @@ import {
   call,
   createUser,
   documentClient,
-  expectContractError,
+  expectErrorAnswer,
   getRecord,
   type LocalStack,
   putTokens,
@@ -125,7 +125,7 @@ function expectRevokeAccepted(res: CallResult): void {
   expect({ status: res.status, text: res.text }).toEqual({ status: 200, text: '' });
 }
 
-const expectError = (res: CallResult, status: number) => expectContractError(res, status, o);
+const expectError = (res: CallResult, status: number) => expectErrorAnswer(res, status, o);
 
 function expectUnauthorizedClient(res: CallResult): void {
   expect({ status: res.status, body: res.body }).toEqual({
@@ -223,7 +223,7 @@ describe('POST service/tokens (mint)', () => {
     };
     expect(res.body).toEqual({ ...view, token });
 
-    // The table: the contract's attributes, and nothing from which the value or secret follows.
+    // The table: the token table's attributes, and nothing from which the value or secret follows.
     const secret = token.split('.')[1]!;
     const item = await record(tokenId);
     expect(item).toMatchObject({
@@ -1217,7 +1217,7 @@ describe('admin bulk revocation (POST admin/users/{userId}/revoke)', () => {
   });
 });
 
-describe('role × route for the new user and admin routes', () => {
+describe('role × route for the connected-app and bulk-revocation routes', () => {
   type Role = 'no token' | 'bad token' | 'user' | 'admin';
   const ROUTES: { label: string; method: 'GET' | 'POST'; path: () => string; expected: Record<Role, number> }[] = [
     {
@@ -1263,7 +1263,7 @@ describe('role × route for the new user and admin routes', () => {
     },
   );
 
-  it('answers 404 for unknown methods and sub-paths of the new routes, before authentication', async () => {
+  it('answers 404 for unknown methods and sub-paths of the apps, bulk-revocation and service routes, before authentication', async () => {
     for (const [method, path] of [
       ['POST', 'apps'],
       ['GET', 'apps/x/revoke'],

@@ -8,7 +8,7 @@ import {
   type CallResult,
   call,
   createUser,
-  expectContractError,
+  expectErrorAnswer,
   type LocalStack,
   putTokens,
   type StackOutputs,
@@ -102,7 +102,7 @@ const ids = (xs: readonly object[]) => xs.map((x) => String((x as { tokenId?: un
 const sortedIds = (xs: readonly object[]) => ids(xs).sort();
 const newestFirst = (xs: TokenRecord[]) => [...xs].sort((a, b) => b.issuedAt - a.issuedAt);
 
-const expectError = (res: CallResult, status: number) => expectContractError(res, status, o);
+const expectError = (res: CallResult, status: number) => expectErrorAnswer(res, status, o);
 
 interface Page {
   items: Record<string, unknown>[];

@@ -1,8 +1,8 @@
 /**
  * The service routes' SigV4 authorization end to end, as API Gateway's AWS_IAM authorization
- * applies it (contract 8): only a request signed for `execute-api` in the stack's region with
- * the published key pair, within 5 minutes of the gateway's clock, over exactly the request
- * that is sent, gets through; anything else is 403 before the function runs (nothing written).
+ * applies it (docs/api.md#service-routes): only a request signed for `execute-api` in the
+ * stack's region with the published key pair, within 5 minutes of the gateway's clock, over
+ * exactly the request that is sent, gets through; anything else is 403 before the function runs (nothing written).
  * User routes stay Cognito-only: a SigV4 signature there is no sign-in (401).
  */
 import { createHash } from 'node:crypto';
@@ -11,7 +11,7 @@ import {
   type CallResult,
   call,
   createUser,
-  expectContractError,
+  expectErrorAnswer,
   type LocalStack,
   readResult,
   type ServiceCallOptions,
@@ -56,7 +56,7 @@ const mintFields = () => ({
 const mint = (options: Omit<ServiceCallOptions, 'json'> = {}) =>
   serviceCall(o, 'service/tokens', { json: mintFields(), ...options });
 
-const refused = (res: CallResult) => expectContractError(res, 403, o);
+const refused = (res: CallResult) => expectErrorAnswer(res, 403, o);
 
 /** Runs `refusedCalls`, each of which must answer 403, and checks that none wrote anything. */
 async function expectAllRefusedWithoutWrites(refusedCalls: (() => Promise<CallResult>)[]): Promise<void> {
@@ -240,10 +240,10 @@ describe('user routes do not accept SigV4', () => {
       ['GET', 'apps'],
       ['GET', 'admin/tokens'],
     ] as const) {
-      expectContractError(await serviceCall(o, path, { method }), 401, o);
+      expectErrorAnswer(await serviceCall(o, path, { method }), 401, o);
     }
-    expectContractError(await serviceCall(o, 'apps/sigv4-app/revoke', { rawBody: '' }), 401, o);
-    expectContractError(await serviceCall(o, `admin/users/${alice.sub}/revoke`, { json: { dryRun: true } }), 401, o);
+    expectErrorAnswer(await serviceCall(o, 'apps/sigv4-app/revoke', { rawBody: '' }), 401, o);
+    expectErrorAnswer(await serviceCall(o, `admin/users/${alice.sub}/revoke`, { json: { dryRun: true } }), 401, o);
   });
 });
 

@@ -1,12 +1,12 @@
 /**
- * Property-based fuzzing of the whole HTTP surface (issue 6, deliverable 2): random requests —
- * paths, methods, query strings, bodies, headers, credentials, cursors, JWT-shaped garbage — sent
- * to the local gateway of one local stack, with three properties:
+ * Property-based fuzzing of the whole HTTP surface: random requests — paths, methods, query
+ * strings, bodies, headers, credentials, cursors, JWT-shaped garbage — sent to the local gateway
+ * of one local stack, with three properties:
  *
  *   1. no answer is a 5xx (nor a dropped connection);
- *   2. every 4xx is the contract's error (section 6): JSON `{error, message}` with the code of
- *      its status, nothing internal in it; and the status is the one the contract's check order
- *      gives (unknown route 404, then authentication 401/403, then role 403, then input 400 and
+ *   2. every 4xx is the API's error (docs/api.md#errors): JSON `{error, message}` with the code
+ *      of its status, nothing internal in it; and the status is the one the API's order of checks
+ *      (docs/api.md#input-rules-and-order-of-checks) gives (unknown route 404, then authentication 401/403, then role 403, then input 400 and
  *      existence 404): a request without a valid credential never gets a 2xx;
  *   3. the table is unchanged: compared with a snapshot every FUZZ_SNAPSHOT_EVERY requests and
  *      at the end. The requests that by design may write (see guardWrites) are steered away from
@@ -25,7 +25,7 @@ import {
   createUser,
   decodeJwt,
   ERROR_CODES,
-  expectContractError,
+  expectErrorAnswer,
   type LocalStack,
   leaksInternals,
   putTokens,
@@ -361,7 +361,7 @@ const fail = (message: string): never => {
   throw new Error(message);
 };
 
-/** The statuses the contract's check order allows for this request. */
+/** The statuses the API's order of checks allows for this request. */
 function allowedStatuses(request: FuzzRequest, wire: Wire): number[] {
   const url = gatewayUrl(wire.target);
   // A target the gateway cannot parse as a URL reaches no route.
@@ -493,7 +493,7 @@ function diffTables(before: Record<string, unknown>[], after: Record<string, unk
 }
 
 describe(`the gateway under ${RUNS} random requests (seed ${SEED})`, () => {
-  it('never answers 5xx, answers every 4xx in the contract shape, and changes nothing in the table', async () => {
+  it('never answers 5xx, answers every 4xx in the API error shape, and changes nothing in the table', async () => {
     const statuses = new Map<number, number>();
     const byScenario = new Map<string, Map<number, number>>();
     const rewrites = new Map<string, number>();
@@ -602,7 +602,7 @@ describe('requests the fuzzer found answered 5xx', () => {
       ]) {
         const method = target.endsWith(`revoke?${name}=1`) ? 'POST' : 'GET';
         const res = asCallResult(await send({ method, target, headers: as('admin'), chunked: false }));
-        expectContractError(res, 400, o);
+        expectErrorAnswer(res, 400, o);
       }
       const signed = await toWire({
         scenario: 'fixed',
@@ -613,7 +613,7 @@ describe('requests the fuzzer found answered 5xx', () => {
         chunked: false,
         credential: { kind: 'sigv4', tamper: null },
       });
-      expectContractError(asCallResult(await send(signed)), 400, o);
+      expectErrorAnswer(asCallResult(await send(signed)), 400, o);
     },
   );
 
@@ -626,6 +626,6 @@ describe('requests the fuzzer found answered 5xx', () => {
 
   it.each(['//', '///', '//a:b', '//[::1', '//%', '//:99999/tokens'])('the request target %s: 404', async (target) => {
     const res = asCallResult(await send({ method: 'GET', target, headers: as('user'), chunked: false }));
-    expectContractError(res, 404, o);
+    expectErrorAnswer(res, 404, o);
   });
 });

@@ -80,7 +80,7 @@ const secretLogicalId = (synthesized: Synth, secret: StackSecret): string =>
   synthesized.stack.getLogicalId(synthesized.stack.secrets[secret].node.defaultChild as CfnSecret);
 
 describe('token table', () => {
-  test('has the contract keys, indexes and TTL, on demand, with point-in-time recovery', () => {
+  test('has the documented keys, indexes and TTL, on demand, with point-in-time recovery', () => {
     defaults.template.resourceCountIs('AWS::DynamoDB::Table', 1);
     defaults.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'tokenId', KeyType: 'HASH' }],
@@ -379,7 +379,7 @@ describe('REST API', () => {
     });
   });
 
-  test("maps API Gateway's own errors to the contract body, with fixed messages", () => {
+  test("maps API Gateway's own errors to the API error body, with fixed messages", () => {
     const responses = resourcesOfType(defaults, 'AWS::ApiGateway::GatewayResponse');
     const types = responses.map(([, r]) => r.Properties!.ResponseType);
     expect(types).toEqual(
@@ -1110,7 +1110,7 @@ describe('operations', () => {
     expect(JSON.stringify(association.Properties!.ResourceArn)).toContain(JSON.stringify(stageRef(defaults)));
   });
 
-  test("the rate limit: 2000 requests per 5 minutes per IP by default, or wafRateLimit, answered with the contract's 429", () => {
+  test("the rate limit: 2000 requests per 5 minutes per IP by default, or wafRateLimit, answered with the API's 429", () => {
     for (const [synthesized, limit] of [
       [defaults, 2000],
       [custom, 500],
@@ -1168,7 +1168,7 @@ describe('operations', () => {
 });
 
 describe('outputs and names', () => {
-  test('are exactly those of contract section 1', () => {
+  test('are exactly those of docs/api.md#stack-outputs', () => {
     const outputs = defaults.template.toJSON().Outputs;
     expect(Object.keys(outputs).sort()).toEqual([
       'AdminGroupName',

@@ -25,7 +25,7 @@ import {
 import { HOUR, tokenRecord } from '../support/token-records';
 
 /**
- * Issue 6, deliverable 4: a DynamoDB that throttles or fails.
+ * The functions against a DynamoDB that throttles or fails.
  *
  * The real handlers run in-process, as Lambda runs them (middy stack, error mapper, the
  * module-scope SDK client), against an in-memory dynalite. Faults come from an HTTP proxy in
@@ -246,8 +246,8 @@ async function invoke(
   }
 }
 
-/** Section 6: `{error, message}` as JSON, nothing about the inside (stack, exception, table). */
-function expectContractError(answer: Answer, status: number, code: string): void {
+/** docs/api.md#errors: `{error, message}` as JSON, nothing about the inside (stack, exception, table). */
+function expectErrorAnswer(answer: Answer, status: number, code: string): void {
   expect(answer.status).toBe(status);
   expect(answer.headers['Content-Type']).toBe('application/json');
   expect(Object.keys(answer.json).sort()).toStrictEqual(['error', 'message']);
@@ -380,7 +380,7 @@ describe('a DynamoDB that throttles every call', () => {
       proxy.reset(always(fault));
       const answer = await invoke('revoke-token', revokeEvent(token.tokenId, owner, { reason: 'lost phone' }));
 
-      expectContractError(answer, 429, 'too_many_requests');
+      expectErrorAnswer(answer, 429, 'too_many_requests');
       // The SDK retried the throttle (so `error.name` survives retries), and stopped at the bound.
       const most = await expectBoundedRetries(proxy.attempts);
       expect(most).toBe(await configuredMaxAttempts());
@@ -416,7 +416,7 @@ describe('a DynamoDB that throttles every call', () => {
     const before = await tableItems();
     proxy.reset(always(FAULTS.provisionedThroughputExceeded));
     const answer = await invoke(route, event());
-    expectContractError(answer, 429, 'too_many_requests');
+    expectErrorAnswer(answer, 429, 'too_many_requests');
     expect(await expectBoundedRetries(proxy.attempts)).toBe(await configuredMaxAttempts());
     await settle();
     expect(await tableItems()).toStrictEqual(before);
@@ -436,7 +436,7 @@ describe('a DynamoDB that throttles every call', () => {
         userId: user(),
       }),
     );
-    expectContractError(answer, 429, 'too_many_requests');
+    expectErrorAnswer(answer, 429, 'too_many_requests');
     expect(proxy.attempts.filter((a) => a.operation === 'PutItem')).toHaveLength(await configuredMaxAttempts());
     await settle();
     expect(await tableItems()).toStrictEqual(before);
@@ -531,7 +531,7 @@ describe('a DynamoDB that fails', () => {
       proxy.reset(always(fault(db.tableName)));
       const answer = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
 
-      expectContractError(answer, 500, 'internal_error');
+      expectErrorAnswer(answer, 500, 'internal_error');
       expect(answer.json.message).toBe('Something went wrong on our side.');
       const most = await expectBoundedRetries(proxy.attempts);
       expect(most).toBe(retry === 'retried' ? await configuredMaxAttempts() : 1);
@@ -555,7 +555,7 @@ describe('a DynamoDB that fails', () => {
         userId: user(),
       }),
     );
-    expectContractError(answer, 500, 'internal_error');
+    expectErrorAnswer(answer, 500, 'internal_error');
     expect(answer.body).not.toContain('"token"');
     await settle();
     expect(await tableItems()).toStrictEqual(before);
@@ -579,7 +579,7 @@ describe('a DynamoDB that fails', () => {
         parentTokenId: parent.tokenId,
       }),
     );
-    expectContractError(answer, 500, 'internal_error');
+    expectErrorAnswer(answer, 500, 'internal_error');
     await settle();
     expect(await tableItems()).toStrictEqual(before);
   });
@@ -603,7 +603,7 @@ describe('a cascade interrupted by failing writes', () => {
       // The parent's UpdateItem and 3 children's go through; every later UpdateItem attempt fails.
       proxy.reset(afterSuccesses('UpdateItem', 4, fault));
       const first = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
-      expectContractError(first, status, code);
+      expectErrorAnswer(first, status, code);
       await settle();
       await expectBoundedRetries(proxy.attempts);
 
@@ -700,7 +700,7 @@ describe('an admin bulk revocation interrupted by failing writes', () => {
 
       proxy.reset(afterSuccesses('UpdateItem', successes, fault));
       const first = await invoke('revoke-user-tokens', request());
-      expectContractError(first, status, code);
+      expectErrorAnswer(first, status, code);
       await settle();
       await expectBoundedRetries(proxy.attempts);
 
@@ -754,7 +754,7 @@ describe('an admin bulk revocation interrupted by failing writes', () => {
     const attemptsAtAnswer = proxy.attempts.length;
     await settle();
 
-    expectContractError(answer, 500, 'internal_error');
+    expectErrorAnswer(answer, 500, 'internal_error');
     // Lambda freezes the instance once the handler answers: calls still in flight (or sleeping
     // before a retry) would resume inside the next, unrelated invocation, or be cut off.
     expect({ stillRunning, attemptsAfterAnswer: proxy.attempts.length - attemptsAtAnswer }).toStrictEqual({
@@ -793,7 +793,7 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
     const answer = await invoke('revoke-user-tokens', bulkEvent(target, 'admin-1', { reason: 'offboarding' }));
 
     expect(answer.status).toBe(200);
-    // Contract §8 "Cascade": no access token outlives the revocation of its refresh token.
+    // docs/api.md#cascade: no access token outlives the revocation of its refresh token.
     expect(await item(parent.tokenId)).toMatchObject({ revokedBy: 'admin-1' });
     expect(await item(orphan.tokenId)).toMatchObject({
       revokedBy: 'admin-1',
@@ -824,7 +824,7 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
       expect(created).toStrictEqual([answer.json.tokenId]);
     } else {
       // A token that exists but whose value nobody was given is a ghost in the owner's list.
-      expectContractError(answer, 500, 'internal_error');
+      expectErrorAnswer(answer, 500, 'internal_error');
       expect(created).toStrictEqual([]);
     }
   });

@@ -62,7 +62,7 @@ function expectNewestFirst(records: TokenRecord[]): void {
 
 const live = (r: TokenRecord, now = NOW) => r.expiresAt > now;
 
-/** What a list with these filters must answer (the contract's rules, independently of the repository). */
+/** What a list with these filters must answer (docs/api.md's rules, independently of the repository). */
 const listedWith =
   (f: { clientId?: string; tokenType?: string; status?: 'active' | 'revoked' }) =>
   (r: TokenRecord): boolean =>
@@ -332,7 +332,7 @@ describe('list everything (no userId, no clientId)', () => {
   });
 });
 
-describe('records with only the contract attributes', () => {
+describe('records with only the documented attributes', () => {
   it('are found by get and by every list mode, with every filter, and can be revoked', async () => {
     const table = await freshTable();
     const userId = unique('user');

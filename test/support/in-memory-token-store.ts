@@ -29,7 +29,7 @@ export interface TouchRequest {
  * A `TokenStore` over a Map, with the same observable semantics as the DynamoDB repository:
  * - lists omit expired records, are newest first, never return more than `limit` and never
  *   return an empty page with a `nextKey` (the repository orders a list by client alone by
- *   expiry instead, an order the contract leaves open and no unit test relies on);
+ *   expiry instead, an order the API leaves open and no unit test relies on);
  * - `create` is a conditional put that throws ConditionalCheckFailedException when the tokenId
  *   is taken (by any record, expired or not) and then leaves the record alone;
  * - `revoke` is one atomic conditional write (exists, not revoked, not expired, owned by `owner`

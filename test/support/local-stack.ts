@@ -25,7 +25,7 @@ import type { TokenRecord } from '../../lambdas/domain/token';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
-/** One stack's entry of `outputs.json` (contract section 1), local-stack form. */
+/** One stack's entry of `outputs.json` (docs/api.md#stack-outputs), local-stack form. */
 export interface StackOutputs {
   ApiUrl: string;
   UserPoolId: string;
@@ -35,7 +35,7 @@ export interface StackOutputs {
   Region: string;
   CognitoEndpoint: string;
   DynamoDbEndpoint: string;
-  /** The key pair service routes are signed with (local stack only, contract 8). */
+  /** The key pair service routes are signed with (local stack only, docs/api.md#service-routes). */
   ServiceAccessKeyId?: string;
   ServiceSecretAccessKey?: string;
 }
@@ -47,7 +47,7 @@ export interface StopResult {
 
 export interface StopOptions {
   /**
-   * Where SIGTERM goes: the whole process group, as Ctrl-C and the acceptance runner do
+   * Where SIGTERM goes: the whole process group, as Ctrl-C and scripts/acceptance-log-scan.ts do
    * (default), or the stack's main process alone, as `kill <pid>` does.
    */
   target?: 'group' | 'process';
@@ -350,7 +350,7 @@ export async function createUser(o: StackOutputs, name: string, options: CreateU
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** A token record with only the contract's attributes: live (issued a minute ago, 1 h left) by default. */
+/** A token record with only the token table's attributes: live (issued a minute ago, 1 h left) by default. */
 export function tokenRecord(fields: Partial<TokenRecord> = {}): TokenRecord {
   const issuedAt = fields.issuedAt ?? nowSeconds() - 60;
   return {
@@ -556,7 +556,7 @@ export async function serviceCall(
   return readResult(await fetch(target, { method, headers: sent, body: options.sendBody ?? body }));
 }
 
-/** No stack trace, exception name, table name or ARN in an answer (contract section 6). */
+/** No stack trace, exception name, table name or ARN in an answer (docs/api.md#errors). */
 export function leaksInternals(text: string, o: StackOutputs): boolean {
   return (
     /\bat .+\.(js|ts|mjs|cjs):\d+|Exception|TableName|arn:aws|dynamodb|node_modules/i.test(text) ||
@@ -616,7 +616,7 @@ export const unsignedJwt = (payload: Record<string, unknown>): string =>
   `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`;
 
 /** Every non-2xx answer: JSON, exactly `{error, message}`, the code for the status, nothing internal. */
-export function expectContractError(res: CallResult, status: number, o: StackOutputs): void {
+export function expectErrorAnswer(res: CallResult, status: number, o: StackOutputs): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status,
     body: { error: ERROR_CODES[status], message: expect.stringMatching(/\S/) },

@@ -10,8 +10,8 @@ export const DAY = 24 * HOUR;
 export const newTokenId = (): string => `tok_${randomBytes(12).toString('base64url')}`;
 
 /**
- * A record with only the contract's attributes (section 4), live by default: issued an hour ago,
- * expiring in an hour, no user unless given.
+ * A record with only the token table's attributes (docs/api.md#the-token-table), live by default:
+ * issued an hour ago, expiring in an hour, no user unless given.
  */
 export function tokenRecord(overrides: Partial<TokenRecord> = {}): TokenRecord {
   return {

@@ -15,7 +15,7 @@ describe('list-cost data set', () => {
     expect(generateDataset(1_000, 6).records).not.toStrictEqual(d.records);
   });
 
-  it('has exactly the shares the issue asks for', () => {
+  it('has exactly its shares of expired, revoked, heavy-user and userless records', () => {
     expect(d.records).toHaveLength(1_000);
     expect(d.records.length - live.length).toBe(300); // 30 % expired, not purged
     expect(d.records.filter((r) => r.revokedAt !== undefined)).toHaveLength(200); // 20 % revoked
@@ -25,7 +25,7 @@ describe('list-cost data set', () => {
     expect(new Set(d.records.map((r) => r.tokenId)).size).toBe(1_000);
   });
 
-  it('holds only records the contract allows, with consistent times', () => {
+  it('holds only records the token table allows, with consistent times', () => {
     for (const r of d.records) {
       expect(r.issuedAt).toBeLessThanOrEqual(NOW);
       expect(r.expiresAt).toBe(r.issuedAt + (r.tokenType === 'access_token' ? 3600 : 30 * 86_400));

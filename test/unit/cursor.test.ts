@@ -149,7 +149,7 @@ describe('cursor', () => {
   });
 
   describe('lifetime', () => {
-    it('is valid an hour later (contract: at least an hour)', () => {
+    it('is valid an hour later (the API promises at least an hour)', () => {
       expect(decode(cursor, binding, secret, now + 3600)).toStrictEqual(key);
     });
 

@@ -57,7 +57,7 @@ describe('toErrorResponse', () => {
 });
 
 describe('errorResponse', () => {
-  it('builds the contract body with a JSON content type', () => {
+  it('builds the API error body with a JSON content type', () => {
     const r = errorResponse('not_found', 'No such token.');
     expect(r).toStrictEqual({
       statusCode: 404,

@@ -55,7 +55,7 @@ interface BodyDoc {
 /**
  * What each route's documentation must say, per route: a new route fails to compile here until
  * it is documented. The rest (401 or 403 by access, 400, 404, 429, 500) follows from the route
- * table and the contract's order of checks.
+ * table and the API's order of checks (docs/api.md#input-rules-and-order-of-checks).
  */
 interface RouteDoc {
   /** The success status and its schema (`undefined`: an empty body). */
@@ -110,8 +110,8 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
 /** The security scheme API Gateway enforces for each kind of caller. */
 const SECURITY: Record<Access, string> = { user: 'cognito', admin: 'cognito', service: 'sigv4' };
 
-/** Contract section 5, every key a view may carry. */
-const CONTRACT_VIEW_KEYS = [
+/** docs/api.md#the-token-view: every key a view may carry. */
+const VIEW_KEYS = [
   'tokenId',
   'userId',
   'clientId',
@@ -185,7 +185,7 @@ function operationOf(route: (typeof ROUTES)[number]): Node {
 const parametersOf = (op: Node, where: 'query' | 'path'): Node[] =>
   (op.parameters ?? []).map(deref).filter((p: Node) => p.in === where);
 
-/** The statuses a route can answer, from its documentation entry and the contract's order of checks. */
+/** The statuses a route can answer, from its documentation entry and the API's order of checks. */
 function expectedStatuses(route: (typeof ROUTES)[number]): string[] {
   const { ok, also = [] } = ROUTE_DOCS[route.name];
   const statuses = [ok[0], '400', '404', '429', '500', ...also];
@@ -423,7 +423,7 @@ describe('openapi.json matches the input schemas', () => {
       const { minimum, maximum } = mint.properties.expiresIn;
       expect(mint.properties.expiresIn.type).toBe('integer');
       expect([minimum, maximum]).toEqual([MIN_EXPIRES_IN, MAX_EXPIRES_IN]);
-      expect([minimum, maximum]).toEqual([60, 31_536_000]); // contract 8
+      expect([minimum, maximum]).toEqual([60, 31_536_000]); // docs/api.md#service-routes
       for (const [expiresIn, ok] of [
         [minimum - 1, false],
         [minimum, true],
@@ -485,8 +485,8 @@ describe('openapi.json matches the lifecycle answers', () => {
   it('MintedToken is exactly the token view plus the value, whose format the minting code produces', () => {
     const minted = schemas.MintedToken;
     expect(minted.additionalProperties).toBe(false);
-    expect(sorted(Object.keys(minted.properties))).toEqual(sorted([...CONTRACT_VIEW_KEYS, 'token']));
-    for (const key of CONTRACT_VIEW_KEYS)
+    expect(sorted(Object.keys(minted.properties))).toEqual(sorted([...VIEW_KEYS, 'token']));
+    for (const key of VIEW_KEYS)
       expect(minted.properties[key]).toEqual({ $ref: `#/components/schemas/TokenView/properties/${key}` });
     expect(sorted(minted.required)).toEqual(sorted([...schemas.TokenView.required, 'token']));
     const { value } = newTokenValue(Buffer.alloc(32, 7));
@@ -601,10 +601,10 @@ describe('openapi.json matches the view and the errors', () => {
   };
   const viewSchema: Node = doc.components.schemas.TokenView;
 
-  it('TokenView has exactly the contract keys, and toView() of a full record yields them', () => {
+  it('TokenView has exactly the documented view keys, and toView() of a full record yields them', () => {
     expect(viewSchema.additionalProperties).toBe(false);
-    expect(sorted(Object.keys(viewSchema.properties))).toEqual(sorted(CONTRACT_VIEW_KEYS));
-    expect(sorted(Object.keys(toView(full)))).toEqual(sorted(CONTRACT_VIEW_KEYS));
+    expect(sorted(Object.keys(viewSchema.properties))).toEqual(sorted(VIEW_KEYS));
+    expect(sorted(Object.keys(toView(full)))).toEqual(sorted(VIEW_KEYS));
   });
 
   it('TokenView requires exactly what toView() always shows', () => {
@@ -634,7 +634,7 @@ describe('openapi.json matches the view and the errors', () => {
     expect(sorted(page.properties.nextCursor.type)).toEqual(['null', 'string']);
   });
 
-  it('Error lists exactly the contract codes and requires error and message', () => {
+  it('Error lists exactly the API error codes and requires error and message', () => {
     const error = doc.components.schemas.Error;
     expect(sorted(error.required)).toEqual(['error', 'message']);
     expect(error.properties.message.type).toBe('string');

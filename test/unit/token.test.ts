@@ -11,7 +11,7 @@ const base: TokenRecord = {
 };
 
 describe('toView', () => {
-  it('shows a live token with a user exactly as the contract describes', () => {
+  it('shows a live token with a user exactly as docs/api.md describes the view', () => {
     expect(toView({ ...base, userId: 'user-1' })).toStrictEqual({
       tokenId: 'tok_00000001',
       userId: 'user-1',
@@ -82,7 +82,7 @@ describe('toView', () => {
     expect(toView({ ...base, scope }).scopes).toStrictEqual(scopes);
   });
 
-  it('never shows an attribute the contract does not list', () => {
+  it('never shows an attribute the view does not list', () => {
     const record = { ...base, userId: 'u', secretHash: 'abc', gsiKey: 'k' } as TokenRecord;
     expect(Object.keys(toView(record)).sort()).toStrictEqual(
       ['clientId', 'clientName', 'expiresAt', 'issuedAt', 'scopes', 'status', 'tokenId', 'tokenType', 'userId'].sort(),
@@ -99,7 +99,7 @@ describe('statusOf', () => {
 
 describe('isExpired', () => {
   const now = 1_800_000_000;
-  it('counts expiresAt == now as expired (contract: expiresAt <= now)', () => {
+  it('counts expiresAt == now as expired (expired means expiresAt <= now)', () => {
     expect(isExpired({ expiresAt: now }, now)).toBe(true);
   });
   it('is expired before now and live after it', () => {
