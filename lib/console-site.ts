@@ -51,7 +51,8 @@ export class ConsoleSite extends Construct {
     if (!existsSync(index)) {
       throw new Error(
         `The web console is not built: ${index} does not exist. Run \`npm run build:console\` ` +
-          '(`npm run synth` and `npm run deploy` do it first), or pass `-c consoleDist=<dir>` naming a directory with the built console.',
+          '(`npm run synth` and `npm run deploy` do it first), or pass ' +
+          '`-c consoleDist=<dir>` naming a directory with the built console.',
       );
     }
     this.distPath = props.distPath;
@@ -77,9 +78,10 @@ export class ConsoleSite extends Construct {
       {
         id: 'AwsSolutions-S1',
         reason:
-          "The bucket holds only the public console build and its config.json. Its only reader is the stack's CloudFront " +
-          'distribution (origin access control) and its only writer the deployment, which CloudTrail records; server access ' +
-          'logs would add a second bucket, with its own retention and deletion, that records nothing an operator acts on.',
+          'The bucket holds only the public console build and its config.json. Its only reader ' +
+          "is the stack's CloudFront distribution (origin access control) and its only writer " +
+          'the deployment, which CloudTrail records; server access logs would add a second ' +
+          'bucket, with its own retention and deletion, that records nothing an operator acts on.',
       },
     ]);
 
@@ -133,25 +135,29 @@ export class ConsoleSite extends Construct {
       {
         id: 'AwsSolutions-CFR1',
         reason:
-          'The console is for every user of the ledger, wherever they are; no law or agreement limits it to some countries.',
+          'The console is for every user of the ledger, wherever ' +
+          'they are; no law or agreement limits it to some countries.',
       },
       {
         id: 'AwsSolutions-CFR2',
         reason:
-          'The distribution serves only static files, with nothing to inject into and no data behind it; the API it calls has its ' +
-          'own WAF web ACL (operations.ts). A CloudFront web ACL would have to live in us-east-1, which this region-agnostic stack cannot create.',
+          'The distribution serves only static files, with nothing to inject into and no data ' +
+          'behind it; the API it calls has its own WAF web ACL (operations.ts). A CloudFront web ' +
+          'ACL would have to live in us-east-1, which this region-agnostic stack cannot create.',
       },
       {
         id: 'AwsSolutions-CFR3',
         reason:
-          'Requests for static, public console files are not security events; sign-ins are recorded by Cognito and every API call ' +
-          "by the API's access logs. Standard logging to S3 needs a bucket with ACLs enabled, and logging to CloudWatch must be set up in us-east-1.",
+          'Requests for static, public console files are not security events; sign-ins are ' +
+          "recorded by Cognito and every API call by the API's access logs. Standard logging to S3 " +
+          'needs a bucket with ACLs enabled, and logging to CloudWatch must be set up in us-east-1.',
       },
       {
         id: 'AwsSolutions-CFR4',
         reason:
-          'The console is served on its *.cloudfront.net domain, whose default certificate CloudFront allows from TLSv1 on; a minimum ' +
-          'of TLSv1.2 needs a custom domain with an ACM certificate in us-east-1. Browsers that the console supports negotiate TLS 1.2 or 1.3.',
+          'The console is served on its *.cloudfront.net domain, whose default certificate ' +
+          'CloudFront allows from TLSv1 on; a minimum of TLSv1.2 needs a custom domain with an ACM ' +
+          'certificate in us-east-1. Browsers that the console supports negotiate TLS 1.2 or 1.3.',
       },
     ]);
 
@@ -226,19 +232,22 @@ export class ConsoleSite extends Construct {
           {
             id: 'AwsSolutions-L1',
             reason:
-              "CDK's own BucketDeployment handler: CDK picks its Python runtime, and upgrading aws-cdk-lib upgrades it.",
+              "CDK's own BucketDeployment handler: CDK picks its " +
+              'Python runtime, and upgrading aws-cdk-lib upgrades it.',
           },
           {
             id: 'AwsSolutions-IAM4',
             reason:
-              "CDK's own BucketDeployment handler role, with the basic Lambda execution policy CDK attaches; it runs only during deployments.",
+              "CDK's own BucketDeployment handler role, with the basic Lambda " +
+              'execution policy CDK attaches; it runs only during deployments.',
             appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
           },
           {
             id: 'AwsSolutions-IAM5',
             reason:
-              "CDK's own BucketDeployment handler, granted by CDK: it reads this deployment's zip from the CDK asset bucket and " +
-              'writes, lists and prunes objects of the console bucket only, with the action groups those S3 operations need.',
+              "CDK's own BucketDeployment handler, granted by CDK: it reads this deployment's " +
+              'zip from the CDK asset bucket and writes, lists and prunes objects of the ' +
+              'console bucket only, with the action groups those S3 operations need.',
             appliesTo: [
               'Action::s3:GetBucket*',
               'Action::s3:GetObject*',

@@ -151,8 +151,9 @@ export class HandlerFunction extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, ' +
-            'so IAM only accepts "*" for them. Every other statement names its table, log group or secret.',
+            'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords ' +
+            'support no resource-level permissions, so IAM only accepts "*" for ' +
+            'them. Every other statement names its table, log group or secret.',
           appliesTo: ['Resource::*'],
         },
       ],
@@ -163,9 +164,9 @@ export class HandlerFunction extends Construct {
       {
         id: 'AwsSolutions-L1',
         reason:
-          'nodejs22.x is a supported Lambda runtime (Node 22 is maintained until April 2027) and the bundles target node22; ' +
-          'moving to a newer runtime changes the bundling target and cold starts too, so it is done and measured with the ' +
-          'cold-start benchmark (bench/), not as a side effect of a lint.',
+          'nodejs22.x is a supported Lambda runtime (Node 22 is maintained until April 2027) and the bundles ' +
+          'target node22; moving to a newer runtime changes the bundling target and cold starts too, so it ' +
+          'is done and measured with the cold-start benchmark (bench/), not as a side effect of a lint.',
       },
     ]);
   }

@@ -77,7 +77,8 @@ export class Operations extends Construct {
       threshold: API_5XX_PERCENT,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       description:
-        `More than ${API_5XX_PERCENT}% of API requests answered 5xx over 5 minutes (with at least ${API_5XX_MIN_REQUESTS} requests). ` +
+        `More than ${API_5XX_PERCENT}% of API requests answered 5xx over 5 minutes ` +
+        `(with at least ${API_5XX_MIN_REQUESTS} requests). ` +
         'See the Errors alarms of the functions and the API access logs (status 5xx).',
     });
 
@@ -87,11 +88,15 @@ export class Operations extends Construct {
       const id = pascalCase(route);
       this.alarm(`${id}Errors`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), {
         threshold: 1,
-        description: `The function of route ${route} failed (an unhandled error or a timeout) at least once in 5 minutes. See its log group.`,
+        description:
+          `The function of route ${route} failed (an unhandled error or a timeout) at least once in 5 minutes. ` +
+          'See its log group.',
       });
       this.alarm(`${id}Throttles`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), {
         threshold: 1,
-        description: `Lambda throttled the function of route ${route} at least once in 5 minutes: the account's or its concurrency limit.`,
+        description:
+          `Lambda throttled the function of route ${route} at least once in 5 minutes: ` +
+          "the account's or its concurrency limit.",
       });
     }
 
@@ -116,7 +121,9 @@ export class Operations extends Construct {
         const what = indexName ? `index ${indexName} of the token table` : 'the token table';
         this.alarm(`Table${indexName ? pascalCase(indexName) : ''}${metricName}`, metric, {
           threshold: 1,
-          description: `DynamoDB throttled ${metricName === 'ReadThrottleEvents' ? 'reads of' : 'writes to'} ${what} at least once in 5 minutes.`,
+          description:
+            `DynamoDB throttled ${metricName === 'ReadThrottleEvents' ? 'reads of' : 'writes to'} ${what} ` +
+            'at least once in 5 minutes.',
         });
       }
     }
@@ -128,8 +135,8 @@ export class Operations extends Construct {
         {
           id: 'AwsSolutions-APIG3',
           reason:
-            'The web ACL was turned off with context waf=false: a deliberate choice for this deployment (a test stack, or a ' +
-            'web ACL that Firewall Manager or another stack associates). The default deploys one.',
+            'The web ACL was turned off with context waf=false: a deliberate choice for this deployment (a test ' +
+            'stack, or a web ACL that Firewall Manager or another stack associates). The default deploys one.',
         },
       ]);
     }
@@ -149,7 +156,9 @@ export class Operations extends Construct {
       widgets: [
         [
           new cloudwatch.TextWidget({
-            markdown: `## Token ledger: ${Stack.of(this).stackName}\nAPI, functions, token table${this.webAcl ? ' and WAF' : ''}; 5-minute sums unless labelled.`,
+            markdown:
+              `## Token ledger: ${Stack.of(this).stackName}\n` +
+              `API, functions, token table${this.webAcl ? ' and WAF' : ''}; 5-minute sums unless labelled.`,
             width: 24,
             height: 1,
           }),

@@ -16,13 +16,16 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * | `consoleDist` | `console/dist` | the built console (`npm run build:console`) the stack serves |
  * | `allowPasswordAuth` | `false` | also allow `USER_PASSWORD_AUTH` (test deployments) |
  * | `selfSignUp` | `false` | let anyone create an account in the user pool |
- * | `removalPolicy` | `retain` | `destroy` deletes table, pool and logs with the stack; `retain` also protects the table from deletion |
+ * | `removalPolicy` | `retain` | `destroy` deletes table, pool and logs with the stack (see below) |
  * | `logRetentionDays` | `30` | function and access log retention (a CloudWatch value) |
  * | `throttleRateLimit` | `100` | stage steady-state requests per second |
  * | `throttleBurstLimit` | `200` | stage burst capacity |
  * | `alarmTopicArn` | none | SNS topic (same region) the alarms notify; without it they only change state |
  * | `waf` | `true` | `false` deploys the API without its WAF web ACL |
- * | `wafRateLimit` | `2000` | requests per 5 minutes one IP may send (service routes aside) before WAF blocks it (10-2,000,000,000) |
+ * | `wafRateLimit` | `2000` | requests one IP may send in 5 minutes before WAF blocks it (see below) |
+ *
+ * `retain` also protects the table from deletion. `wafRateLimit` does not count requests to the
+ * service routes and may be 10 to 2,000,000,000.
  *
  * The console's own origin (its CloudFront domain) is always allowed; `allowedOrigins` names
  * further browser apps. `*` is accepted but lets any web page call the API with a user's
@@ -170,7 +173,8 @@ function topicArn(value: unknown): string | undefined {
   const arn = text(value, 'alarmTopicArn', '');
   if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(arn)) {
     throw new Error(
-      `context alarmTopicArn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:alerts, got ${JSON.stringify(value)}`,
+      'context alarmTopicArn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:alerts, ' +
+        `got ${JSON.stringify(value)}`,
     );
   }
   return arn;

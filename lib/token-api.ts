@@ -92,8 +92,9 @@ export class TokenApi extends Construct {
           {
             id: 'AwsSolutions-COG4',
             reason:
-              'A service route is called by the authorization and resource servers, which are IAM principals, not users: ' +
-              'it requires a SigV4 signature (AWS_IAM) allowed by the service policy instead of a Cognito token.',
+              'A service route is called by the authorization and resource servers, ' +
+              'which are IAM principals, not users: it requires a SigV4 signature ' +
+              '(AWS_IAM) allowed by the service policy instead of a Cognito token.',
           },
         ]);
       }
@@ -109,7 +110,8 @@ export class TokenApi extends Construct {
         {
           id: 'AwsSolutions-APIG4',
           reason:
-            'A CORS preflight: browsers send OPTIONS without credentials, so it cannot require any. It is a MOCK that runs no code.',
+            'A CORS preflight: browsers send OPTIONS without credentials, ' +
+            'so it cannot require any. It is a MOCK that runs no code.',
         },
         {
           id: 'AwsSolutions-COG4',
@@ -131,9 +133,9 @@ export class TokenApi extends Construct {
       {
         id: 'AwsSolutions-APIG6',
         reason:
-          "The stage writes JSON access logs of every request to a log group with the stack's retention. Execution logs would go " +
-          'to a log group API Gateway creates outside the stack (kept forever, left behind by the stack), and at INFO level or ' +
-          'with data tracing they record request headers and bodies, which carry tokens.',
+          "The stage writes JSON access logs of every request to a log group with the stack's retention. Execution " +
+          'logs would go to a log group API Gateway creates outside the stack (kept forever, left behind by the ' +
+          'stack), and at INFO level or with data tracing they record request headers and bodies, which carry tokens.',
       },
     ]);
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
@@ -142,8 +144,9 @@ export class TokenApi extends Construct {
         {
           id: 'AwsSolutions-IAM4',
           reason:
-            "The account's API Gateway logging role, which API Gateway assumes to write every API's logs in the account and " +
-            'region: AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it, and API Gateway creates the log groups itself.',
+            "The account's API Gateway logging role, which API Gateway assumes to write every " +
+            "API's logs in the account and region: AmazonAPIGatewayPushToCloudWatchLogs is " +
+            'the policy AWS documents for it, and API Gateway creates the log groups itself.',
           appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
         },
       ]);

@@ -63,9 +63,10 @@ export class TokenLedgerStack extends Stack {
       {
         id: 'AwsSolutions-SMG4',
         reason:
-          'The functions sign and check cursors with one key, read once per function instance and never re-read: a rotation would ' +
-          'invalidate every open cursor and leave old and new instances signing with different keys until the old ones end. ' +
-          'It protects nothing but cursors, and rotating it would also need a rotation function.',
+          'The functions sign and check cursors with one key, read once per function instance ' +
+          'and never re-read: a rotation would invalidate every open cursor and leave old and ' +
+          'new instances signing with different keys until the old ones end. It protects ' +
+          'nothing but cursors, and rotating it would also need a rotation function.',
       },
     ]);
     // The token hash pepper: the table stores only HMAC(pepper, secret part of a token value).
@@ -81,8 +82,9 @@ export class TokenLedgerStack extends Stack {
       {
         id: 'AwsSolutions-SMG4',
         reason:
-          'The pepper must never rotate: the table keeps only HMAC(pepper, token secret), so a new pepper would make every ' +
-          'issued token unverifiable (introspection and revocation by value would answer as if it did not exist).',
+          'The pepper must never rotate: the table keeps only HMAC(pepper, token ' +
+          'secret), so a new pepper would make every issued token unverifiable ' +
+          '(introspection and revocation by value would answer as if it did not exist).',
       },
     ]);
     const secrets = { cursor: cursorSecret, tokenHash: tokenHashSecret } satisfies Record<

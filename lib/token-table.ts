@@ -71,8 +71,9 @@ export class TokenTable extends Construct {
           {
             id: 'AwsSolutions-IAM5',
             reason:
-              'Query and Scan address an index as <table ARN>/index/<name>: the wildcard matches exactly the indexes of ' +
-              'this table, each of which a list or cascade route queries. The item actions in the same statement cannot address an index.',
+              'Query and Scan address an index as <table ARN>/index/<name>: the wildcard ' +
+              'matches exactly the indexes of this table, each of which a list or cascade ' +
+              'route queries. The item actions in the same statement cannot address an index.',
             appliesTo: [`Resource::<${tableId}.Arn>/index/*`],
           },
         ],

@@ -63,8 +63,9 @@ export class TokenUsers extends Construct {
       {
         id: 'AwsSolutions-COG8',
         reason:
-          'Threat protection (compromised-credential checks, adaptive authentication) needs the Plus feature plan, billed per ' +
-          'monthly active user; the pool stays on Essentials, which managed login needs, until the operator decides to pay for it.',
+          'Threat protection (compromised-credential checks, adaptive authentication) ' +
+          'needs the Plus feature plan, billed per monthly active user; the pool stays on ' +
+          'Essentials, which managed login needs, until the operator decides to pay for it.',
       },
     ]);
 

@@ -12,8 +12,10 @@ export interface ServiceCredentials {
 /** API Gateway refuses signatures more than 5 minutes away from its clock. */
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
-const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION = new RegExp(
+  String.raw`^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?` +
+    'SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$',
+);
 
 /** `20261128T150000Z` → a Date, or undefined if malformed. */
 function amzDate(value: string | undefined): Date | undefined {

@@ -51,7 +51,8 @@ async function main(): Promise<number> {
   if (process.env.SCAN_SHOW_LOG) console.log(text);
   const found = findSecrets(text);
   console.log(
-    `log scan: ${text.split('\n').length} lines of stack output after acceptance ${parts.join(' ')}; ${found.length} secret-looking strings`,
+    `log scan: ${text.split('\n').length} lines of stack output after acceptance ${parts.join(' ')}; ` +
+      `${found.length} secret-looking strings`,
   );
   for (const f of found.slice(0, 20)) console.log(`  ${f.kind}: ${f.sample}`);
   if (found.length === 0) rmSync(dir, { recursive: true, force: true });

@@ -166,7 +166,8 @@ export function AdminPage() {
         ) : items.length === 0 ? (
           <p class="empty">{pageNumber === 1 ? 'No tokens match these filters.' : 'No more tokens.'}</p>
         ) : (
-          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable so keyboard users can scroll it
+          /* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable so keyboard
+             users can scroll it */
           <section class="table-wrap" aria-label="Tokens table (scrolls sideways)" tabIndex={0}>
             <table>
               <caption>

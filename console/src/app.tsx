@@ -372,7 +372,8 @@ function Shell(props: {
 
   return (
     <Console.Provider value={context}>
-      {/* biome-ignore lint/a11y/useValidAnchor: a skip link moves focus, which a plain #main jump does not do reliably */}
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link moves focus, which a plain #main jump does not
+          do reliably */}
       <a
         class="skip-link"
         href="#main"

@@ -279,7 +279,9 @@ export function TokenDetails({ token, showOwner }: { token: TokenView; showOwner
 export function revokeTokenMessage(token: TokenView, showOwner: boolean): string {
   const owner = showOwner ? ` issued to ${token.userId ? `user ${token.userId}` : 'no user'}` : '';
   const scopes = token.scopes.length ? ` (scopes: ${token.scopes.join(', ')})` : '';
-  const what = `This ${tokenTypeLabel(token.tokenType).toLowerCase()} of ${token.clientName}${owner}${scopes} will stop working immediately`;
+  const what =
+    `This ${tokenTypeLabel(token.tokenType).toLowerCase()} of ${token.clientName}${owner}${scopes}` +
+    ' will stop working immediately';
   return token.tokenType === 'refresh_token' ? `${what}, and so will the access tokens issued from it.` : `${what}.`;
 }
 

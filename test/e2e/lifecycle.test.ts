@@ -782,39 +782,42 @@ describe('cascade from a refresh token to its access tokens', () => {
     await expectUntouched(sibling);
   });
 
-  it('completes an interrupted cascade when the refresh token is revoked again, keeping its first revocation', async () => {
-    const clientId = newClient('interrupted');
-    // As if a revocation had written the parent and then died before its cascade.
-    const viaUser = await family(alice, clientId);
-    const firstRevokedAt = now() - 120;
-    await setAttributes(viaUser.refresh.tokenId, { revokedAt: firstRevokedAt, revokedBy: `client:${clientId}` });
-    const parentBefore = await record(viaUser.refresh.tokenId);
-    for (const child of viaUser.children) expect((await record(child.tokenId)).revokedAt).toBeUndefined();
+  it(
+    'completes an interrupted cascade when the refresh ' + 'token is revoked again, keeping its first revocation',
+    async () => {
+      const clientId = newClient('interrupted');
+      // As if a revocation had written the parent and then died before its cascade.
+      const viaUser = await family(alice, clientId);
+      const firstRevokedAt = now() - 120;
+      await setAttributes(viaUser.refresh.tokenId, { revokedAt: firstRevokedAt, revokedBy: `client:${clientId}` });
+      const parentBefore = await record(viaUser.refresh.tokenId);
+      for (const child of viaUser.children) expect((await record(child.tokenId)).revokedAt).toBeUndefined();
 
-    const res = await userRevoke(alice, viaUser.refresh.tokenId, { reason: 'again' });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      status: 'revoked',
-      revokedAt: iso(firstRevokedAt),
-      revokedBy: `client:${clientId}`,
-    });
-    expect(res.body.revokeReason).toBeUndefined();
-    expect(await record(viaUser.refresh.tokenId)).toEqual(parentBefore);
-    for (const child of viaUser.children) await expectCascaded(child, viaUser.refresh.tokenId, `client:${clientId}`);
-    await expectUntouched(viaUser.unrelated);
+      const res = await userRevoke(alice, viaUser.refresh.tokenId, { reason: 'again' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        status: 'revoked',
+        revokedAt: iso(firstRevokedAt),
+        revokedBy: `client:${clientId}`,
+      });
+      expect(res.body.revokeReason).toBeUndefined();
+      expect(await record(viaUser.refresh.tokenId)).toEqual(parentBefore);
+      for (const child of viaUser.children) await expectCascaded(child, viaUser.refresh.tokenId, `client:${clientId}`);
+      await expectUntouched(viaUser.unrelated);
 
-    // The same through service/revoke and through an admin.
-    const viaService = await family(alice, clientId);
-    await setAttributes(viaService.refresh.tokenId, { revokedAt: firstRevokedAt, revokedBy: alice.sub });
-    expectRevokeAccepted(await revokeValue({ token: viaService.refresh.token, client_id: clientId }));
-    expect((await record(viaService.refresh.tokenId)).revokedBy).toBe(alice.sub);
-    for (const child of viaService.children) await expectCascaded(child, viaService.refresh.tokenId, alice.sub);
+      // The same through service/revoke and through an admin.
+      const viaService = await family(alice, clientId);
+      await setAttributes(viaService.refresh.tokenId, { revokedAt: firstRevokedAt, revokedBy: alice.sub });
+      expectRevokeAccepted(await revokeValue({ token: viaService.refresh.token, client_id: clientId }));
+      expect((await record(viaService.refresh.tokenId)).revokedBy).toBe(alice.sub);
+      for (const child of viaService.children) await expectCascaded(child, viaService.refresh.tokenId, alice.sub);
 
-    const viaAdmin = await family(alice, clientId);
-    await setAttributes(viaAdmin.refresh.tokenId, { revokedAt: firstRevokedAt, revokedBy: alice.sub });
-    expect((await userRevoke(carol, viaAdmin.refresh.tokenId)).status).toBe(200);
-    for (const child of viaAdmin.children) await expectCascaded(child, viaAdmin.refresh.tokenId, alice.sub);
-  });
+      const viaAdmin = await family(alice, clientId);
+      await setAttributes(viaAdmin.refresh.tokenId, { revokedAt: firstRevokedAt, revokedBy: alice.sub });
+      expect((await userRevoke(carol, viaAdmin.refresh.tokenId)).status).toBe(200);
+      for (const child of viaAdmin.children) await expectCascaded(child, viaAdmin.refresh.tokenId, alice.sub);
+    },
+  );
 
   it('completes an interrupted cascade on a bulk revocation too, even for children outside the selection', async () => {
     for (const route of ['apps', 'admin'] as const) {
@@ -849,20 +852,23 @@ describe('cascade from a refresh token to its access tokens', () => {
     }
   });
 
-  it('an access token whose refresh token was revoked without cascade introspects inactive, and is revoked then', async () => {
-    const clientId = newClient('orphan');
-    const { refresh, children } = await family(bob, clientId);
-    await setAttributes(refresh.tokenId, { revokedAt: now() - 30, revokedBy: `client:${clientId}` });
-    await expectInactive(children[0]!.token);
-    expect(await record(children[0]!.tokenId)).toMatchObject({
-      revokedAt: expect.any(Number),
-      revokedBy: `client:${clientId}`,
-      revokeReason: expect.stringContaining(refresh.tokenId),
-    });
-    expect((await record(children[0]!.tokenId)).lastUsedAt).toBeUndefined();
-    // A new child of it cannot be minted either.
-    expectError(await mint(fieldsFor(bob, clientId, { parentTokenId: refresh.tokenId })), 400);
-  });
+  it(
+    'an access token whose refresh token was revoked without ' + 'cascade introspects inactive, and is revoked then',
+    async () => {
+      const clientId = newClient('orphan');
+      const { refresh, children } = await family(bob, clientId);
+      await setAttributes(refresh.tokenId, { revokedAt: now() - 30, revokedBy: `client:${clientId}` });
+      await expectInactive(children[0]!.token);
+      expect(await record(children[0]!.tokenId)).toMatchObject({
+        revokedAt: expect.any(Number),
+        revokedBy: `client:${clientId}`,
+        revokeReason: expect.stringContaining(refresh.tokenId),
+      });
+      expect((await record(children[0]!.tokenId)).lastUsedAt).toBeUndefined();
+      // A new child of it cannot be minted either.
+      expectError(await mint(fieldsFor(bob, clientId, { parentTokenId: refresh.tokenId })), 400);
+    },
+  );
 
   it('leaves no access token active when children are minted while their refresh token is revoked', async () => {
     const clientId = newClient('race');
@@ -1263,20 +1269,24 @@ describe('role × route for the connected-app and bulk-revocation routes', () =>
     },
   );
 
-  it('answers 404 for unknown methods and sub-paths of the apps, bulk-revocation and service routes, before authentication', async () => {
-    for (const [method, path] of [
-      ['POST', 'apps'],
-      ['GET', 'apps/x/revoke'],
-      ['GET', `admin/users/${bob.sub}/revoke`],
-      ['POST', 'admin/users//revoke'],
-      ['POST', 'apps//revoke'],
-      ['GET', 'service/tokens'],
-      ['POST', 'service/tokens/x'],
-    ] as const) {
-      const res = await call(o, method, path);
-      expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
-    }
-  });
+  it(
+    'answers 404 for unknown methods and sub-paths of the apps, ' +
+      'bulk-revocation and service routes, before authentication',
+    async () => {
+      for (const [method, path] of [
+        ['POST', 'apps'],
+        ['GET', 'apps/x/revoke'],
+        ['GET', `admin/users/${bob.sub}/revoke`],
+        ['POST', 'admin/users//revoke'],
+        ['POST', 'apps//revoke'],
+        ['GET', 'service/tokens'],
+        ['POST', 'service/tokens/x'],
+      ] as const) {
+        const res = await call(o, method, path);
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
+      }
+    },
+  );
 });
 
 describe('secrets never reach the logs', () => {

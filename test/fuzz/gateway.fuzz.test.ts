@@ -6,8 +6,9 @@
  *   1. no answer is a 5xx (nor a dropped connection);
  *   2. every 4xx is the API's error (docs/api.md#errors): JSON `{error, message}` with the code
  *      of its status, nothing internal in it; and the status is the one the API's order of checks
- *      (docs/api.md#input-rules-and-order-of-checks) gives (unknown route 404, then authentication 401/403, then role 403, then input 400 and
- *      existence 404): a request without a valid credential never gets a 2xx;
+ *      (docs/api.md#input-rules-and-order-of-checks) gives (unknown route 404, then
+ *      authentication 401/403, then role 403, then input 400 and existence 404): a request
+ *      without a valid credential never gets a 2xx;
  *   3. the table is unchanged: compared with a snapshot every FUZZ_SNAPSHOT_EVERY requests and
  *      at the end. The requests that by design may write (see guardWrites) are steered away from
  *      real ids, so every request of the run is one that must leave the table as it was.
@@ -54,7 +55,10 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 const SNAPSHOT_EVERY = Number(process.env.FUZZ_SNAPSHOT_EVERY ?? 100);
 const SEED =
   process.env.FUZZ_SEED === undefined ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env.FUZZ_SEED);
-/** Node answers 431 (not JSON) to a request head past its 16 KiB limit, as API Gateway answers 414/431: stay under it. */
+/**
+ * Node answers 431 (not JSON) to a request head past its 16 KiB limit, as API Gateway answers
+ * 414/431: stay under it.
+ */
 const MAX_TARGET_CHARS = 12_000;
 
 jest.setTimeout(Math.max(120_000, RUNS * 60));
@@ -157,7 +161,8 @@ beforeAll(async () => {
       revokeReason: 'lost',
       issuedAt: issuedAt + 4,
     }),
-    tokenRecord({ userId: user.sub, clientId: 'fuzz-app', issuedAt: issuedAt - 7200, expiresAt: issuedAt - 3600 }), // expired
+    // expired
+    tokenRecord({ userId: user.sub, clientId: 'fuzz-app', issuedAt: issuedAt - 7200, expiresAt: issuedAt - 3600 }),
     tokenRecord({ userId: admin.sub, clientId: 'admin-app', issuedAt: issuedAt + 5 }),
     tokenRecord({ clientId: 'machine-app', issuedAt: issuedAt + 6 }), // client credentials: no user
   ]);
@@ -400,7 +405,8 @@ function checkAnswer(request: FuzzRequest, wire: Wire, answer: Answer): void {
   const allowed = allowedStatuses(request, wire);
   if (!allowed.includes(status)) fail(`status ${status}, expected one of ${allowed.join(', ')}: ${text.slice(0, 300)}`);
   if (!('access-control-allow-origin' in answer.headers)) fail('no CORS header');
-  const isOpenApi = wire.method === 'GET' && gatewayUrl(wire.target)?.pathname === '/openapi.json'; // documents the value format
+  // openapi.json documents the value format
+  const isOpenApi = wire.method === 'GET' && gatewayUrl(wire.target)?.pathname === '/openapi.json';
   if (
     text.includes('secretHash') ||
     (!isOpenApi && text.includes('tledger_')) ||
@@ -545,7 +551,8 @@ describe(`the gateway under ${RUNS} random requests (seed ${SEED})`, () => {
       const now = await scanTable(o);
       if (canonical(now) !== canonical(snapshot)) {
         throw new Error(
-          `the table changed during requests ${done - numRuns + 1}–${done} (seed ${SEED + chunk}):\n${diffTables(snapshot, now)}\nrequests:\n${recent.join('\n')}`,
+          `the table changed during requests ${done - numRuns + 1}–${done} (seed ${SEED + chunk}):\n` +
+            `${diffTables(snapshot, now)}\nrequests:\n${recent.join('\n')}`,
         );
       }
     }

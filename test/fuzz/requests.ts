@@ -341,7 +341,8 @@ export function requestArbitrary(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
         .tuple(knownId, fc.constantFrom(...ctx.cursors), fc.integer({ min: 0, max: 4_000_000_000 }))
         .map(
           ([id, c, t]) =>
-            `${Buffer.from(JSON.stringify({ k: { tokenId: id, userId: id, issuedAt: 1 }, t })).toString('base64url')}.${c.split('.')[1] ?? ''}`,
+            `${Buffer.from(JSON.stringify({ k: { tokenId: id, userId: id, issuedAt: 1 }, t })).toString('base64url')}` +
+            `.${c.split('.')[1] ?? ''}`,
         ),
     },
     { weight: 2, arbitrary: fc.tuple(b64url(0, 120), b64url(0, 60)).map(([a, b]) => `${a}.${b}`) },
@@ -891,7 +892,8 @@ function sigv4LookingHeader(ctx: FuzzContext): fc.Arbitrary<string> {
     )
     .map(
       ([key, d, region, service, signedHeaders, signature, sep]) =>
-        `AWS4-HMAC-SHA256 Credential=${key}/${d}/${region}/${service}/aws4_request${sep}SignedHeaders=${signedHeaders}${sep}Signature=${signature}`,
+        `AWS4-HMAC-SHA256 Credential=${key}/${d}/${region}/${service}/aws4_request` +
+        `${sep}SignedHeaders=${signedHeaders}${sep}Signature=${signature}`,
     );
 }
 

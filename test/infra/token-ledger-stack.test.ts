@@ -135,10 +135,13 @@ describe('token table', () => {
     custom.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
-  test('has deletion protection by default, and none with removalPolicy=destroy, so a throwaway stack can be deleted', () => {
-    defaults.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
-    custom.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
-  });
+  test(
+    'has deletion protection by default, and none with ' + 'removalPolicy=destroy, so a throwaway stack can be deleted',
+    () => {
+      defaults.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+      custom.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    },
+  );
 });
 
 describe('user pool', () => {
@@ -596,13 +599,17 @@ describe('functions', () => {
     expect(defaults.resources[roleId].Properties!.ManagedPolicyArns).toBeUndefined();
   });
 
-  test('every route declares its table actions and secrets once, and a route that reads tokens by value has the pepper', () => {
-    for (const route of ROUTES) {
-      expect(new Set(route.table).size).toBe(route.table.length);
-      expect(new Set(route.secrets).size).toBe(route.secrets.length);
-      if (route.access === 'service') expect(route.secrets).toContain('tokenHash');
-    }
-  });
+  test(
+    'every route declares its table actions and secrets once, ' +
+      'and a route that reads tokens by value has the pepper',
+    () => {
+      for (const route of ROUTES) {
+        expect(new Set(route.table).size).toBe(route.table.length);
+        expect(new Set(route.secrets).size).toBe(route.secrets.length);
+        if (route.access === 'service') expect(route.secrets).toContain('tokenHash');
+      }
+    },
+  );
 });
 
 describe('secrets', () => {
@@ -616,19 +623,24 @@ describe('secrets', () => {
     defaults.template.resourceCountIs('AWS::SecretsManager::Secret', STACK_SECRETS.length);
   });
 
-  test('the token hash pepper follows the removal policy (retained by default); the cursor key is always deleted', () => {
-    expect(custom.resources[secretLogicalId(custom, 'tokenHash')]).toMatchObject({
-      DeletionPolicy: 'Delete',
-      UpdateReplacePolicy: 'Delete',
-    });
-    expect(defaults.resources[secretLogicalId(defaults, 'tokenHash')]).toMatchObject({
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-    });
-    for (const synthesized of [defaults, custom]) {
-      expect(synthesized.resources[secretLogicalId(synthesized, 'cursor')]).toMatchObject({ DeletionPolicy: 'Delete' });
-    }
-  });
+  test(
+    'the token hash pepper follows the removal policy ' + '(retained by default); the cursor key is always deleted',
+    () => {
+      expect(custom.resources[secretLogicalId(custom, 'tokenHash')]).toMatchObject({
+        DeletionPolicy: 'Delete',
+        UpdateReplacePolicy: 'Delete',
+      });
+      expect(defaults.resources[secretLogicalId(defaults, 'tokenHash')]).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      for (const synthesized of [defaults, custom]) {
+        expect(synthesized.resources[secretLogicalId(synthesized, 'cursor')]).toMatchObject({
+          DeletionPolicy: 'Delete',
+        });
+      }
+    },
+  );
 });
 
 describe('web console', () => {
@@ -714,224 +726,255 @@ describe('web console', () => {
     }
   });
 
-  test('the distribution reads the bucket through its origin access control, over HTTPS only, with security headers', () => {
-    const [bucketId] = only(defaults, 'AWS::S3::Bucket');
-    const [oacId, oac] = only(defaults, 'AWS::CloudFront::OriginAccessControl');
-    expect(oac.Properties!.OriginAccessControlConfig).toMatchObject({
-      OriginAccessControlOriginType: 's3',
-      SigningBehavior: 'always',
-      SigningProtocol: 'sigv4',
-    });
-    // Names are per account: the region keeps two regions' stacks of one name apart.
-    expect(JSON.stringify(oac.Properties!.OriginAccessControlConfig.Name)).toContain('"Ref":"AWS::Region"');
-    const [headersId, headers] = only(defaults, 'AWS::CloudFront::ResponseHeadersPolicy');
-    expect(JSON.stringify(headers.Properties!.ResponseHeadersPolicyConfig.Name)).toContain('"Ref":"AWS::Region"');
-    const [, distribution] = only(defaults, 'AWS::CloudFront::Distribution');
-    const config = distribution.Properties!.DistributionConfig;
-    expect(config).toMatchObject({
-      Enabled: true,
-      DefaultRootObject: 'index.html',
-      DefaultCacheBehavior: {
-        ViewerProtocolPolicy: 'redirect-to-https',
-        AllowedMethods: ['GET', 'HEAD'],
-        ResponseHeadersPolicyId: { Ref: headersId },
-      },
-    });
-    expect(config).not.toHaveProperty('CustomErrorResponses');
-    expect(config.Origins).toEqual([
-      expect.objectContaining({
-        DomainName: { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] },
-        OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] },
-        S3OriginConfig: { OriginAccessIdentity: '' },
-      }),
-    ]);
-  });
-
-  test('the security headers: HSTS, nosniff, no framing, no referrer, and a CSP that lets scripts call only the API and the sign-in domain', () => {
-    const [, headers] = only(defaults, 'AWS::CloudFront::ResponseHeadersPolicy');
-    const security = headers.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
-    expect(security).toMatchObject({
-      StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000, IncludeSubdomains: true, Override: true },
-      ContentTypeOptions: { Override: true },
-      FrameOptions: { FrameOption: 'DENY', Override: true },
-      ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
-      ContentSecurityPolicy: { Override: true },
-    });
-    const [apiId] = only(defaults, 'AWS::ApiGateway::RestApi');
-    const [domainId] = only(defaults, 'AWS::Cognito::UserPoolDomain');
-    const parts: unknown[] = security.ContentSecurityPolicy.ContentSecurityPolicy['Fn::Join'][1];
-    const text = parts.map((p) => (typeof p === 'string' ? p : `<${JSON.stringify(p)}>`)).join('');
-    const directives = Object.fromEntries(text.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
-    expect(directives['connect-src']).toEqual([
-      "'self'",
-      `https://<${JSON.stringify({ Ref: apiId })}>.execute-api.<{"Ref":"AWS::Region"}>.<{"Ref":"AWS::URLSuffix"}>`,
-      `https://<${JSON.stringify({ Ref: domainId })}>.auth.<{"Ref":"AWS::Region"}>.amazoncognito.com`,
-    ]);
-    expect(directives['default-src']).toEqual(["'none'"]);
-    expect(directives['script-src']).toEqual(["'self'"]);
-    expect(directives['frame-ancestors']).toEqual(["'none'"]);
-    expect(text).not.toContain('unsafe');
-  });
-
-  test('two deployments: hashed assets cached for a year and kept, the rest (with config.json) revalidated and pruned, after the assets', () => {
-    for (const synthesized of [defaults, custom]) {
-      const { assets, pages } = deployments(synthesized);
-      const [bucketId] = only(synthesized, 'AWS::S3::Bucket');
-      expect(assets[1].Properties).toMatchObject({
-        DestinationBucketName: { Ref: bucketId },
-        Exclude: ['*'],
-        Include: ['assets/*'],
-        SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
+  test(
+    'the distribution reads the bucket through its origin ' + 'access control, over HTTPS only, with security headers',
+    () => {
+      const [bucketId] = only(defaults, 'AWS::S3::Bucket');
+      const [oacId, oac] = only(defaults, 'AWS::CloudFront::OriginAccessControl');
+      expect(oac.Properties!.OriginAccessControlConfig).toMatchObject({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
       });
-      expect(assets[1].Properties!.SourceObjectKeys).toHaveLength(1);
-      expect(pages[1].Properties).toMatchObject({
-        DestinationBucketName: { Ref: bucketId },
-        Exclude: ['assets/*'],
-        SystemMetadata: { 'cache-control': 'no-cache' },
+      // Names are per account: the region keeps two regions' stacks of one name apart.
+      expect(JSON.stringify(oac.Properties!.OriginAccessControlConfig.Name)).toContain('"Ref":"AWS::Region"');
+      const [headersId, headers] = only(defaults, 'AWS::CloudFront::ResponseHeadersPolicy');
+      expect(JSON.stringify(headers.Properties!.ResponseHeadersPolicyConfig.Name)).toContain('"Ref":"AWS::Region"');
+      const [, distribution] = only(defaults, 'AWS::CloudFront::Distribution');
+      const config = distribution.Properties!.DistributionConfig;
+      expect(config).toMatchObject({
+        Enabled: true,
+        DefaultRootObject: 'index.html',
+        DefaultCacheBehavior: {
+          ViewerProtocolPolicy: 'redirect-to-https',
+          AllowedMethods: ['GET', 'HEAD'],
+          ResponseHeadersPolicyId: { Ref: headersId },
+        },
       });
-      expect(pages[1].Properties).not.toHaveProperty('Include');
-      // The build (the same asset as the first deployment's) and config.json.
-      const keys: string[] = pages[1].Properties!.SourceObjectKeys;
-      expect(keys).toHaveLength(2);
-      expect(keys[0]).toBe(assets[1].Properties!.SourceObjectKeys[0]);
-      expect([(pages[1] as { DependsOn?: string[] }).DependsOn].flat()).toContain(assets[0]);
-    }
-  });
+      expect(config).not.toHaveProperty('CustomErrorResponses');
+      expect(config.Origins).toEqual([
+        expect.objectContaining({
+          DomainName: { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] },
+          OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] },
+          S3OriginConfig: { OriginAccessIdentity: '' },
+        }),
+      ]);
+    },
+  );
 
-  test("config.json: the deployed API, pool, client and admin group, and hosted sign-in that returns to the console's URL", () => {
-    for (const synthesized of [defaults, custom]) {
-      const { stack } = synthesized;
-      const [stageId] = only(synthesized, 'AWS::ApiGateway::Stage');
-      const [apiId] = only(synthesized, 'AWS::ApiGateway::RestApi');
-      const [poolId] = only(synthesized, 'AWS::Cognito::UserPool');
-      const [clientId] = only(synthesized, 'AWS::Cognito::UserPoolClient');
-      const [groupId] = only(synthesized, 'AWS::Cognito::UserPoolGroup');
-      const [domainId] = only(synthesized, 'AWS::Cognito::UserPoolDomain');
-      const config = stack.resolve(stack.console.config);
-      expect(config).toEqual({
-        apiUrl: {
-          'Fn::Join': [
-            '',
-            [
-              'https://',
-              { Ref: apiId },
-              '.execute-api.',
-              { Ref: 'AWS::Region' },
-              '.',
-              { Ref: 'AWS::URLSuffix' },
-              '/',
-              { Ref: stageId },
-              '/',
+  test(
+    'the security headers: HSTS, nosniff, no framing, no referrer, and ' +
+      'a CSP that lets scripts call only the API and the sign-in domain',
+    () => {
+      const [, headers] = only(defaults, 'AWS::CloudFront::ResponseHeadersPolicy');
+      const security = headers.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+      expect(security).toMatchObject({
+        StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000, IncludeSubdomains: true, Override: true },
+        ContentTypeOptions: { Override: true },
+        FrameOptions: { FrameOption: 'DENY', Override: true },
+        ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
+        ContentSecurityPolicy: { Override: true },
+      });
+      const [apiId] = only(defaults, 'AWS::ApiGateway::RestApi');
+      const [domainId] = only(defaults, 'AWS::Cognito::UserPoolDomain');
+      const parts: unknown[] = security.ContentSecurityPolicy.ContentSecurityPolicy['Fn::Join'][1];
+      const text = parts.map((p) => (typeof p === 'string' ? p : `<${JSON.stringify(p)}>`)).join('');
+      const directives = Object.fromEntries(text.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
+      expect(directives['connect-src']).toEqual([
+        "'self'",
+        `https://<${JSON.stringify({ Ref: apiId })}>.execute-api.<{"Ref":"AWS::Region"}>.<{"Ref":"AWS::URLSuffix"}>`,
+        `https://<${JSON.stringify({ Ref: domainId })}>.auth.<{"Ref":"AWS::Region"}>.amazoncognito.com`,
+      ]);
+      expect(directives['default-src']).toEqual(["'none'"]);
+      expect(directives['script-src']).toEqual(["'self'"]);
+      expect(directives['frame-ancestors']).toEqual(["'none'"]);
+      expect(text).not.toContain('unsafe');
+    },
+  );
+
+  test(
+    'two deployments: hashed assets cached for a year and kept, the ' +
+      'rest (with config.json) revalidated and pruned, after the assets',
+    () => {
+      for (const synthesized of [defaults, custom]) {
+        const { assets, pages } = deployments(synthesized);
+        const [bucketId] = only(synthesized, 'AWS::S3::Bucket');
+        expect(assets[1].Properties).toMatchObject({
+          DestinationBucketName: { Ref: bucketId },
+          Exclude: ['*'],
+          Include: ['assets/*'],
+          SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
+        });
+        expect(assets[1].Properties!.SourceObjectKeys).toHaveLength(1);
+        expect(pages[1].Properties).toMatchObject({
+          DestinationBucketName: { Ref: bucketId },
+          Exclude: ['assets/*'],
+          SystemMetadata: { 'cache-control': 'no-cache' },
+        });
+        expect(pages[1].Properties).not.toHaveProperty('Include');
+        // The build (the same asset as the first deployment's) and config.json.
+        const keys: string[] = pages[1].Properties!.SourceObjectKeys;
+        expect(keys).toHaveLength(2);
+        expect(keys[0]).toBe(assets[1].Properties!.SourceObjectKeys[0]);
+        expect([(pages[1] as { DependsOn?: string[] }).DependsOn].flat()).toContain(assets[0]);
+      }
+    },
+  );
+
+  test(
+    'config.json: the deployed API, pool, client and admin ' +
+      "group, and hosted sign-in that returns to the console's URL",
+    () => {
+      for (const synthesized of [defaults, custom]) {
+        const { stack } = synthesized;
+        const [stageId] = only(synthesized, 'AWS::ApiGateway::Stage');
+        const [apiId] = only(synthesized, 'AWS::ApiGateway::RestApi');
+        const [poolId] = only(synthesized, 'AWS::Cognito::UserPool');
+        const [clientId] = only(synthesized, 'AWS::Cognito::UserPoolClient');
+        const [groupId] = only(synthesized, 'AWS::Cognito::UserPoolGroup');
+        const [domainId] = only(synthesized, 'AWS::Cognito::UserPoolDomain');
+        const config = stack.resolve(stack.console.config);
+        expect(config).toEqual({
+          apiUrl: {
+            'Fn::Join': [
+              '',
+              [
+                'https://',
+                { Ref: apiId },
+                '.execute-api.',
+                { Ref: 'AWS::Region' },
+                '.',
+                { Ref: 'AWS::URLSuffix' },
+                '/',
+                { Ref: stageId },
+                '/',
+              ],
             ],
+          },
+          region: { Ref: 'AWS::Region' },
+          userPoolId: { Ref: poolId },
+          userPoolClientId: { Ref: clientId },
+          adminGroupName: { Ref: groupId },
+          auth: {
+            kind: 'hosted',
+            domain: {
+              'Fn::Join': ['', ['https://', { Ref: domainId }, '.auth.', { Ref: 'AWS::Region' }, '.amazoncognito.com']],
+            },
+            redirectUri: consoleUrl(synthesized),
+          },
+        });
+        // What the deployment substitutes into the uploaded config.json.
+        const { pages } = deployments(synthesized);
+        const [buildMarkers, configMarkers] = pages[1].Properties!.SourceMarkers;
+        expect(buildMarkers).toEqual({});
+        expect(Object.values(configMarkers)).toEqual(
+          expect.arrayContaining([
+            { Ref: stageId },
+            { Ref: poolId },
+            { Ref: clientId },
+            { Ref: groupId },
+            { Ref: domainId },
+            consoleDomain(synthesized),
+          ]),
+        );
+        expect(pages[1].Properties!.SourceMarkersConfig).toEqual([{}, { jsonEscape: true }]);
+      }
+    },
+  );
+
+  test(
+    'the app client signs in through managed login with the ' +
+      'code grant only, back to the console, without a secret',
+    () => {
+      for (const synthesized of [defaults, custom]) {
+        const [, client] = only(synthesized, 'AWS::Cognito::UserPoolClient');
+        expect(client.Properties).toMatchObject({
+          AllowedOAuthFlows: ['code'],
+          AllowedOAuthFlowsUserPoolClient: true,
+          CallbackURLs: [consoleUrl(synthesized)],
+          LogoutURLs: [consoleUrl(synthesized)],
+          SupportedIdentityProviders: ['COGNITO'],
+          GenerateSecret: false,
+        });
+        expect(client.Properties!.AllowedOAuthScopes.sort()).toEqual(['email', 'openid', 'profile']);
+        expect(client.Properties).not.toHaveProperty('DefaultRedirectURI');
+      }
+    },
+  );
+
+  test(
+    "the user pool has a managed login domain, Cognito's " + 'style for the client, and the plan that includes them',
+    () => {
+      for (const synthesized of [defaults, custom]) {
+        const [poolId, pool] = only(synthesized, 'AWS::Cognito::UserPool');
+        expect(pool.Properties!.UserPoolTier).toBe('ESSENTIALS');
+        const [domainId, domain] = only(synthesized, 'AWS::Cognito::UserPoolDomain');
+        expect(domain.Properties).toMatchObject({ UserPoolId: { Ref: poolId }, ManagedLoginVersion: 2 });
+        expect(domain.Properties).not.toHaveProperty('CustomDomainConfig');
+        const [clientId] = only(synthesized, 'AWS::Cognito::UserPoolClient');
+        const [, branding] = only(synthesized, 'AWS::Cognito::ManagedLoginBranding');
+        expect(branding).toMatchObject({
+          Properties: { UserPoolId: { Ref: poolId }, ClientId: { Ref: clientId }, UseCognitoProvidedValues: true },
+          DependsOn: expect.arrayContaining([domainId]),
+        });
+        expect(branding.Properties).not.toHaveProperty('Settings');
+      }
+    },
+  );
+
+  test(
+    'the sign-in domain prefix: as configured, else the stack ' +
+      'name and the tail of the stack id (unique per stack)',
+    () => {
+      expect(only(custom, 'AWS::Cognito::UserPoolDomain')[1].Properties!.Domain).toBe('ledger-throwaway-test');
+      const derived = only(defaults, 'AWS::Cognito::UserPoolDomain')[1].Properties!.Domain;
+      expect(derived).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'tokenledger-',
+            {
+              'Fn::Select': [
+                4,
+                { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
+              ],
+            },
           ],
-        },
-        region: { Ref: 'AWS::Region' },
-        userPoolId: { Ref: poolId },
-        userPoolClientId: { Ref: clientId },
-        adminGroupName: { Ref: groupId },
-        auth: {
-          kind: 'hosted',
-          domain: {
-            'Fn::Join': ['', ['https://', { Ref: domainId }, '.auth.', { Ref: 'AWS::Region' }, '.amazoncognito.com']],
-          },
-          redirectUri: consoleUrl(synthesized),
-        },
-      });
-      // What the deployment substitutes into the uploaded config.json.
-      const { pages } = deployments(synthesized);
-      const [buildMarkers, configMarkers] = pages[1].Properties!.SourceMarkers;
-      expect(buildMarkers).toEqual({});
-      expect(Object.values(configMarkers)).toEqual(
-        expect.arrayContaining([
-          { Ref: stageId },
-          { Ref: poolId },
-          { Ref: clientId },
-          { Ref: groupId },
-          { Ref: domainId },
-          consoleDomain(synthesized),
-        ]),
-      );
-      expect(pages[1].Properties!.SourceMarkersConfig).toEqual([{}, { jsonEscape: true }]);
-    }
-  });
-
-  test('the app client signs in through managed login with the code grant only, back to the console, without a secret', () => {
-    for (const synthesized of [defaults, custom]) {
-      const [, client] = only(synthesized, 'AWS::Cognito::UserPoolClient');
-      expect(client.Properties).toMatchObject({
-        AllowedOAuthFlows: ['code'],
-        AllowedOAuthFlowsUserPoolClient: true,
-        CallbackURLs: [consoleUrl(synthesized)],
-        LogoutURLs: [consoleUrl(synthesized)],
-        SupportedIdentityProviders: ['COGNITO'],
-        GenerateSecret: false,
-      });
-      expect(client.Properties!.AllowedOAuthScopes.sort()).toEqual(['email', 'openid', 'profile']);
-      expect(client.Properties).not.toHaveProperty('DefaultRedirectURI');
-    }
-  });
-
-  test("the user pool has a managed login domain, Cognito's style for the client, and the plan that includes them", () => {
-    for (const synthesized of [defaults, custom]) {
-      const [poolId, pool] = only(synthesized, 'AWS::Cognito::UserPool');
-      expect(pool.Properties!.UserPoolTier).toBe('ESSENTIALS');
-      const [domainId, domain] = only(synthesized, 'AWS::Cognito::UserPoolDomain');
-      expect(domain.Properties).toMatchObject({ UserPoolId: { Ref: poolId }, ManagedLoginVersion: 2 });
-      expect(domain.Properties).not.toHaveProperty('CustomDomainConfig');
-      const [clientId] = only(synthesized, 'AWS::Cognito::UserPoolClient');
-      const [, branding] = only(synthesized, 'AWS::Cognito::ManagedLoginBranding');
-      expect(branding).toMatchObject({
-        Properties: { UserPoolId: { Ref: poolId }, ClientId: { Ref: clientId }, UseCognitoProvidedValues: true },
-        DependsOn: expect.arrayContaining([domainId]),
-      });
-      expect(branding.Properties).not.toHaveProperty('Settings');
-    }
-  });
-
-  test('the sign-in domain prefix: as configured, else the stack name and the tail of the stack id (unique per stack)', () => {
-    expect(only(custom, 'AWS::Cognito::UserPoolDomain')[1].Properties!.Domain).toBe('ledger-throwaway-test');
-    const derived = only(defaults, 'AWS::Cognito::UserPoolDomain')[1].Properties!.Domain;
-    expect(derived).toEqual({
-      'Fn::Join': [
-        '',
-        [
-          'tokenledger-',
-          {
-            'Fn::Select': [
-              4,
-              { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] },
-            ],
-          },
         ],
-      ],
-    });
-    // A stack id ends in a UUID; its last group is 12 lowercase hex digits, so the prefix
-    // matches Cognito's pattern and stays within its 63 characters.
-    const tail = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/TokenLedger/1c2fa620-982a-11e3-aff7-50e2416294e0'
-      .split('/')[2]
-      .split('-')[4];
-    expect(`tokenledger-${tail}`).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/);
-  });
+      });
+      // A stack id ends in a UUID; its last group is 12 lowercase hex digits, so the prefix
+      // matches Cognito's pattern and stays within its 63 characters.
+      const tail =
+        'arn:aws:cloudformation:eu-west-1:123456789012:stack/TokenLedger/1c2fa620-982a-11e3-aff7-50e2416294e0'
+          .split('/')[2]
+          .split('-')[4];
+      expect(`tokenledger-${tail}`).toMatch(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/);
+    },
+  );
 
-  test("besides the routes' functions, only the console's deployment handler (and a throwaway bucket's emptier), logging with the stack's retention", () => {
-    for (const synthesized of [defaults, custom]) {
-      const routeFunctions = new Set(ROUTES.map((route) => functionLogicalId(synthesized, route.name)));
-      const others = resourcesOfType(synthesized, 'AWS::Lambda::Function').filter(([id]) => !routeFunctions.has(id));
-      const [[, handler], ...rest] = others.filter(([id]) => id.startsWith('CustomCDKBucketDeployment'));
-      expect(rest).toEqual([]);
-      expect(others.map(([id]) => id).filter((id) => !id.startsWith('CustomCDKBucketDeployment'))).toEqual(
-        synthesized === custom
-          ? [expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProviderHandler/)]
-          : [],
-      );
-      const logGroup = synthesized.resources[handler.Properties!.LoggingConfig.LogGroup.Ref];
-      expect(logGroup).toMatchObject(
-        synthesized === custom
-          ? { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete' }
-          : { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' },
-      );
-    }
-  });
+  test(
+    "besides the routes' functions, only the console's deployment handler " +
+      "(and a throwaway bucket's emptier), logging with the stack's retention",
+    () => {
+      for (const synthesized of [defaults, custom]) {
+        const routeFunctions = new Set(ROUTES.map((route) => functionLogicalId(synthesized, route.name)));
+        const others = resourcesOfType(synthesized, 'AWS::Lambda::Function').filter(([id]) => !routeFunctions.has(id));
+        const [[, handler], ...rest] = others.filter(([id]) => id.startsWith('CustomCDKBucketDeployment'));
+        expect(rest).toEqual([]);
+        expect(others.map(([id]) => id).filter((id) => !id.startsWith('CustomCDKBucketDeployment'))).toEqual(
+          synthesized === custom
+            ? [expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProviderHandler/)]
+            : [],
+        );
+        const logGroup = synthesized.resources[handler.Properties!.LoggingConfig.LogGroup.Ref];
+        expect(logGroup).toMatchObject(
+          synthesized === custom
+            ? { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete' }
+            : { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' },
+        );
+      }
+    },
+  );
 
   test('the template has no dependency cycle, though the API names the console and the console names the API', () => {
     for (const synthesized of [defaults, custom]) expect(dependencyCycle(synthesized)).toBeUndefined();
@@ -961,74 +1004,82 @@ describe('operations', () => {
   const stageRef = (synthesized: Synth) => ({ Ref: resourcesOfType(synthesized, 'AWS::ApiGateway::Stage')[0][0] });
   const indexNames = Object.keys(TOKEN_TABLE.indexes);
 
-  test("one alarm on the API's 5xx rate, one each on every function's errors and throttles, one each on the table's and every index's read and write throttles", () => {
-    for (const synthesized of [defaults, custom, withoutWaf]) {
-      expect(alarms(synthesized)).toHaveLength(1 + 2 * ROUTES.length + 2 * (1 + indexNames.length));
-      for (const alarm of alarms(synthesized)) {
-        expect(alarm).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
-        expect(alarm.AlarmDescription).toEqual(expect.any(String));
+  test(
+    "one alarm on the API's 5xx rate, one each on every function's errors and " +
+      "throttles, one each on the table's and every index's read and write throttles",
+    () => {
+      for (const synthesized of [defaults, custom, withoutWaf]) {
+        expect(alarms(synthesized)).toHaveLength(1 + 2 * ROUTES.length + 2 * (1 + indexNames.length));
+        for (const alarm of alarms(synthesized)) {
+          expect(alarm).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+          expect(alarm.AlarmDescription).toEqual(expect.any(String));
+        }
       }
-    }
-    for (const route of ROUTES) {
-      for (const metric of ['Errors', 'Throttles']) {
-        defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'AWS/Lambda',
-          MetricName: metric,
-          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(defaults, route.name) } }],
-          Statistic: 'Sum',
-          Period: 300,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        });
+      for (const route of ROUTES) {
+        for (const metric of ['Errors', 'Throttles']) {
+          defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(defaults, route.name) } }],
+            Statistic: 'Sum',
+            Period: 300,
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          });
+        }
       }
-    }
-    for (const indexName of [undefined, ...indexNames]) {
-      for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
-        // In the order CDK writes them: by name.
-        const dimensions = [
-          ...(indexName ? [{ Name: 'GlobalSecondaryIndexName', Value: indexName }] : []),
-          { Name: 'TableName', Value: tableRef(defaults) },
-        ];
-        defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'AWS/DynamoDB',
-          MetricName: metric,
-          Dimensions: dimensions,
-          Statistic: 'Sum',
-          Period: 300,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        });
+      for (const indexName of [undefined, ...indexNames]) {
+        for (const metric of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+          // In the order CDK writes them: by name.
+          const dimensions = [
+            ...(indexName ? [{ Name: 'GlobalSecondaryIndexName', Value: indexName }] : []),
+            { Name: 'TableName', Value: tableRef(defaults) },
+          ];
+          defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/DynamoDB',
+            MetricName: metric,
+            Dimensions: dimensions,
+            Statistic: 'Sum',
+            Period: 300,
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          });
+        }
       }
-    }
-  });
+    },
+  );
 
-  test("the 5xx alarm: more than 1 % of requests over 5 minutes, once there are at least 20, of this stack's API and stage", () => {
-    for (const synthesized of [defaults, custom]) {
-      const [api5xx, ...others] = alarms(synthesized).filter((alarm) => alarm.Metrics);
-      expect(others).toEqual([]);
-      expect(api5xx).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' });
-      const expression = api5xx.Metrics.find((m: { Expression?: string }) => m.Expression);
-      expect(expression).toMatchObject({
-        Expression: 'IF(requests >= 20, 100 * errors / requests, 0)',
-        ReturnData: true,
-      });
-      const metricOf = (id: string) => api5xx.Metrics.find((m: { Id: string }) => m.Id === id).MetricStat;
-      const dimensions = [
-        { Name: 'ApiName', Value: synthesized.stack.stackName },
-        { Name: 'Stage', Value: stageRef(synthesized) },
-      ];
-      expect(metricOf('errors')).toEqual({
-        Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Dimensions: dimensions },
-        Period: 300,
-        Stat: 'Sum',
-      });
-      expect(metricOf('requests')).toEqual({
-        Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions },
-        Period: 300,
-        Stat: 'Sum',
-      });
-    }
-  });
+  test(
+    'the 5xx alarm: more than 1 % of requests over 5 minutes, ' +
+      "once there are at least 20, of this stack's API and stage",
+    () => {
+      for (const synthesized of [defaults, custom]) {
+        const [api5xx, ...others] = alarms(synthesized).filter((alarm) => alarm.Metrics);
+        expect(others).toEqual([]);
+        expect(api5xx).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' });
+        const expression = api5xx.Metrics.find((m: { Expression?: string }) => m.Expression);
+        expect(expression).toMatchObject({
+          Expression: 'IF(requests >= 20, 100 * errors / requests, 0)',
+          ReturnData: true,
+        });
+        const metricOf = (id: string) => api5xx.Metrics.find((m: { Id: string }) => m.Id === id).MetricStat;
+        const dimensions = [
+          { Name: 'ApiName', Value: synthesized.stack.stackName },
+          { Name: 'Stage', Value: stageRef(synthesized) },
+        ];
+        expect(metricOf('errors')).toEqual({
+          Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Dimensions: dimensions },
+          Period: 300,
+          Stat: 'Sum',
+        });
+        expect(metricOf('requests')).toEqual({
+          Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: dimensions },
+          Period: 300,
+          Stat: 'Sum',
+        });
+      }
+    },
+  );
 
   test('the API is named after its stack, because API Gateway publishes metrics by API name', () => {
     defaults.template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'TokenLedger' });
@@ -1077,66 +1128,73 @@ describe('operations', () => {
     }
   });
 
-  test('a regional web ACL on the stage: IP reputation, a rate limit per IP, the common rule set and known bad inputs', () => {
-    const [[webAclId, webAcl], ...others] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');
-    expect(others).toEqual([]);
-    expect(webAcl.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
-    const rules: { Name: string; Priority: number; [key: string]: any }[] = webAcl.Properties!.Rules;
-    expect(rules.map((r) => r.Name)).toEqual([
-      'AWSManagedRulesAmazonIpReputationList',
-      'RateLimitPerIp',
-      'AWSManagedRulesCommonRuleSet',
-      'AWSManagedRulesKnownBadInputsRuleSet',
-    ]);
-    expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
-    for (const rule of rules.filter((r) => r.Name.startsWith('AWSManagedRules'))) {
-      expect(rule).toMatchObject({
-        OverrideAction: { None: {} },
-        Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: rule.Name } },
-      });
-    }
-    // Counted, not blocked: legitimate service calls can have large bodies or no User-Agent.
-    const common = rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!;
-    expect(common.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
-      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
-      { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
-    ]);
-    for (const rule of rules)
-      expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
-
-    const [[, association], ...moreAssociations] = resourcesOfType(defaults, 'AWS::WAFv2::WebACLAssociation');
-    expect(moreAssociations).toEqual([]);
-    expect(association.Properties!.WebACLArn).toEqual({ 'Fn::GetAtt': [webAclId, 'Arn'] });
-    expect(JSON.stringify(association.Properties!.ResourceArn)).toContain(JSON.stringify(stageRef(defaults)));
-  });
-
-  test("the rate limit: 2000 requests per 5 minutes per IP by default, or wafRateLimit, answered with the API's 429", () => {
-    for (const [synthesized, limit] of [
-      [defaults, 2000],
-      [custom, 500],
-    ] as const) {
-      const [[, webAcl]] = resourcesOfType(synthesized, 'AWS::WAFv2::WebACL');
-      const rule = webAcl.Properties!.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
-      expect(rule.Statement.RateBasedStatement).toMatchObject({
-        Limit: limit,
-        AggregateKeyType: 'IP',
-        EvaluationWindowSec: 300,
-      });
-      expect(rule.Action.Block.CustomResponse).toMatchObject({
-        ResponseCode: 429,
-        CustomResponseBodyKey: 'tooManyRequests',
-      });
-      const body = webAcl.Properties!.CustomResponseBodies.tooManyRequests;
-      expect(body.ContentType).toBe('APPLICATION_JSON');
-      const parsed = JSON.parse(body.Content);
-      expect(parsed).toEqual({ error: 'too_many_requests', message: expect.any(String) });
-      expect(ERROR_STATUS[parsed.error as ErrorCode]).toBe(429);
-      // With the console's origin, like API Gateway's own error answers.
-      expect(rule.Action.Block.CustomResponse.ResponseHeaders).toEqual([
-        { Name: 'Access-Control-Allow-Origin', Value: consoleOrigin(synthesized) },
+  test(
+    'a regional web ACL on the stage: IP reputation, a rate ' +
+      'limit per IP, the common rule set and known bad inputs',
+    () => {
+      const [[webAclId, webAcl], ...others] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');
+      expect(others).toEqual([]);
+      expect(webAcl.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+      const rules: { Name: string; Priority: number; [key: string]: any }[] = webAcl.Properties!.Rules;
+      expect(rules.map((r) => r.Name)).toEqual([
+        'AWSManagedRulesAmazonIpReputationList',
+        'RateLimitPerIp',
+        'AWSManagedRulesCommonRuleSet',
+        'AWSManagedRulesKnownBadInputsRuleSet',
       ]);
-    }
-  });
+      expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
+      for (const rule of rules.filter((r) => r.Name.startsWith('AWSManagedRules'))) {
+        expect(rule).toMatchObject({
+          OverrideAction: { None: {} },
+          Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: rule.Name } },
+        });
+      }
+      // Counted, not blocked: legitimate service calls can have large bodies or no User-Agent.
+      const common = rules.find((r) => r.Name === 'AWSManagedRulesCommonRuleSet')!;
+      expect(common.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
+        { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+        { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
+      ]);
+      for (const rule of rules)
+        expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
+
+      const [[, association], ...moreAssociations] = resourcesOfType(defaults, 'AWS::WAFv2::WebACLAssociation');
+      expect(moreAssociations).toEqual([]);
+      expect(association.Properties!.WebACLArn).toEqual({ 'Fn::GetAtt': [webAclId, 'Arn'] });
+      expect(JSON.stringify(association.Properties!.ResourceArn)).toContain(JSON.stringify(stageRef(defaults)));
+    },
+  );
+
+  test(
+    'the rate limit: 2000 requests per 5 minutes per IP by ' + "default, or wafRateLimit, answered with the API's 429",
+    () => {
+      for (const [synthesized, limit] of [
+        [defaults, 2000],
+        [custom, 500],
+      ] as const) {
+        const [[, webAcl]] = resourcesOfType(synthesized, 'AWS::WAFv2::WebACL');
+        const rule = webAcl.Properties!.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
+        expect(rule.Statement.RateBasedStatement).toMatchObject({
+          Limit: limit,
+          AggregateKeyType: 'IP',
+          EvaluationWindowSec: 300,
+        });
+        expect(rule.Action.Block.CustomResponse).toMatchObject({
+          ResponseCode: 429,
+          CustomResponseBodyKey: 'tooManyRequests',
+        });
+        const body = webAcl.Properties!.CustomResponseBodies.tooManyRequests;
+        expect(body.ContentType).toBe('APPLICATION_JSON');
+        const parsed = JSON.parse(body.Content);
+        expect(parsed).toEqual({ error: 'too_many_requests', message: expect.any(String) });
+        expect(ERROR_STATUS[parsed.error as ErrorCode]).toBe(429);
+        // With the console's origin, like API Gateway's own error answers.
+        expect(rule.Action.Block.CustomResponse.ResponseHeaders).toEqual([
+          { Name: 'Access-Control-Allow-Origin', Value: consoleOrigin(synthesized) },
+        ]);
+      }
+    },
+  );
 
   test('the rate limit leaves out the signed service routes, whatever the stage prefix, and nothing else', () => {
     const [[, webAcl]] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');

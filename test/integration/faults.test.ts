@@ -350,17 +350,20 @@ const revoked = (items: Map<string, Item>, ids: string[]) => ids.filter((id) => 
 
 // ================================================================ the client's retry setting
 
-it('the DynamoDB client sets its retry bound explicitly: 3 attempts per call (the SDK default for DynamoDB is 4)', async () => {
-  process.env.AWS_MAX_ATTEMPTS = '10';
-  try {
-    const instance = coldStart();
-    expect(await instance.client.config.maxAttempts()).toBe(3);
-    instance.client.destroy();
-  } finally {
-    delete process.env.AWS_MAX_ATTEMPTS;
-  }
-  expect(await configuredMaxAttempts()).toBe(3);
-});
+it(
+  'the DynamoDB client sets its retry bound explicitly: 3 ' + 'attempts per call (the SDK default for DynamoDB is 4)',
+  async () => {
+    process.env.AWS_MAX_ATTEMPTS = '10';
+    try {
+      const instance = coldStart();
+      expect(await instance.client.config.maxAttempts()).toBe(3);
+      instance.client.destroy();
+    } finally {
+      delete process.env.AWS_MAX_ATTEMPTS;
+    }
+    expect(await configuredMaxAttempts()).toBe(3);
+  },
+);
 
 // ================================================================ throttling
 
@@ -743,25 +746,29 @@ describe('an admin bulk revocation interrupted by failing writes', () => {
     },
   );
 
-  it('a failed bulk revocation answers only once every write it started has settled (nothing left running in a frozen instance)', async () => {
-    const target = user();
-    const data = bulkDataset(target);
-    await putRecords(db, data.all);
-    proxy.reset(afterSuccesses('UpdateItem', 3, FAULTS.internalServerError));
+  it(
+    'a failed bulk revocation answers only once every write it ' +
+      'started has settled (nothing left running in a frozen instance)',
+    async () => {
+      const target = user();
+      const data = bulkDataset(target);
+      await putRecords(db, data.all);
+      proxy.reset(afterSuccesses('UpdateItem', 3, FAULTS.internalServerError));
 
-    const answer = await invoke('revoke-user-tokens', bulkEvent(target, 'admin-1', { reason: 'offboarding' }));
-    const stillRunning = fn.pending();
-    const attemptsAtAnswer = proxy.attempts.length;
-    await settle();
+      const answer = await invoke('revoke-user-tokens', bulkEvent(target, 'admin-1', { reason: 'offboarding' }));
+      const stillRunning = fn.pending();
+      const attemptsAtAnswer = proxy.attempts.length;
+      await settle();
 
-    expectErrorAnswer(answer, 500, 'internal_error');
-    // Lambda freezes the instance once the handler answers: calls still in flight (or sleeping
-    // before a retry) would resume inside the next, unrelated invocation, or be cut off.
-    expect({ stillRunning, attemptsAfterAnswer: proxy.attempts.length - attemptsAtAnswer }).toStrictEqual({
-      stillRunning: 0,
-      attemptsAfterAnswer: 0,
-    });
-  });
+      expectErrorAnswer(answer, 500, 'internal_error');
+      // Lambda freezes the instance once the handler answers: calls still in flight (or sleeping
+      // before a retry) would resume inside the next, unrelated invocation, or be cut off.
+      expect({ stillRunning, attemptsAfterAnswer: proxy.attempts.length - attemptsAtAnswer }).toStrictEqual({
+        stillRunning: 0,
+        attemptsAfterAnswer: 0,
+      });
+    },
+  );
 });
 
 // ================================================================ a write that landed but whose answer was lost
@@ -782,50 +789,59 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
       expect(items.get(c.tokenId)).toMatchObject({ revokedBy: owner, revokeReason: cascadeReason(parent.tokenId) });
   });
 
-  it('bulk revocation that answers 200 has also revoked the cascade-only children of a parent whose write answer was lost', async () => {
-    const target = user();
-    const { parent, children } = family(target, 2);
-    // A child that names the parent but carries no user: only the cascade reaches it.
-    const orphan = live(undefined, { parentTokenId: parent.tokenId });
-    await putRecords(db, [parent, ...children, orphan]);
-    proxy.reset(onceWhen((a) => a.operation === 'UpdateItem' && tokenIdOf(a) === parent.tokenId, FAULTS.lostResponse));
+  it(
+    'bulk revocation that answers 200 has also revoked the ' +
+      'cascade-only children of a parent whose write answer was lost',
+    async () => {
+      const target = user();
+      const { parent, children } = family(target, 2);
+      // A child that names the parent but carries no user: only the cascade reaches it.
+      const orphan = live(undefined, { parentTokenId: parent.tokenId });
+      await putRecords(db, [parent, ...children, orphan]);
+      proxy.reset(
+        onceWhen((a) => a.operation === 'UpdateItem' && tokenIdOf(a) === parent.tokenId, FAULTS.lostResponse),
+      );
 
-    const answer = await invoke('revoke-user-tokens', bulkEvent(target, 'admin-1', { reason: 'offboarding' }));
+      const answer = await invoke('revoke-user-tokens', bulkEvent(target, 'admin-1', { reason: 'offboarding' }));
 
-    expect(answer.status).toBe(200);
-    // docs/api.md#cascade: no access token outlives the revocation of its refresh token.
-    expect(await item(parent.tokenId)).toMatchObject({ revokedBy: 'admin-1' });
-    expect(await item(orphan.tokenId)).toMatchObject({
-      revokedBy: 'admin-1',
-      revokeReason: cascadeReason(parent.tokenId),
-    });
-  });
+      expect(answer.status).toBe(200);
+      // docs/api.md#cascade: no access token outlives the revocation of its refresh token.
+      expect(await item(parent.tokenId)).toMatchObject({ revokedBy: 'admin-1' });
+      expect(await item(orphan.tokenId)).toMatchObject({
+        revokedBy: 'admin-1',
+        revokeReason: cascadeReason(parent.tokenId),
+      });
+    },
+  );
 
-  it('a mint whose PutItem answer was lost either answers 201 for the stored token or leaves no token behind', async () => {
-    const owner = user();
-    const before = await tableItems();
-    proxy.reset(onceWhen((a) => a.operation === 'PutItem', FAULTS.lostResponse));
+  it(
+    'a mint whose PutItem answer was lost either answers ' + '201 for the stored token or leaves no token behind',
+    async () => {
+      const owner = user();
+      const before = await tableItems();
+      proxy.reset(onceWhen((a) => a.operation === 'PutItem', FAULTS.lostResponse));
 
-    const answer = await invoke(
-      'mint-token',
-      mintEvent({
-        clientId: 'client-a',
-        clientName: 'App A',
-        tokenType: 'refresh_token',
-        scope: 'read',
-        expiresIn: 3600,
-        userId: owner,
-      }),
-    );
+      const answer = await invoke(
+        'mint-token',
+        mintEvent({
+          clientId: 'client-a',
+          clientName: 'App A',
+          tokenType: 'refresh_token',
+          scope: 'read',
+          expiresIn: 3600,
+          userId: owner,
+        }),
+      );
 
-    await settle();
-    const created = [...(await tableItems()).keys()].filter((id) => !before.has(id));
-    if (answer.status === 201) {
-      expect(created).toStrictEqual([answer.json.tokenId]);
-    } else {
-      // A token that exists but whose value nobody was given is a ghost in the owner's list.
-      expectErrorAnswer(answer, 500, 'internal_error');
-      expect(created).toStrictEqual([]);
-    }
-  });
+      await settle();
+      const created = [...(await tableItems()).keys()].filter((id) => !before.has(id));
+      if (answer.status === 201) {
+        expect(created).toStrictEqual([answer.json.tokenId]);
+      } else {
+        // A token that exists but whose value nobody was given is a ghost in the owner's list.
+        expectErrorAnswer(answer, 500, 'internal_error');
+        expect(created).toStrictEqual([]);
+      }
+    },
+  );
 });

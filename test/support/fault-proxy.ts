@@ -55,7 +55,8 @@ export const FAULTS = {
     status: 400,
     type: `${DYNAMODB}#ProvisionedThroughputExceededException`,
     message:
-      'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      'The level of configured provisioned throughput for the table was exceeded. ' +
+      'Consider increasing your provisioning level with the UpdateTable API.',
   },
   throttling: {
     kind: 'error',
@@ -68,7 +69,8 @@ export const FAULTS = {
     status: 400,
     type: `${DYNAMODB}#RequestLimitExceeded`,
     message:
-      'Throughput exceeds the current throughput limit for your account. Please contact AWS Support at https://aws.amazon.com/support request a limit increase',
+      'Throughput exceeds the current throughput limit for your account. Please ' +
+      'contact AWS Support at https://aws.amazon.com/support request a limit increase',
   },
   internalServerError: {
     kind: 'error',
@@ -99,7 +101,10 @@ export const accessDenied = (tableName: string, operation = 'UpdateItem'): Fault
   kind: 'error',
   status: 400,
   type: 'com.amazon.coral.service#AccessDeniedException',
-  message: `User: arn:aws:sts::123456789012:assumed-role/TokenLedger-RevokeToken/fn is not authorized to perform: dynamodb:${operation} on resource: arn:aws:dynamodb:us-east-1:123456789012:table/${tableName} because no identity-based policy allows the dynamodb:${operation} action`,
+  message:
+    'User: arn:aws:sts::123456789012:assumed-role/TokenLedger-RevokeToken/fn is not authorized to perform: ' +
+    `dynamodb:${operation} on resource: arn:aws:dynamodb:us-east-1:123456789012:table/${tableName} ` +
+    `because no identity-based policy allows the dynamodb:${operation} action`,
 });
 
 /** Every attempt of the given operations (all, without a list) meets `fault`. */

@@ -187,31 +187,35 @@ function aliceAndBob() {
 }
 
 describe('previewBulkRevocation', () => {
-  it('counts the active selection plus children of its refresh tokens that the selection lacks, by client, and changes nothing', async () => {
-    const data = aliceAndBob();
-    const store = new InMemoryTokenStore(data.all);
-    const before = store.snapshot();
-    expect(await previewBulkRevocation(store, { userId: 'alice' }, NOW)).toStrictEqual({
-      wouldRevoke: 10,
-      byClient: { 'client-a': 5, 'client-b': 4, 'client-c': 1 },
-    });
-    expect(await previewBulkRevocation(store, { userId: 'alice', clientId: 'client-b' }, NOW)).toStrictEqual({
-      wouldRevoke: 5,
-      byClient: { 'client-b': 4, 'client-c': 1 },
-    });
-    expect(await previewBulkRevocation(store, { userId: 'alice', clientId: 'client-a' }, NOW)).toStrictEqual({
-      wouldRevoke: 5,
-      byClient: { 'client-a': 5 },
-    });
-    expect(await previewBulkRevocation(store, { userId: 'nobody' }, NOW)).toStrictEqual({
-      wouldRevoke: 0,
-      byClient: {},
-    });
-    expect(store.snapshot()).toStrictEqual(before);
-    expect(store.revokeRequests).toHaveLength(0);
-    expect(store.touchRequests).toHaveLength(0);
-    expect(store.createRequests).toHaveLength(0);
-  });
+  it(
+    'counts the active selection plus children of its refresh ' +
+      'tokens that the selection lacks, by client, and changes nothing',
+    async () => {
+      const data = aliceAndBob();
+      const store = new InMemoryTokenStore(data.all);
+      const before = store.snapshot();
+      expect(await previewBulkRevocation(store, { userId: 'alice' }, NOW)).toStrictEqual({
+        wouldRevoke: 10,
+        byClient: { 'client-a': 5, 'client-b': 4, 'client-c': 1 },
+      });
+      expect(await previewBulkRevocation(store, { userId: 'alice', clientId: 'client-b' }, NOW)).toStrictEqual({
+        wouldRevoke: 5,
+        byClient: { 'client-b': 4, 'client-c': 1 },
+      });
+      expect(await previewBulkRevocation(store, { userId: 'alice', clientId: 'client-a' }, NOW)).toStrictEqual({
+        wouldRevoke: 5,
+        byClient: { 'client-a': 5 },
+      });
+      expect(await previewBulkRevocation(store, { userId: 'nobody' }, NOW)).toStrictEqual({
+        wouldRevoke: 0,
+        byClient: {},
+      });
+      expect(store.snapshot()).toStrictEqual(before);
+      expect(store.revokeRequests).toHaveLength(0);
+      expect(store.touchRequests).toHaveLength(0);
+      expect(store.createRequests).toHaveLength(0);
+    },
+  );
 
   it('predicts exactly what revokeSelection then revokes', async () => {
     const data = aliceAndBob();

@@ -12,7 +12,8 @@ describe('the log secret scanner', () => {
     ['a Bearer Authorization header', '{"authorization":"Bearer abc.def"}', 'Authorization header'],
     [
       'a SigV4 Authorization header',
-      `Authorization: AWS4-HMAC-SHA256 Credential=X/1/r/execute-api/aws4_request, SignedHeaders=host, Signature=${'a'.repeat(64)}`,
+      'Authorization: AWS4-HMAC-SHA256 Credential=X/1/r/execute-api/aws4_request, SignedHeaders=host, ' +
+        `Signature=${'a'.repeat(64)}`,
       'SigV4 signature',
     ],
   ])('finds %s', (_, text, kind) => {
