@@ -1,22 +1,26 @@
+import type { StackSecret } from './routes';
+
 /**
- * Environment variables the functions read. The CDK function construct and the local gateway
- * set them from these names, so a rename cannot leave one side behind.
+ * Environment variables the functions read. The CDK stack sets them from these names, and the
+ * local stack runs each function with the environment the synthesized template gives it.
  */
 export const ENV = {
   tableName: 'TABLE_NAME',
   adminGroupName: 'ADMIN_GROUP_NAME',
   allowedOrigins: 'ALLOWED_ORIGINS',
-  /** Deployed: ARN of the Secrets Manager secret holding the cursor signing key. */
+  /** The app client whose ID tokens the API accepts (API Gateway's authorizer does not pin it). */
+  userPoolClientId: 'USER_POOL_CLIENT_ID',
+  /** ARN of the Secrets Manager secret holding the cursor signing key. */
   cursorSecretArn: 'CURSOR_SECRET_ARN',
-  /** Local stack only: the cursor signing key itself (base64). */
-  cursorSecret: 'CURSOR_SECRET',
-  /** Deployed: ARN of the Secrets Manager secret holding the token hash pepper. */
+  /** ARN of the Secrets Manager secret holding the token hash pepper. */
   tokenHashSecretArn: 'TOKEN_HASH_SECRET_ARN',
-  /** Local stack only: the token hash pepper itself (base64). */
-  tokenHashSecret: 'TOKEN_HASH_SECRET',
-  /** Local stack only: DynamoDB-compatible endpoint. */
-  dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
 } as const;
+
+/** The variable through which a function learns each stack secret's ARN. */
+export const SECRET_ARN_VARIABLE: Readonly<Record<StackSecret, string>> = {
+  cursor: ENV.cursorSecretArn,
+  tokenHash: ENV.tokenHashSecretArn,
+};
 
 export const DEFAULT_ADMIN_GROUP = 'token-admins';
 

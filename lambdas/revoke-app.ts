@@ -5,10 +5,17 @@ import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';
 
 /** "Revoke Access": only ever the caller's own tokens, whatever the path names. */
-export const handler = routeHandler('revoke-app', async ({ event, caller, now }) => {
+export const handler = routeHandler('revoke-app', async ({ event, caller, now, deadline }) => {
   const clientId = pathParameter(event, 'clientId', externalId('clientId'));
   queryOf(event, noQuerySchema);
   jsonBodyOf(event, appRevokeBodySchema);
-  const revoked = await revokeSelection(tokenRepository, { userId: caller.sub, clientId }, caller.sub, undefined, now);
+  const revoked = await revokeSelection(
+    tokenRepository,
+    { userId: caller.sub, clientId },
+    caller.sub,
+    undefined,
+    now,
+    deadline,
+  );
   return { body: { revoked } };
 });

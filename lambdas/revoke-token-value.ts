@@ -6,9 +6,9 @@ import { tokenRepository } from './store';
 import { stackSecret } from './store/stack-secrets';
 
 /** RFC 7009; `token_type_hint` is only a hint, and the value alone finds the token. */
-export const handler = serviceRouteHandler('revoke-token-value', async ({ event, now }) => {
+export const handler = serviceRouteHandler('revoke-token-value', async ({ event, now, deadline }) => {
   queryOf(event, noQuerySchema);
   const { token, client_id: clientId } = formBodyOf(event, revokeFormSchema);
-  await revokeByValue(tokenRepository, token, clientId, await stackSecret('tokenHash'), now);
+  await revokeByValue(tokenRepository, token, clientId, await stackSecret('tokenHash'), now, deadline);
   return {};
 });

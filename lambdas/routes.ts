@@ -1,36 +1,50 @@
 /**
- * THE route table. The CDK stack builds API Gateway methods, functions and their grants from it;
- * the local gateway serves it; each handler looks up its own entry to enforce `access`. Adding a
- * route is one line here plus `lambdas/<name>.ts`.
+ * THE route table. The CDK stack builds API Gateway methods, functions, their grants and the
+ * service callers' policies from it; the local stack runs what the CDK stack synthesizes from it;
+ * each handler looks up its own entry to enforce `access`. Adding a route is one entry here plus
+ * `lambdas/<name>.ts`.
  */
 
 /**
  * Who may call: `user` any signed-in user (Cognito ID token), `admin` members of the admin group,
- * `service` an authorization or resource server signing with AWS SigV4 (IAM).
+ * `service` a server signing with AWS SigV4 (IAM) whose policy allows the route (see `callers`).
  */
 export type Access = 'user' | 'admin' | 'service';
 
-/** DynamoDB actions a route's function may call on the token table; the CDK grants exactly these. */
+/**
+ * The two kinds of service caller, each with its own managed policy: the authorization server
+ * mints, introspects and revokes; resource servers only introspect.
+ */
+export type ServiceCaller = 'authorization-server' | 'resource-server';
+
+/** DynamoDB actions a function may call on the token table; the CDK grants exactly these. */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'Scan';
 
-/** Stack secrets a route's function reads: the list cursor signing key, the token hash pepper. */
+/** Stack secrets a function reads: the list cursor signing key, the token hash pepper. */
 export type StackSecret = 'cursor' | 'tokenHash';
 
-export interface RouteDefinition {
-  /** Also the handler module: `lambdas/<name>.ts`, exporting `handler`. */
+/** One Lambda function and exactly what it may do; `lambdas/<name>.ts` exports its `handler`. */
+export interface FunctionDefinition {
   readonly name: string;
+  readonly summary: string;
+  readonly table: readonly TableAction[];
+  readonly secrets: readonly StackSecret[];
+  /**
+   * For work that grows with the data (bulk revocation of thousands of tokens): up to API
+   * Gateway's 29 s integration limit for a route. Others keep the function construct's default.
+   */
+  readonly timeoutSeconds?: number;
+}
+
+export interface RouteDefinition extends FunctionDefinition {
   readonly method: 'GET' | 'POST';
   /** API Gateway resource path, relative to the stage. */
   readonly path: string;
   readonly access: Access;
-  readonly table: readonly TableAction[];
-  readonly secrets: readonly StackSecret[];
-  readonly summary: string;
-  /**
-   * For routes whose work grows with the data (bulk revocation of thousands of tokens): up to
-   * API Gateway's 29 s integration limit. Others keep the function construct's short default.
-   */
-  readonly timeoutSeconds?: number;
+  /** For a service route: the callers whose policy allows it. */
+  readonly callers?: readonly ServiceCaller[];
+  /** An OAuth endpoint (RFC 7662, RFC 7009): its error answers also carry `error_description`. */
+  readonly oauth?: boolean;
 }
 
 export const ROUTES = [
@@ -84,7 +98,7 @@ export const ROUTES = [
     method: 'POST',
     path: '/apps/{clientId}/revoke',
     access: 'user',
-    table: ['Query', 'UpdateItem'],
+    table: ['Query', 'UpdateItem', 'GetItem'],
     secrets: [],
     summary: "Revoke all the caller's tokens of one app",
     timeoutSeconds: 28,
@@ -94,7 +108,7 @@ export const ROUTES = [
     method: 'POST',
     path: '/admin/users/{userId}/revoke',
     access: 'admin',
-    table: ['Query', 'UpdateItem'],
+    table: ['Query', 'UpdateItem', 'GetItem'],
     secrets: [],
     summary: "Revoke a user's tokens, or preview it",
     timeoutSeconds: 28,
@@ -104,6 +118,7 @@ export const ROUTES = [
     method: 'POST',
     path: '/service/tokens',
     access: 'service',
+    callers: ['authorization-server'],
     table: ['GetItem', 'PutItem', 'UpdateItem'],
     secrets: ['tokenHash'],
     summary: 'Mint a token (authorization server)',
@@ -113,6 +128,8 @@ export const ROUTES = [
     method: 'POST',
     path: '/service/introspect',
     access: 'service',
+    callers: ['authorization-server', 'resource-server'],
+    oauth: true,
     table: ['GetItem', 'UpdateItem'],
     secrets: ['tokenHash'],
     summary: 'Introspect a token value (RFC 7662)',
@@ -122,6 +139,8 @@ export const ROUTES = [
     method: 'POST',
     path: '/service/revoke',
     access: 'service',
+    callers: ['authorization-server'],
+    oauth: true,
     table: ['GetItem', 'UpdateItem', 'Query'],
     secrets: ['tokenHash'],
     summary: 'Revoke a token value (RFC 7009)',

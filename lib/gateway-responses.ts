@@ -10,6 +10,14 @@ interface GatewayResponse {
 }
 
 /**
+ * RFC 9110 section 15.5.2: a 401 names the scheme to authenticate with. The gateway cannot tell
+ * a missing token from a bad one, so it names only the scheme (RFC 6750 section 3).
+ */
+const AUTHENTICATE_HEADERS: Readonly<Partial<Record<ErrorCode, Record<string, string>>>> = {
+  unauthorized: { 'WWW-Authenticate': 'Bearer' },
+};
+
+/**
  * API Gateway's own answers (authorizer refusals, unknown routes, throttling, integration
  * failures) in the API's error body. Every 4xx type is listed so each keeps the status of its
  * error code; a type the API has no code for (413) becomes invalid_request.
@@ -62,7 +70,12 @@ export function addGatewayErrorResponses(api: RestApi, allowedOrigins: readonly 
       type: response.type,
       statusCode: String(ERROR_STATUS[response.error]),
       // Header values are mapping expressions: a literal needs single quotes.
-      ...(corsOrigin && { responseHeaders: { 'Access-Control-Allow-Origin': `'${corsOrigin}'` } }),
+      responseHeaders: Object.fromEntries(
+        Object.entries({
+          ...(corsOrigin && { 'Access-Control-Allow-Origin': corsOrigin }),
+          ...AUTHENTICATE_HEADERS[response.error],
+        }).map(([name, value]) => [name, `'${value}'`]),
+      ),
       // The template's content type becomes the response's Content-Type. Gateway response
       // templates are not VTL, only `$` substitution, and these bodies contain no `$`.
       templates: { 'application/json': JSON.stringify({ error: response.error, message: response.message }) },

@@ -7,17 +7,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/config';
-import type { RouteDefinition, StackSecret } from '../lambdas/routes';
+import { ENV, SECRET_ARN_VARIABLE } from '../lambdas/config';
+import type { FunctionDefinition, StackSecret } from '../lambdas/routes';
 import type { TokenTable } from './token-table';
 
 const ROOT = path.join(__dirname, '..');
-
-/** The variable through which a function learns each stack secret's ARN. */
-const SECRET_ARN_ENV: Readonly<Record<StackSecret, string>> = {
-  cursor: ENV.cursorSecretArn,
-  tokenHash: ENV.tokenHashSecretArn,
-};
 
 /**
  * Credential providers that the SDK's default chain loads with `await import()` only when no
@@ -80,27 +74,34 @@ export const FUNCTION_BUNDLING = {
  */
 export const FUNCTION_MEMORY_MB = 512;
 
+/** Where a function's template resource records the source it runs, for the local stack. */
+export const SOURCE_METADATA_KEY = 'token-ledger:source';
+
 export interface HandlerFunctionProps {
-  readonly route: RouteDefinition;
+  readonly definition: FunctionDefinition;
+  /** What invokes it, for its description: `GET /tokens`, `the token table's stream`. */
+  readonly trigger: string;
   readonly tokens: TokenTable;
-  /** Every stack secret; the function gets (and may read) only those its route lists. */
+  /** Every stack secret; the function gets (and may read) only those its definition lists. */
   readonly secrets: Readonly<Record<StackSecret, ISecret>>;
-  readonly adminGroupName: string;
-  readonly allowedOrigins: readonly string[];
+  /** Variables of its own, beside the table's name and its secrets' ARNs. */
+  readonly environment?: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
- * The one way a route's function is built: `lambdas/<route.name>.ts`, with exactly the table
- * actions its route-table entry declares and read access to exactly the secrets it lists.
+ * The one way a function is built: `lambdas/<definition.name>.ts`, with exactly the table actions
+ * its definition declares and read access to exactly the secrets it lists. The template records
+ * the source file, so the local stack runs the very function this resource deploys.
  */
 export class HandlerFunction extends Construct {
   readonly function: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
-    const { route } = props;
+    const { definition } = props;
+    const source = path.join('lambdas', `${definition.name}.ts`);
 
     // An explicit log group, so retention and removal follow the stack settings (the logRetention
     // prop is deprecated and needs a custom resource to do the same).
@@ -113,20 +114,20 @@ export class HandlerFunction extends Construct {
     // any log group and write to every one: this role may only write to the function's own group.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs ${route.method} ${route.path} of the token API`,
+      description: `Runs ${props.trigger} of the token ledger`,
     });
     logGroup.grantWrite(role);
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(ROOT, 'lambdas', `${route.name}.ts`),
+      entry: path.join(ROOT, source),
       handler: 'handler',
-      description: `${route.method} ${route.path}: ${route.summary}`,
+      description: `${props.trigger}: ${definition.summary}`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: FUNCTION_MEMORY_MB,
       // DynamoDB answers in milliseconds; 10 s bounds a stuck call well inside API Gateway's 29 s.
-      // Bulk routes ask for more in the route table.
-      timeout: Duration.seconds(route.timeoutSeconds ?? 10),
+      // Work that grows with the data asks for more in its definition.
+      timeout: Duration.seconds(definition.timeoutSeconds ?? 10),
       tracing: lambda.Tracing.ACTIVE,
       role,
       logGroup,
@@ -135,15 +136,17 @@ export class HandlerFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         [ENV.tableName]: props.tokens.table.tableName,
-        [ENV.adminGroupName]: props.adminGroupName,
-        ...(props.allowedOrigins.length > 0 && { [ENV.allowedOrigins]: props.allowedOrigins.join(',') }),
-        ...Object.fromEntries(route.secrets.map((name) => [SECRET_ARN_ENV[name], props.secrets[name].secretArn])),
+        ...props.environment,
+        ...Object.fromEntries(
+          definition.secrets.map((name) => [SECRET_ARN_VARIABLE[name], props.secrets[name].secretArn]),
+        ),
       },
       bundling: FUNCTION_BUNDLING,
     });
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(SOURCE_METADATA_KEY, source);
 
-    props.tokens.grantRouteAccess(this.function, route.table);
-    for (const name of new Set(route.secrets)) props.secrets[name].grantRead(this.function);
+    props.tokens.grantRouteAccess(this.function, definition.table);
+    for (const name of new Set(definition.secrets)) props.secrets[name].grantRead(this.function);
 
     NagSuppressions.addResourceSuppressions(
       role,

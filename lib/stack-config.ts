@@ -22,10 +22,10 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * | `throttleBurstLimit` | `200` | stage burst capacity |
  * | `alarmTopicArn` | none | SNS topic (same region) the alarms notify; without it they only change state |
  * | `waf` | `true` | `false` deploys the API without its WAF web ACL |
- * | `wafRateLimit` | `2000` | requests one IP may send in 5 minutes before WAF blocks it (see below) |
+ * | `wafRateLimit` | `2000` | requests one IP may send to the user and admin routes in 5 minutes before WAF blocks it |
+ * | `wafServiceRateLimit` | `15000` | the same for the service routes (signed calls of authorization and resource servers) |
  *
- * `retain` also protects the table from deletion. `wafRateLimit` does not count requests to the
- * service routes and may be 10 to 2,000,000,000.
+ * `retain` also protects the table from deletion. Both WAF limits may be 10 to 2,000,000,000.
  *
  * The console's own origin (its CloudFront domain) is always allowed; `allowedOrigins` names
  * further browser apps. `*` is accepted but lets any web page call the API with a user's
@@ -56,7 +56,7 @@ export interface TokenLedgerConfig {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   /** undefined: alarms without actions. */
   readonly alarmTopicArn: string | undefined;
-  readonly waf: { readonly enabled: boolean; readonly rateLimit: number };
+  readonly waf: { readonly enabled: boolean; readonly rateLimit: number; readonly serviceRateLimit: number };
 }
 
 /** Where `npm run build:console` writes the console. */
@@ -84,7 +84,8 @@ export function readConfig(node: Node): TokenLedgerConfig {
     alarmTopicArn: topicArn(get('alarmTopicArn')),
     waf: {
       enabled: flag(get('waf'), 'waf', true),
-      rateLimit: wafRateLimit(get('wafRateLimit')),
+      rateLimit: wafRateLimit(get('wafRateLimit'), 'wafRateLimit', 2000),
+      serviceRateLimit: wafRateLimit(get('wafServiceRateLimit'), 'wafServiceRateLimit', 15_000),
     },
   };
 }
@@ -181,10 +182,11 @@ function topicArn(value: unknown): string | undefined {
 }
 
 /** WAF accepts 10 to 2,000,000,000 requests per evaluation window. */
-function wafRateLimit(value: unknown): number {
-  const limit = count(value, 'wafRateLimit', 2000);
-  if (limit < 10 || limit > 2_000_000_000)
-    throw new Error(`context wafRateLimit must be between 10 and 2000000000, got ${JSON.stringify(value)}`);
+function wafRateLimit(value: unknown, key: string, fallback: number): number {
+  const limit = count(value, key, fallback);
+  if (limit < 10 || limit > 2_000_000_000) {
+    throw new Error(`context ${key} must be between 10 and 2000000000, got ${JSON.stringify(value)}`);
+  }
   return limit;
 }
 

@@ -6,8 +6,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ROUTES, type RouteDefinition, type RouteName } from '../lambdas/routes';
+import { ROUTES, type RouteDefinition, type RouteName, type ServiceCaller } from '../lambdas/routes';
+import { ApiFirewall } from './api-firewall';
 import { addGatewayErrorResponses } from './gateway-responses';
+import type { TokenLedgerConfig } from './stack-config';
 import { answerUnknownRoutesWith404 } from './unknown-routes';
 
 /** The API's one stage: the first segment of every URL path. */
@@ -18,6 +20,7 @@ export interface TokenApiProps {
   readonly handlerFor: (route: RouteName) => IFunction;
   readonly allowedOrigins: readonly string[];
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly waf: TokenLedgerConfig['waf'];
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -25,12 +28,14 @@ export interface TokenApiProps {
 /**
  * The REST API: one method per route-table entry. `user` and `admin` routes sit behind the
  * Cognito authorizer (the functions check the admin group); `service` routes need a SigV4
- * signature of an IAM identity that `servicePolicy` (or another IAM policy) allows to invoke them.
+ * signature of an IAM identity that one of `servicePolicies` (or another IAM policy) allows to invoke them.
  */
 export class TokenApi extends Construct {
   readonly api: apigw.RestApi;
-  /** Allows `execute-api:Invoke` on exactly the service routes; attach it to their callers. */
-  readonly servicePolicy: iam.ManagedPolicy;
+  /** The WAF web ACL in front of the stage; undefined with `waf=false`. */
+  readonly firewall: ApiFirewall | undefined;
+  /** Per kind of service caller, `execute-api:Invoke` on exactly the service routes it may call. */
+  readonly servicePolicies: Readonly<Record<ServiceCaller, iam.ManagedPolicy>>;
 
   constructor(scope: Construct, id: string, props: TokenApiProps) {
     super(scope, id);
@@ -152,19 +157,54 @@ export class TokenApi extends Construct {
       ]);
     }
 
-    // No policy name: CloudFormation generates one, so several stacks can live in one account.
-    const stage = this.api.deploymentStage.stageName;
-    this.servicePolicy = new iam.ManagedPolicy(this, 'ServicePolicy', {
-      description: 'Allows calling the service routes of the token API (mint, introspect, revoke by value)',
-      statements: [
-        new iam.PolicyStatement({
-          actions: ['execute-api:Invoke'],
-          resources: ROUTES.filter((route) => route.access === 'service').map((route) =>
-            this.api.arnForExecuteApi(route.method, invokePath(route), stage),
-          ),
-        }),
-      ],
-    });
+    const stage = this.api.deploymentStage;
+    this.firewall = props.waf.enabled
+      ? new ApiFirewall(this, 'Firewall', {
+          stage,
+          stageName: STAGE_NAME,
+          rateLimit: props.waf.rateLimit,
+          serviceRateLimit: props.waf.serviceRateLimit,
+          corsOrigin: props.allowedOrigins[0],
+        })
+      : undefined;
+    if (!this.firewall) {
+      NagSuppressions.addResourceSuppressions(stage, [
+        {
+          id: 'AwsSolutions-APIG3',
+          reason:
+            'The web ACL was turned off with context waf=false: a deliberate choice for this deployment (a test stack, or a ' +
+            'web ACL that Firewall Manager or another stack associates). The default deploys one.',
+        },
+      ]);
+    }
+
+    // No policy names: CloudFormation generates them, so several stacks can live in one account.
+    const policyFor = (id: string, caller: ServiceCaller, description: string) => {
+      const routes = ROUTES.filter((route) => (route as RouteDefinition).callers?.includes(caller));
+      return new iam.ManagedPolicy(this, id, {
+        description,
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['execute-api:Invoke'],
+            resources: routes.map((route) =>
+              this.api.arnForExecuteApi(route.method, invokePath(route), stage.stageName),
+            ),
+          }),
+        ],
+      });
+    };
+    this.servicePolicies = {
+      'authorization-server': policyFor(
+        'ServicePolicy',
+        'authorization-server',
+        "For the authorization server: mint, introspect and revoke tokens on the token API's service routes",
+      ),
+      'resource-server': policyFor(
+        'IntrospectionPolicy',
+        'resource-server',
+        'For resource servers: introspect tokens on the token API, and nothing else',
+      ),
+    };
   }
 
   get url(): string {

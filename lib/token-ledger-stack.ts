@@ -2,11 +2,16 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { ROUTES, type RouteName, type StackSecret } from '../lambdas/routes';
+import { ENV } from '../lambdas/config';
+import { type FunctionDefinition, ROUTES, type RouteName, type StackSecret } from '../lambdas/routes';
+import { CASCADE_REPAIR } from '../lambdas/table-consumers';
+import { Alarms } from './alarms';
 import { ConsoleSite } from './console-site';
+import { Dashboard } from './dashboard';
 import { HandlerFunction } from './handler-function';
-import { Operations } from './operations';
+import { pascalCase } from './names';
 import type { TokenLedgerConfig } from './stack-config';
+import { TableConsumer } from './table-consumer';
 import { TokenApi } from './token-api';
 import { TokenTable } from './token-table';
 import { TokenUsers } from './token-users';
@@ -18,12 +23,13 @@ export interface TokenLedgerStackProps extends StackProps {
 /** The whole deployed system; its outputs are those of docs/api.md#stack-outputs. */
 export class TokenLedgerStack extends Stack {
   readonly functions: Readonly<Record<RouteName, HandlerFunction>>;
+  readonly cascadeRepair: TableConsumer;
   readonly secrets: Readonly<Record<StackSecret, secretsmanager.Secret>>;
   readonly console: ConsoleSite;
   readonly users: TokenUsers;
   readonly api: TokenApi;
   readonly tokens: TokenTable;
-  readonly operations: Operations;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: TokenLedgerStackProps) {
     super(scope, id, props);
@@ -93,39 +99,58 @@ export class TokenLedgerStack extends Stack {
     >;
     this.secrets = secrets;
 
+    const functionFor = (definition: FunctionDefinition, trigger: string, environment?: Record<string, string>) =>
+      new HandlerFunction(this, pascalCase(definition.name), {
+        definition,
+        trigger,
+        tokens,
+        secrets,
+        environment,
+        logRetention,
+        removalPolicy,
+      });
+    // What the API's functions need to know of their callers: who is an admin, which app client
+    // signs their ID tokens in, which browser origins may read their answers.
+    const callerEnvironment = {
+      [ENV.adminGroupName]: config.adminGroupName,
+      [ENV.userPoolClientId]: users.client.userPoolClientId,
+      ...(allowedOrigins.length > 0 && { [ENV.allowedOrigins]: allowedOrigins.join(',') }),
+    };
     this.functions = Object.fromEntries(
-      ROUTES.map((route) => [
-        route.name,
-        new HandlerFunction(this, pascalCase(route.name), {
-          route,
-          tokens,
-          secrets,
-          adminGroupName: config.adminGroupName,
-          allowedOrigins,
-          logRetention,
-          removalPolicy,
-        }),
-      ]),
+      ROUTES.map((route) => [route.name, functionFor(route, `${route.method} ${route.path}`, callerEnvironment)]),
     ) as Record<RouteName, HandlerFunction>;
+    this.cascadeRepair = new TableConsumer(this, 'CascadeRepair', {
+      function: functionFor(CASCADE_REPAIR, "the token table's stream").function,
+      tokens,
+      definition: CASCADE_REPAIR,
+      removalPolicy,
+    });
 
     const api = new TokenApi(this, 'TokenApi', {
       userPool: users.userPool,
       handlerFor: (name) => this.functions[name].function,
       allowedOrigins,
       throttling: config.throttling,
+      waf: config.waf,
       logRetention,
       removalPolicy,
     });
     this.api = api;
 
-    this.operations = new Operations(this, 'Operations', {
-      api: api.api,
-      functions: Object.fromEntries(Object.entries(this.functions).map(([name, handler]) => [name, handler.function])),
+    const stage = api.api.deploymentStage;
+    const functions = {
+      ...Object.fromEntries(Object.entries(this.functions).map(([name, handler]) => [name, handler.function])),
+      [CASCADE_REPAIR.name]: this.cascadeRepair.function,
+    };
+    this.alarms = new Alarms(this, 'Alarms', {
+      stage,
+      functions,
+      streamConsumers: { [CASCADE_REPAIR.name]: this.cascadeRepair.function },
+      deadLetters: { [CASCADE_REPAIR.name]: this.cascadeRepair.deadLetters },
       tokens,
       alarmTopicArn: config.alarmTopicArn,
-      waf: config.waf,
-      corsOrigin: allowedOrigins[0],
     });
+    new Dashboard(this, 'Dashboard', { stage, functions, tokens, alarms: this.alarms, firewall: api.firewall });
 
     const signInDomain = users.domain.baseUrl();
     // The API's origin, not its URL: the URL names the stage, which depends on every method,
@@ -148,13 +173,12 @@ export class TokenLedgerStack extends Stack {
     new CfnOutput(this, 'AdminGroupName', { value: users.adminGroup.groupName });
     new CfnOutput(this, 'Region', { value: Stack.of(this).region });
     new CfnOutput(this, 'ServicePolicyArn', {
-      value: api.servicePolicy.managedPolicyArn,
-      description:
-        'Managed policy that allows calling the service routes; attach it to the authorization and resource servers',
+      value: api.servicePolicies['authorization-server'].managedPolicyArn,
+      description: "Managed policy for the authorization server's role: mint, introspect and revoke",
+    });
+    new CfnOutput(this, 'IntrospectionPolicyArn', {
+      value: api.servicePolicies['resource-server'].managedPolicyArn,
+      description: "Managed policy for resource servers' roles: introspect only",
     });
   }
-}
-
-function pascalCase(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
 }

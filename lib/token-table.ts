@@ -36,6 +36,9 @@ export class TokenTable extends Construct {
       // a script with the wrong table name). A throwaway stack (removalPolicy=destroy) must be
       // deletable with it, and a protected table would fail `cdk destroy`, so it is off there.
       deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+      // Old and new images, so a consumer's filter can tell the write that revoked a token from
+      // later writes to it (lambdas/table-consumers.ts).
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
     });
     for (const [indexName, index] of Object.entries(TOKEN_TABLE.indexes)) {
       this.table.addGlobalSecondaryIndex({

@@ -3,14 +3,14 @@ import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 export interface AuthorizerSettings {
   /** `http://127.0.0.1:<port>/<poolId>`, exactly as cognito-local writes `iss`. */
   issuer: string;
-  userPoolClientId: string;
 }
 
 /**
  * What API Gateway's Cognito user pools authorizer checks, done with jose (aws-jwt-verify
- * refuses cognito-local's http JWKS and `local_…` pool ids): RS256 signature against the pool's
- * JWKS, `iss`, `aud` (= the app client), `token_use` = `id`, and `exp`. Like API Gateway, it
- * takes the token bare or after "Bearer ".
+ * refuses cognito-local's http JWKS and `local_…` pool ids): the RS256 signature against the
+ * pool's JWKS, `iss` (a pool the authorizer names) and `exp`. Like API Gateway it does not pin
+ * the app client (`aud`) nor tell ID from access tokens: the functions refuse those themselves
+ * (lambdas/http/caller.ts), deployed and locally alike. It takes the token bare or after "Bearer ".
  */
 export function cognitoAuthorizer(settings: AuthorizerSettings) {
   const jwks = createRemoteJWKSet(new URL(`${settings.issuer}/.well-known/jwks.json`));
@@ -20,11 +20,10 @@ export function cognitoAuthorizer(settings: AuthorizerSettings) {
     try {
       const { payload } = await jwtVerify(token, jwks, {
         issuer: settings.issuer,
-        audience: settings.userPoolClientId,
         algorithms: ['RS256'],
         requiredClaims: ['sub', 'exp'],
       });
-      return payload.token_use === 'id' ? payload : undefined;
+      return payload;
     } catch {
       return undefined;
     }

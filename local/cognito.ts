@@ -7,9 +7,13 @@ import {
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   DescribeUserPoolCommand,
+  type ExplicitAuthFlowsType,
+  type UsernameAttributeType,
+  type VerifiedAttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { type CfnTemplate, onlyResourceOfType, resourcesOfType } from './cfn-template';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
-import { freePort } from './ports';
+import { freePort, portIsFree } from './ports';
 
 export interface LocalCognito {
   endpoint: string;
@@ -32,6 +36,11 @@ export async function startCognito(dir: string, requestedPort: number): Promise<
   const cwd = join(dir, 'cognito');
   mkdirSync(cwd, { recursive: true });
   const port = requestedPort || (await freePort());
+  if (requestedPort && !(await portIsFree(requestedPort))) {
+    throw new Error(
+      `COGNITO_PORT ${requestedPort} is already in use (another local stack?); choose another, or 0 for any`,
+    );
+  }
   const child = spawn(process.execPath, [cognitoLocalBin], {
     cwd,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), NO_COLOR: '1' },
@@ -48,21 +57,24 @@ export async function startCognito(dir: string, requestedPort: number): Promise<
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilListening(child, endpoint, () => output);
+  await waitUntilListening(child, port, () => output);
   const client = new CognitoIdentityProviderClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return { endpoint, client, stop: () => stopChild(child) };
 }
 
-async function waitUntilListening(child: ChildProcess, endpoint: string, output: () => string): Promise<void> {
+/**
+ * Until cognito-local itself says it serves on our port. Another process answering there (say a
+ * cognito-local of another LOCAL_DIR) must not pass for it: its pool would be shared by mistake.
+ */
+async function waitUntilListening(child: ChildProcess, port: number, output: () => string): Promise<void> {
   const deadline = Date.now() + 20_000;
+  const ready = `running on http://127.0.0.1:${port}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences of a coloured log line
+  const plain = () => output().replace(/\u001b\[[0-9;]*m/g, '');
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`cognito-local exited (${child.exitCode}):\n${output()}`);
-    try {
-      await fetch(`${endpoint}/health`);
-      return; // any HTTP answer means it is serving
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (plain().includes(ready)) return;
+    await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
   throw new Error(`cognito-local did not start within 20 s:\n${output()}`);
@@ -80,13 +92,23 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Pool, app client (password sign-in, no secret) and admin group, as the CDK stack makes them. */
-export async function createUserPool(client: CognitoIdentityProviderClient, adminGroup: string): Promise<UserPoolIds> {
+/**
+ * The user pool, its app client and its groups as the synthesized template declares them: the
+ * pool's sign-in attributes, the client's auth flows (no secret), every group by name.
+ */
+export async function createUserPool(
+  client: CognitoIdentityProviderClient,
+  template: CfnTemplate,
+): Promise<UserPoolIds> {
+  const [, pool] = onlyResourceOfType(template, 'AWS::Cognito::UserPool');
+  const [, appClient] = onlyResourceOfType(template, 'AWS::Cognito::UserPoolClient');
+  const poolProps = (pool.Properties ?? {}) as { UsernameAttributes?: string[]; AutoVerifiedAttributes?: string[] };
+  const clientProps = (appClient.Properties ?? {}) as { ExplicitAuthFlows?: ExplicitAuthFlowsType[] };
   const { UserPool } = await client.send(
     new CreateUserPoolCommand({
       PoolName: 'token-ledger-local',
-      UsernameAttributes: ['email'],
-      AutoVerifiedAttributes: ['email'],
+      UsernameAttributes: poolProps.UsernameAttributes as UsernameAttributeType[] | undefined,
+      AutoVerifiedAttributes: poolProps.AutoVerifiedAttributes as VerifiedAttributeType[] | undefined,
     }),
   );
   const userPoolId = UserPool?.Id;
@@ -96,12 +118,15 @@ export async function createUserPool(client: CognitoIdentityProviderClient, admi
       UserPoolId: userPoolId,
       ClientName: 'token-ledger-local',
       GenerateSecret: false,
-      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      ExplicitAuthFlows: clientProps.ExplicitAuthFlows,
     }),
   );
-  await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: adminGroup }));
   const userPoolClientId = UserPoolClient?.ClientId;
   if (!userPoolClientId) throw new Error('cognito-local created no app client');
+  for (const [, group] of resourcesOfType(template, 'AWS::Cognito::UserPoolGroup')) {
+    const { GroupName, Description } = (group.Properties ?? {}) as { GroupName: string; Description?: string };
+    await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName, Description }));
+  }
   return { userPoolId, userPoolClientId };
 }
 

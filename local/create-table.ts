@@ -1,12 +1,40 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { type KeyAttribute, TOKEN_TABLE } from '../lambdas/store/table-definition';
+import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
 
 /**
- * CreateTable input derived from the same definition the CDK table construct reads, so the local
- * table has exactly the deployed keys and indexes. (TTL has no local equivalent: dynalite has no
- * TTL API, and the API never relies on TTL having run.)
+ * CreateTable input for the token table as the synthesized template declares it: its keys,
+ * attribute definitions and indexes (not what has no local equivalent: TTL, streams, point-in-time
+ * recovery, deletion protection; the local stack emulates the stream itself).
  */
-export function createTableInput(tableName: string): CreateTableCommandInput {
+export function tableInputFromTemplate(template: CfnTemplate, tableName: string): CreateTableCommandInput {
+  const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
+  const {
+    KeySchema,
+    AttributeDefinitions,
+    GlobalSecondaryIndexes = [],
+  } = (table.Properties ?? {}) as Pick<
+    CreateTableCommandInput,
+    'KeySchema' | 'AttributeDefinitions' | 'GlobalSecondaryIndexes'
+  >;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema,
+    AttributeDefinitions,
+    GlobalSecondaryIndexes: GlobalSecondaryIndexes.map(({ IndexName, KeySchema: keys, Projection }) => ({
+      IndexName,
+      KeySchema: keys,
+      Projection,
+    })),
+  };
+}
+
+/**
+ * The same table from its definition directly, for tests of the repository that need no stack
+ * (test/integration); a test checks that both ways give the same table.
+ */
+export function tableInputFromDefinition(tableName: string): CreateTableCommandInput {
   const attributes = new Map<string, KeyAttribute>();
   const remember = (a: KeyAttribute) => attributes.set(a.name, a);
   remember(TOKEN_TABLE.partitionKey);

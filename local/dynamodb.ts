@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
@@ -11,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TOKEN_TABLE } from '../lambdas/store/table-definition';
-import { createTableInput } from './create-table';
+import { tableInputFromDefinition } from './create-table';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
 
 export interface LocalDynamoDb {
@@ -54,15 +55,22 @@ export async function startDynamoDb(
   };
 }
 
-/** Creates the token table unless it exists; waits until it and its indexes are ACTIVE. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the token table unless it exists (from its definition unless given the template's
+ * input); waits until it and its indexes are ACTIVE.
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  input: CreateTableCommandInput = tableInputFromDefinition(tableName),
+): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  await client.send(new CreateTableCommand({ ...input, TableName: tableName }));
   for (let attempt = 0; ; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');

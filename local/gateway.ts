@@ -2,54 +2,47 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { ErrorCode } from '../lambdas/domain/errors';
-import { errorResponse } from '../lambdas/http/error-response';
-import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
-import { ROUTES, type RouteDefinition } from '../lambdas/routes';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { claimsAsGatewayStrings, type cognitoAuthorizer } from './cognito-authorizer';
-import { type Identity, lambdaContext, proxyEvent } from './proxy-event';
-import type { sigv4Verifier } from './sigv4-verifier';
-
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+import type { FunctionHost } from './function-host';
+import { decide } from './iam-policy';
+import { type Identity, proxyEvent } from './proxy-event';
+import { signatureClaim, type sigv4Verifier } from './sigv4';
+import type { ApiRoute, GatewayAnswer, Principal, StackModel } from './stack-model';
 
 export interface GatewaySettings {
   port: number;
+  model: StackModel;
+  functions: FunctionHost;
   authorize: ReturnType<typeof cognitoAuthorizer>;
+  /** Checks a SigV4 signature for `execute-api`; gives the access key it was made with. */
   verifySignature: ReturnType<typeof sigv4Verifier>;
-  allowedOrigins: string[];
-  /** Served at `openapi.json`, without authentication. */
+  /** The IAM identities local service keys stand for, by access key. */
+  iamPrincipals: ReadonlyMap<string, Principal>;
+  /** Served at `openapi.json`, without authentication, with this gateway's own URL as its server. */
   openapi: string;
 }
 
 /** API Gateway refuses payloads past 10 MB; the functions enforce the API's own 4 KiB. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
+/** The gateway response types the local gateway can answer with that are 5xx. */
+const SERVER_ERRORS = new Set(['DEFAULT_5XX']);
+
 interface CompiledRoute {
-  route: RouteDefinition;
+  route: ApiRoute;
   pattern: RegExp;
   parameterNames: string[];
-  handler: Handler;
 }
 
 /** `/tokens/{tokenId}` → a pattern where each `{name}` takes one non-empty path segment. */
-function compile(route: RouteDefinition, handler: Handler): CompiledRoute {
+function compile(route: ApiRoute): CompiledRoute {
   const parameterNames: string[] = [];
   const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
     parameterNames.push(name);
     return '([^/]+)';
   });
-  return { route, pattern: new RegExp(`^${source}$`), parameterNames, handler };
-}
-
-/** Imports every route's handler module, the same modules the CDK stack bundles. */
-export async function loadRoutes(): Promise<CompiledRoute[]> {
-  return Promise.all(
-    ROUTES.map(async (route) => {
-      const module = (await import(`../lambdas/${route.name}`)) as { handler: Handler };
-      return compile(route, module.handler);
-    }),
-  );
+  return { route, pattern: new RegExp(`^${source}$`), parameterNames };
 }
 
 function decodeSegment(segment: string): string {
@@ -60,7 +53,7 @@ function decodeSegment(segment: string): string {
   }
 }
 
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -68,36 +61,50 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
     if (size > MAX_PAYLOAD_BYTES) return undefined;
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
+const isProxyResult = (value: unknown): value is APIGatewayProxyResult =>
+  typeof value === 'object' &&
+  value !== null &&
+  Number.isInteger((value as APIGatewayProxyResult).statusCode) &&
+  ['string', 'undefined'].includes(typeof (value as APIGatewayProxyResult).body);
+
 /**
- * The local stand-in for API Gateway: routes from the route table, the Cognito authorizer's
- * checks (or, on service routes, AWS_IAM's SigV4 check), REST proxy events, and gateway
- * responses in the API's error shape. Checks run in API Gateway's order: unknown route or
- * method (404), then authentication (401, or 403 for an unsigned service call).
+ * The local stand-in for API Gateway, serving the REST API of the synthesized template: its Lambda
+ * proxy methods (path, method, authorization type, function), its gateway responses for every
+ * refusal, and its CORS preflights. Like API Gateway, it checks the route first (404), then the
+ * caller: a Cognito ID token for COGNITO_USER_POOLS methods (401), a SigV4 signature whose key's
+ * policy allows `execute-api:Invoke` on the request for AWS_IAM methods (403).
  */
 export async function startGateway(settings: GatewaySettings) {
-  const routes = await loadRoutes();
+  const { model } = settings;
+  const routes = model.routes.map(compile);
+  let baseUrl = '';
 
-  const corsHeaders = (request: IncomingMessage): Record<string, string> => {
-    const origin = request.headers.origin;
-    if (settings.allowedOrigins.includes('*')) return { 'Access-Control-Allow-Origin': '*' };
-    if (origin && settings.allowedOrigins.includes(origin))
-      return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
-    return {};
+  // As API Gateway does, a type without a response of its own falls back to the default of its class.
+  const gatewayAnswer = (type: string): GatewayAnswer => {
+    const found =
+      model.gatewayResponses.get(type) ??
+      model.gatewayResponses.get(SERVER_ERRORS.has(type) ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
+    if (!found) throw new Error(`the template has no gateway response ${type}`);
+    return found;
+  };
+  const sendAnswer = (response: ServerResponse, type: string) => {
+    const answer = gatewayAnswer(type);
+    response.writeHead(answer.statusCode, answer.headers).end(answer.body);
   };
 
-  const send = (request: IncomingMessage, response: ServerResponse, result: APIGatewayProxyResult) => {
-    const headers: Record<string, string | string[]> = { ...corsHeaders(request) };
-    for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
-    const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
-    response.writeHead(result.statusCode, headers).end(body);
-  };
-
-  const refuse = (request: IncomingMessage, response: ServerResponse, code: ErrorCode, message: string) =>
-    send(request, response, errorResponse(code, message));
+  /** The caller of an AWS_IAM method, or the gateway response that refuses them. */
+  async function iamCaller(request: IncomingMessage, url: URL, body: Buffer, route: ApiRoute) {
+    if (!signatureClaim(request.headers.authorization)) return { refusal: 'MISSING_AUTHENTICATION_TOKEN' };
+    const accessKey = await settings.verifySignature(request, url, body);
+    const principal = accessKey === undefined ? undefined : settings.iamPrincipals.get(accessKey);
+    if (!accessKey || !principal) return { refusal: 'INVALID_SIGNATURE' };
+    const resource = model.executeApiArn(route.method, url.pathname);
+    if (decide(principal.statements, 'execute-api:Invoke', resource) !== 'allowed') return { refusal: 'ACCESS_DENIED' };
+    return { identity: { iam: { accessKey, userArn: principal.arn } } satisfies Identity };
+  }
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // The request target is a path: prefixing it keeps `//host/tokens` a path, never a host.
@@ -105,69 +112,98 @@ export async function startGateway(settings: GatewaySettings) {
     try {
       url = new URL(`http://127.0.0.1${request.url ?? '/'}`);
     } catch {
-      return refuse(request, response, 'not_found', GATEWAY_MESSAGES.noSuchRoute);
+      return sendAnswer(response, 'RESOURCE_NOT_FOUND');
     }
     const method = request.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/openapi.json') {
-      send(request, response, {
-        statusCode: 200,
-        headers: { 'Content-Type': 'application/json' },
-        body: settings.openapi,
-      });
+      response.writeHead(200, { 'Content-Type': 'application/json' }).end(openapiFor(baseUrl));
       return;
     }
     const onPath = routes.flatMap((compiled) => {
       const match = compiled.pattern.exec(url.pathname);
       return match ? [{ compiled, values: match.slice(1).map(decodeSegment) }] : [];
     });
-    if (method === 'OPTIONS' && onPath.length > 0) {
-      const methods = [...new Set(onPath.map((m) => m.compiled.route.method)), 'OPTIONS'].join(',');
-      response
-        .writeHead(204, {
-          ...corsHeaders(request),
-          'Access-Control-Allow-Methods': methods,
-          'Access-Control-Allow-Headers': 'Authorization,Content-Type',
-          'Access-Control-Max-Age': '600',
-        })
-        .end();
-      return;
-    }
+    if (method === 'OPTIONS' && onPath.length > 0 && model.cors) return preflight(request, response);
     const found = onPath.find((m) => m.compiled.route.method === method);
-    if (!found) return refuse(request, response, 'not_found', GATEWAY_MESSAGES.noSuchRoute);
+    if (!found) return sendAnswer(response, 'RESOURCE_NOT_FOUND');
     const body = await readBody(request);
-    if (body === undefined) return refuse(request, response, 'invalid_request', GATEWAY_MESSAGES.tooLarge);
-    const { route, parameterNames, handler } = found.compiled;
+    if (body === undefined) return sendAnswer(response, 'REQUEST_TOO_LARGE');
+    const { route, parameterNames } = found.compiled;
+
     let identity: Identity;
-    if (route.access === 'service') {
-      const accessKey = await settings.verifySignature(request, url, body);
-      if (!accessKey) return refuse(request, response, 'forbidden', GATEWAY_MESSAGES.signatureRequired);
-      identity = { service: { accessKey, userArn: `local-service:${accessKey}` } };
-    } else {
+    if (route.authorization === 'AWS_IAM') {
+      const outcome = await iamCaller(request, url, body, route);
+      if (!outcome.identity) return sendAnswer(response, outcome.refusal);
+      identity = outcome.identity;
+    } else if (route.authorization === 'COGNITO_USER_POOLS') {
       const claims = await settings.authorize(request.headers.authorization);
-      if (!claims) return refuse(request, response, 'unauthorized', GATEWAY_MESSAGES.unauthorized);
+      if (!claims) return sendAnswer(response, 'UNAUTHORIZED');
       identity = { claims: claimsAsGatewayStrings(claims) };
+    } else {
+      throw new Error(`the local gateway does not serve ${route.authorization} methods`);
     }
 
     const pathParameters = parameterNames.length
       ? Object.fromEntries(parameterNames.map((name, i) => [name, found.values[i] ?? '']))
       : null;
     const requestId = randomUUID();
-    const event = proxyEvent({ request, url, route, pathParameters, identity, body, requestId });
-    const result = await handler(event, lambdaContext(route, requestId));
-    send(request, response, result);
+    const event = proxyEvent({
+      request,
+      url,
+      route,
+      stage: model.stage,
+      pathParameters,
+      identity,
+      body: body.toString('utf8'),
+      requestId,
+    });
+    const outcome = await settings.functions.invoke(route.functionId, event, requestId);
+    // A function error, a timeout, or an answer that is not a proxy result: API Gateway's 5XX.
+    if (outcome.kind !== 'result' || !isProxyResult(outcome.value)) return sendAnswer(response, 'DEFAULT_5XX');
+    const result = outcome.value;
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
+    const payload = result.isBase64Encoded
+      ? Buffer.from(result.body, 'base64')
+      : Buffer.from(result.body ?? '', 'utf8');
+    response.writeHead(result.statusCode, headers).end(payload);
   }
 
+  /** As the template's preflight mocks answer: the first origin, or the request's when it is another allowed one. */
+  function preflight(request: IncomingMessage, response: ServerResponse) {
+    const cors = model.cors;
+    if (!cors) return;
+    const [first] = cors.origins;
+    const origin = request.headers.origin;
+    const allowed = origin && cors.origins.includes(origin) ? origin : first;
+    response
+      .writeHead(204, {
+        ...(allowed && { 'Access-Control-Allow-Origin': allowed }),
+        ...(allowed !== '*' && { Vary: 'Origin' }),
+        'Access-Control-Allow-Headers': cors.allowHeaders,
+        'Access-Control-Allow-Methods': cors.allowMethods,
+      })
+      .end();
+  }
+
+  const openapiFor = (url: string) => {
+    const document = JSON.parse(settings.openapi) as { servers?: { url: string; description?: string }[] };
+    document.servers = [{ url: url.replace(/\/$/, ''), description: 'This local stack.' }];
+    return JSON.stringify(document);
+  };
+
   const server = createServer((request, response) => {
-    serve(request, response).catch(() => {
-      // Like a Lambda that crashed: API Gateway answers 502/500 without details.
-      if (!response.headersSent) refuse(request, response, 'internal_error', GATEWAY_MESSAGES.internalError);
+    serve(request, response).catch((error: unknown) => {
+      console.error('local gateway failed:', error);
+      if (!response.headersSent) sendAnswer(response, 'DEFAULT_5XX');
     });
   });
   server.listen(settings.port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: baseUrl,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import type { RouteDefinition } from '../lambdas/routes';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ApiRoute } from './stack-model';
 
-/** Who the gateway let through: a Cognito user's claims, or a SigV4-signed service caller. */
-export type Identity = { claims: Record<string, string> } | { service: { accessKey: string; userArn: string } };
+/** Who the gateway let through: a Cognito user's claims, or a SigV4-signed IAM caller. */
+export type Identity = { claims: Record<string, string> } | { iam: { accessKey: string; userArn: string } };
 
 export interface EventParts {
   request: IncomingMessage;
   url: URL;
-  route: RouteDefinition;
+  route: ApiRoute;
+  stage: string;
   pathParameters: Record<string, string> | null;
   identity: Identity;
   body: string;
@@ -34,13 +34,13 @@ function headerPairs(request: IncomingMessage): [string, string][] {
   return pairs;
 }
 
-/** A REST API (v1) Lambda proxy event, shaped as API Gateway's Cognito-authorized methods send it. */
+/** A REST API (v1) Lambda proxy event, shaped as API Gateway sends it. */
 export function proxyEvent(parts: EventParts): APIGatewayProxyEvent {
-  const { request, url, route } = parts;
+  const { request, url, route, identity } = parts;
   const headers = valueMaps(headerPairs(request));
   const query = valueMaps(url.searchParams.entries());
   const hasQuery = Object.keys(query.single).length > 0;
-  const now = Date.now();
+  const iam = 'iam' in identity ? identity.iam : undefined;
   return {
     resource: route.path,
     path: url.pathname,
@@ -56,42 +56,23 @@ export function proxyEvent(parts: EventParts): APIGatewayProxyEvent {
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      authorizer: 'claims' in parts.identity ? { claims: parts.identity.claims } : null,
+      authorizer: 'claims' in identity ? { claims: identity.claims } : null,
       protocol: 'HTTP/1.1',
       httpMethod: route.method,
       identity: {
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         userAgent: request.headers['user-agent'] ?? null,
         // As API Gateway's AWS_IAM authorization fills them in; null for Cognito-authorized calls.
-        accessKey: 'service' in parts.identity ? parts.identity.service.accessKey : null,
-        caller: 'service' in parts.identity ? parts.identity.service.userArn : null,
-        userArn: 'service' in parts.identity ? parts.identity.service.userArn : null,
+        accessKey: iam?.accessKey ?? null,
+        caller: iam?.userArn ?? null,
+        userArn: iam?.userArn ?? null,
       } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: url.pathname,
-      stage: 'local',
+      path: `/${parts.stage}${url.pathname}`,
+      stage: parts.stage,
       requestId: parts.requestId,
-      requestTimeEpoch: now,
-      resourceId: route.name,
+      requestTimeEpoch: Date.now(),
+      resourceId: route.functionId,
       resourcePath: route.path,
     },
-  };
-}
-
-export function lambdaContext(route: RouteDefinition, requestId: string): Context {
-  const functionName = `local-${route.name}`;
-  const deadline = Date.now() + 10_000;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `local:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId || randomUUID(),
-    logGroupName: `/local/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * `npm start`: the whole system on a laptop. Embedded DynamoDB (dynalite), embedded Cognito
- * (cognito-local) and a local API Gateway serving the same handler modules the CDK stack deploys.
+ * `npm start`: the whole system on a laptop, run from the stack's synthesized CloudFormation
+ * template. Embedded DynamoDB (dynalite) and Cognito (cognito-local) stand in for the AWS services;
+ * local/runtime.ts serves the template's API, runs its functions and enforces their IAM policies.
  * Everything binds to 127.0.0.1; state lives in LOCAL_DIR and survives restarts.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -8,16 +9,16 @@ import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ADMIN_GROUP, ENV } from '../lambdas/config';
 import { createUserPool, startCognito, userPoolAnswers } from './cognito';
-import { cognitoAuthorizer } from './cognito-authorizer';
 import { startConsoleServer } from './console-server';
+import { tableInputFromTemplate } from './create-table';
 import { dynamoDbAnswers, ensureTable, startDynamoDb } from './dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-aws';
 import { portFromEnv } from './ports';
+import { startRuntime } from './runtime';
 import { seedDemoData } from './seed';
-import { sigv4Verifier } from './sigv4-verifier';
-import { type LocalState, localKey, readState, serviceCredentials, writeFileAtomically, writeState } from './state';
+import { type LocalState, localKeyPair, localSecretValues, readState, writeFileAtomically, writeState } from './state';
+import { synthesizeStack } from './synth';
 
-const STACK_NAME = 'TokenLedger';
 const LOCAL_TABLE_NAME = 'token-ledger-local';
 
 const dir = resolve(process.env.LOCAL_DIR || '.local');
@@ -34,98 +35,113 @@ async function stop(exitCode: number): Promise<never> {
   process.exit(exitCode);
 }
 
-/** Handlers read their settings from the environment, as in Lambda; set it before loading them. */
-function configureHandlers(state: LocalState, dynamoDbEndpoint: string): void {
-  Object.assign(process.env, {
-    [ENV.tableName]: state.tableName,
-    [ENV.adminGroupName]: state.adminGroupName,
-    [ENV.allowedOrigins]: process.env[ENV.allowedOrigins] || '*',
-    [ENV.cursorSecret]: localKey(dir, 'cursor-secret'),
-    [ENV.tokenHashSecret]: localKey(dir, 'token-hash-secret'),
-    [ENV.dynamoDbEndpoint]: dynamoDbEndpoint,
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || LOCAL_CREDENTIALS.secretAccessKey,
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
-}
-
-/** Any free port when the API takes one too, so stacks started with API_PORT=0 never collide. */
-const consolePort = () => portFromEnv('CONSOLE_PORT', portFromEnv('API_PORT', 3000) === 0 ? 0 : 3001);
+/**
+ * A port from the environment. `API_PORT=0` alone asks for a stack that takes no fixed port, so
+ * the others pick free ports too unless they are set.
+ */
+const apiPort = portFromEnv('API_PORT', 3000);
+const portOf = (name: string, fixed: number) => portFromEnv(name, apiPort === 0 ? 0 : fixed);
 
 async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   rmSync(outputsFile, { force: true }); // left by a crash: it must only exist while everything answers
 
-  const dynamo = await startDynamoDb(dir, portFromEnv('DYNAMODB_PORT', 8000), process.env.DYNAMODB_ENDPOINT);
+  const dynamo = await startDynamoDb(dir, portOf('DYNAMODB_PORT', 8000), process.env.DYNAMODB_ENDPOINT);
   cleanups.push(dynamo.stop);
-  const cognito = await startCognito(dir, portFromEnv('COGNITO_PORT', 9229));
+  const cognito = await startCognito(dir, portOf('COGNITO_PORT', 9229));
   cleanups.push(cognito.stop);
+  // Its config names the API, which starts last; the API's CORS names the console's origin.
+  const consoleSite = await startConsoleServer(portOf('CONSOLE_PORT', 3001), join(__dirname, '..', 'console', 'dist'));
+  cleanups.push(consoleSite.close);
 
-  let state = readState(dir);
-  const fresh = state === undefined;
-  if (!state) {
-    const adminGroupName = process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP;
-    state = { ...(await createUserPool(cognito.client, adminGroupName)), tableName: LOCAL_TABLE_NAME, adminGroupName };
+  const saved = readState(dir);
+  const adminGroupName = saved?.adminGroupName ?? (process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP);
+  const { stackName, template } = synthesizeStack({
+    adminGroupName,
+    // The console's own origin is always allowed; these are further browser apps.
+    ...(process.env[ENV.allowedOrigins] && { allowedOrigins: process.env[ENV.allowedOrigins] }),
+    // The local console signs in with a password against cognito-local.
+    allowPasswordAuth: 'true',
+    consoleDist: consoleSite.root,
+  });
+
+  let state: LocalState;
+  if (saved) {
+    state = saved;
+  } else {
+    state = { ...(await createUserPool(cognito.client, template)), tableName: LOCAL_TABLE_NAME, adminGroupName };
   }
-  await ensureTable(dynamo.client, state.tableName);
-  if (fresh) {
+  await ensureTable(dynamo.client, state.tableName, tableInputFromTemplate(template, state.tableName));
+  if (!saved) {
     if (process.env.LOCAL_SEED !== '0') {
       await seedDemoData(cognito.client, DynamoDBDocumentClient.from(dynamo.client), state);
     }
     writeState(dir, state);
   }
 
-  configureHandlers(state, dynamo.endpoint);
-  const service = serviceCredentials(dir);
-  const { startGateway } = await import('./gateway');
-  const gateway = await startGateway({
-    port: portFromEnv('API_PORT', 3000),
-    authorize: cognitoAuthorizer({
-      issuer: `${cognito.endpoint}/${state.userPoolId}`,
+  const serviceKeys = localKeyPair(dir, 'service-credentials');
+  const introspectionKeys = localKeyPair(dir, 'introspection-credentials');
+  const runtime = await startRuntime({
+    template,
+    local: {
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      stackName,
+      tableName: state.tableName,
+      userPoolId: state.userPoolId,
       userPoolClientId: state.userPoolClientId,
-    }),
-    verifySignature: sigv4Verifier(service, LOCAL_REGION),
-    allowedOrigins: (process.env[ENV.allowedOrigins] ?? '').split(','),
+      consoleOrigin: new URL(consoleSite.url).origin,
+    },
+    dynamoDbBackend: dynamo.endpoint,
+    cognitoEndpoint: cognito.endpoint,
+    secretValues: localSecretValues(dir, template),
+    iamKeys: new Map([
+      ['ServicePolicyArn', serviceKeys],
+      ['IntrospectionPolicyArn', introspectionKeys],
+    ]),
+    apiPort,
     openapi: readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'),
   });
-  cleanups.push(gateway.close);
-  const consoleSite = await startConsoleServer(consolePort(), join(__dirname, '..', 'console', 'dist'), {
-    apiUrl: gateway.url,
+  cleanups.push(runtime.close);
+  consoleSite.configure({
+    apiUrl: runtime.apiUrl,
     region: LOCAL_REGION,
     userPoolId: state.userPoolId,
     userPoolClientId: state.userPoolClientId,
     adminGroupName: state.adminGroupName,
     auth: { kind: 'password', cognitoEndpoint: cognito.endpoint },
   });
-  cleanups.push(consoleSite.close);
 
   // outputs.json promises a working stack: check every part answers before writing it.
   await dynamoDbAnswers(dynamo.client);
   await userPoolAnswers(cognito.client, state.userPoolId);
-  for (const probe of [`${gateway.url}openapi.json`, `${consoleSite.url}config.json`]) {
+  for (const probe of [`${runtime.apiUrl}openapi.json`, `${consoleSite.url}config.json`]) {
     const answer = await fetch(probe);
     if (!answer.ok) throw new Error(`${probe} answered ${answer.status}`);
   }
 
   const outputs = {
-    [STACK_NAME]: {
-      ApiUrl: gateway.url,
+    [stackName]: {
+      ApiUrl: runtime.apiUrl,
       UserPoolId: state.userPoolId,
       UserPoolClientId: state.userPoolClientId,
       TableName: state.tableName,
       AdminGroupName: state.adminGroupName,
       Region: LOCAL_REGION,
-      CognitoEndpoint: cognito.endpoint,
-      DynamoDbEndpoint: dynamo.endpoint,
-      ServiceAccessKeyId: service.accessKeyId,
-      ServiceSecretAccessKey: service.secretAccessKey,
+      ServicePolicyArn: runtime.model.output('ServicePolicyArn'),
+      IntrospectionPolicyArn: runtime.model.output('IntrospectionPolicyArn'),
       ConsoleUrl: consoleSite.url,
+      CognitoEndpoint: cognito.endpoint,
+      // The local AWS endpoint in front of the table, so other writers' changes reach its stream too.
+      DynamoDbEndpoint: runtime.awsEndpoint,
+      ServiceAccessKeyId: serviceKeys.accessKeyId,
+      ServiceSecretAccessKey: serviceKeys.secretAccessKey,
+      IntrospectionAccessKeyId: introspectionKeys.accessKeyId,
+      IntrospectionSecretAccessKey: introspectionKeys.secretAccessKey,
     },
   };
   writeFileAtomically(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
-  console.log(`Token API listening on ${gateway.url}, web console on ${consoleSite.url} (outputs: ${outputsFile})`);
+  console.log(`Token API listening on ${runtime.apiUrl}, web console on ${consoleSite.url} (outputs: ${outputsFile})`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type CfnTemplate, resourcesOfType } from './cfn-template';
 
 /** What the local stack must remember across restarts, kept in LOCAL_DIR. */
 export interface LocalState {
@@ -20,22 +21,55 @@ export function writeState(dir: string, state: LocalState): void {
   writeFileAtomically(stateFile(dir), JSON.stringify(state, null, 2));
 }
 
-/** A random key made once per LOCAL_DIR (cursor signing key, token hash pepper), so it survives restarts. */
-export function localKey(dir: string, name: string): string {
-  const file = join(dir, `${name}.key`);
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-  return readFileSync(file, 'utf8').trim();
-}
-
-/** The key pair service callers sign with locally (in place of IAM credentials). */
-export function serviceCredentials(dir: string): { accessKeyId: string; secretAccessKey: string } {
-  const file = join(dir, 'service-credentials.json');
+/** A key pair made once per LOCAL_DIR, so it survives restarts: what a local service caller signs with. */
+export function localKeyPair(dir: string, name: string): { accessKeyId: string; secretAccessKey: string } {
+  const file = join(dir, `${name}.json`);
   if (!existsSync(file)) {
     const accessKeyId = `LOCAL${randomBytes(10).toString('hex').toUpperCase()}`.slice(0, 20);
     const secretAccessKey = randomBytes(30).toString('base64');
     writeFileSync(file, JSON.stringify({ accessKeyId, secretAccessKey }), { mode: 0o600, flag: 'wx' });
   }
   return JSON.parse(readFileSync(file, 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+
+/** A value as Secrets Manager generates one for `GenerateSecretString` (length and character set). */
+function generatedSecret(spec: { PasswordLength?: number; ExcludePunctuation?: boolean }): string {
+  const characters = spec.ExcludePunctuation ? ALPHANUMERIC : ALPHANUMERIC + PUNCTUATION;
+  const length = spec.PasswordLength ?? 32;
+  // Rejection sampling: no character is likelier than another.
+  const limit = 256 - (256 % characters.length);
+  let value = '';
+  while (value.length < length) {
+    for (const byte of randomBytes(length)) {
+      if (byte < limit && value.length < length) value += characters[byte % characters.length];
+    }
+  }
+  return value;
+}
+
+/**
+ * The value of every secret the template generates (cursor key, token hash pepper), by logical
+ * id: made once per LOCAL_DIR the way Secrets Manager makes it, kept in a file only the user may
+ * read, so cursors and token values stay valid across restarts.
+ */
+export function localSecretValues(dir: string, template: CfnTemplate): Map<string, string> {
+  const file = join(dir, 'secrets.json');
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  let added = false;
+  for (const [id, secret] of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
+    if (kept[id] !== undefined) continue;
+    const spec = (secret.Properties?.GenerateSecretString ?? {}) as {
+      PasswordLength?: number;
+      ExcludePunctuation?: boolean;
+    };
+    kept[id] = generatedSecret(spec);
+    added = true;
+  }
+  if (added) writeFileAtomically(file, JSON.stringify(kept));
+  return new Map(Object.entries(kept));
 }
 
 /** Readers polling for the file never see it half-written. */

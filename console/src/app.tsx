@@ -316,7 +316,7 @@ function Shell(props: {
   onSignOut(): void;
 }) {
   const { config, session, onExpired, onSignOut } = props;
-  const isAdmin = session.groups.includes(config.adminGroupName || 'token-admins');
+  const isAdmin = session.groups.includes(config.adminGroupName);
   const hash = useHashRoute();
   const route: Route = hash.startsWith(PAGES.admin.hash) && isAdmin ? 'admin' : 'apps';
   const [status, setStatus] = useState({ text: '', key: 0 });

@@ -8,6 +8,7 @@
  * it dies with the tab and is not shared with other tabs. Its claims are decoded for display and
  * for showing the admin UI only; the API verifies the token and enforces every rule itself.
  */
+import { groupsOf } from '../../lambdas/domain/identity';
 import type { HostedAuth, PasswordAuth } from './console-config';
 
 const TOKEN_KEY = 'token-ledger.idToken';
@@ -49,16 +50,8 @@ export function parseIdToken(idToken: string): Session | null {
     const claims = JSON.parse(base64UrlDecode(idToken.split('.')[1] ?? '')) as Record<string, unknown>;
     const { sub, exp, email } = claims;
     if (typeof sub !== 'string' || typeof exp !== 'number') return null;
-    // Cognito puts an array in the token; API Gateway flattens it to "a,b". Accept both.
-    const raw = claims['cognito:groups'];
-    const groups = Array.isArray(raw)
-      ? raw.filter((g): g is string => typeof g === 'string')
-      : typeof raw === 'string'
-        ? raw
-            .split(',')
-            .map((g) => g.trim())
-            .filter(Boolean)
-        : [];
+    // The same reading as the API's: the token's own array of group names, never a split string.
+    const groups = groupsOf(claims);
     const username = claims['cognito:username'];
     return {
       idToken,

@@ -12,11 +12,25 @@ const revokerOf = (parent: TokenRecord) => parent.revokedBy ?? `token:${parent.t
  * conditional write, so running this again (after an interruption, or on a second revoke of
  * the parent) revokes exactly what is left. Returns how many it revoked.
  */
-export async function cascadeRevocation(store: TokenStore, parent: TokenRecord, now: number): Promise<number> {
+export async function cascadeRevocation(
+  store: TokenStore,
+  parent: TokenRecord,
+  now: number,
+  deadline?: AbortSignal,
+): Promise<number> {
   if (parent.tokenType !== 'refresh_token' || parent.revokedAt === undefined) return 0;
   const children = (await store.children(parent.tokenId, now)).filter((c) => c.revokedAt === undefined);
-  const outcomes = await mapLimited(children, BULK_CONCURRENCY, (child) =>
-    store.revoke({ tokenId: child.tokenId, revokedBy: revokerOf(parent), reason: cascadeReason(parent.tokenId), now }),
+  const outcomes = await mapLimited(
+    children,
+    BULK_CONCURRENCY,
+    (child) =>
+      store.revoke({
+        tokenId: child.tokenId,
+        revokedBy: revokerOf(parent),
+        reason: cascadeReason(parent.tokenId),
+        now,
+      }),
+    deadline,
   );
   return outcomes.filter(Boolean).length;
 }

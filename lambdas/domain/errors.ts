@@ -31,3 +31,10 @@ export class ApiError extends Error {
 export const invalidRequest = (message: string) => new ApiError('invalid_request', message);
 export const forbidden = (message = 'You may not call this route.') => new ApiError('forbidden', message);
 export const notFound = (message = 'No such token.') => new ApiError('not_found', message);
+
+/** Work stopped at its deadline, before the function's timeout: what it did stays done, and a retry finishes it. */
+export const deadlineExceeded = () =>
+  new ApiError(
+    'internal_error',
+    'The request ran out of time and stopped; what it changed stays changed. Send it again to finish.',
+  );

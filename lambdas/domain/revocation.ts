@@ -11,7 +11,14 @@ import type { BulkPreview } from './views';
  * RFC 7009: unknown, expired and already revoked tokens all answer 200 (revoking is idempotent
  * and says nothing about what exists); only a token of another client is refused.
  */
-export async function revokeByValue(store: TokenStore, value: string, clientId: string, pepper: Buffer, now: number) {
+export async function revokeByValue(
+  store: TokenStore,
+  value: string,
+  clientId: string,
+  pepper: Buffer,
+  now: number,
+  deadline?: AbortSignal,
+) {
   const record = await findByValue(store, value, pepper);
   if (!record || isExpired(record, now)) return;
   if (record.clientId !== clientId)
@@ -19,7 +26,7 @@ export async function revokeByValue(store: TokenStore, value: string, clientId: 
   const revoked =
     (await store.revoke({ tokenId: record.tokenId, revokedBy: `client:${clientId}`, now })) ??
     (await store.get(record.tokenId));
-  if (revoked) await cascadeRevocation(store, revoked, now);
+  if (revoked) await cascadeRevocation(store, revoked, now, deadline);
 }
 
 export interface TokenSelection {
@@ -32,8 +39,8 @@ export interface TokenSelection {
  * ones) and whose cascades it runs: every live refresh token, including those already revoked,
  * so that a retry after an interruption also finishes cascades the first attempt left undone.
  */
-async function bulkSelection(store: TokenStore, selection: TokenSelection, now: number) {
-  const live = await allTokens(store, { ...selection, now });
+async function bulkSelection(store: TokenStore, selection: TokenSelection, now: number, deadline?: AbortSignal) {
+  const live = await allTokens(store, { ...selection, now }, deadline);
   return {
     active: live.filter((t) => t.revokedAt === undefined),
     refreshTokens: live.filter((t) => t.tokenType === 'refresh_token'),
@@ -49,9 +56,12 @@ export async function previewBulkRevocation(
   store: TokenStore,
   selection: TokenSelection,
   now: number,
+  deadline?: AbortSignal,
 ): Promise<BulkPreview> {
-  const { active, refreshTokens } = await bulkSelection(store, selection, now);
-  const children = (await mapLimited(refreshTokens, BULK_CONCURRENCY, (t) => store.children(t.tokenId, now))).flat();
+  const { active, refreshTokens } = await bulkSelection(store, selection, now, deadline);
+  const children = (
+    await mapLimited(refreshTokens, BULK_CONCURRENCY, (t) => store.children(t.tokenId, now), deadline)
+  ).flat();
   const targets = new Map(active.map((t) => [t.tokenId, t]));
   for (const child of children) if (child.revokedAt === undefined) targets.set(child.tokenId, child);
   const byClient: Record<string, number> = {};
@@ -70,10 +80,14 @@ export async function revokeSelection(
   revokedBy: string,
   reason: string | undefined,
   now: number,
+  deadline?: AbortSignal,
 ): Promise<number> {
-  const { active, refreshTokens } = await bulkSelection(store, selection, now);
-  const revoked = await mapLimited(active, BULK_CONCURRENCY, (t) =>
-    store.revoke({ tokenId: t.tokenId, revokedBy, reason, now }),
+  const { active, refreshTokens } = await bulkSelection(store, selection, now, deadline);
+  const revoked = await mapLimited(
+    active,
+    BULK_CONCURRENCY,
+    (t) => store.revoke({ tokenId: t.tokenId, revokedBy, reason, now }),
+    deadline,
   );
   const justRevoked = new Map(revoked.filter((r) => r !== undefined).map((r) => [r.tokenId, r]));
   // A parent revoked by this call cascades as this call's revocation, an earlier one as its own.
@@ -84,8 +98,14 @@ export async function revokeSelection(
       refreshTokens,
       BULK_CONCURRENCY,
       async (t) => justRevoked.get(t.tokenId) ?? (t.revokedAt !== undefined ? t : await store.get(t.tokenId)),
+      deadline,
     )
   ).filter((t): t is TokenRecord => t?.revokedAt !== undefined);
-  const cascaded = await mapLimited(parents, BULK_CONCURRENCY, (parent) => cascadeRevocation(store, parent, now));
+  const cascaded = await mapLimited(
+    parents,
+    BULK_CONCURRENCY,
+    (parent) => cascadeRevocation(store, parent, now, deadline),
+    deadline,
+  );
   return justRevoked.size + cascaded.reduce((a, b) => a + b, 0);
 }

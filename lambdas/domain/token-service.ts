@@ -1,7 +1,7 @@
 import { type Caller, maySeeToken, requiredOwner } from './authorization';
 import { cascadeRevocation } from './cascade';
 import { type CursorBinding, decodeCursor, encodeCursor, type PageKey } from './cursor';
-import { ApiError, notFound } from './errors';
+import { ApiError, deadlineExceeded, notFound } from './errors';
 import { DEFAULT_PAGE_SIZE, type ListQuery } from './input';
 import { isExpired, type TokenRecord, type TokenView, toView } from './token';
 import type { ListRequest, TokenStore } from './token-store';
@@ -48,6 +48,7 @@ export async function revokeToken(
   tokenId: string,
   reason: string | undefined,
   now: number,
+  deadline?: AbortSignal,
 ): Promise<TokenView> {
   const request = { tokenId, revokedBy: caller.sub, reason, owner: requiredOwner(caller), now };
   // A second attempt only matters if the item changed between our write and our read.
@@ -55,7 +56,7 @@ export async function revokeToken(
     const revoked = (await store.revoke(request)) ?? alreadyRevoked(visible(caller, await store.get(tokenId), now));
     if (revoked) {
       // Also when it was already revoked: that completes a cascade an earlier call left unfinished.
-      await cascadeRevocation(store, revoked, now);
+      await cascadeRevocation(store, revoked, now, deadline);
       return toView(revoked);
     }
   }
@@ -69,10 +70,12 @@ const alreadyRevoked = (record: TokenRecord): TokenRecord | undefined =>
 export async function allTokens(
   store: TokenStore,
   request: Omit<ListRequest, 'limit' | 'startKey'>,
+  deadline?: AbortSignal,
 ): Promise<TokenRecord[]> {
   const found: TokenRecord[] = [];
   let startKey: PageKey | undefined;
   do {
+    if (deadline?.aborted) throw deadlineExceeded();
     const page = await store.list({ ...request, limit: 1000, startKey });
     found.push(...page.items);
     startKey = page.nextKey;

@@ -1,39 +1,59 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { decodeJwt, type JWTPayload } from 'jose';
 import type { Caller } from '../domain/authorization';
 import { ApiError, forbidden } from '../domain/errors';
+import { isMemberOf } from '../domain/identity';
 import { GATEWAY_MESSAGES } from './gateway-messages';
 
-/**
- * `cognito:groups` arrives as a JSON array from a raw JWT, as "a,b" from API Gateway's REST
- * Cognito authorizer, and as "[a b]" or "[a, b]" from some API Gateway variants: accept them all.
- */
-export function parseGroups(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((g): g is string => typeof g === 'string');
-  if (typeof value !== 'string') return [];
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
-    try {
-      return parseGroups(JSON.parse(trimmed));
-    } catch {
-      return parseGroups(trimmed.slice(1, -1));
-    }
-  }
-  return trimmed.split(/[,\s]+/).filter(Boolean);
+export interface CallerSettings {
+  /** The app client whose ID tokens this API accepts. */
+  readonly clientId: string;
+  readonly adminGroup: string;
 }
 
-/** The caller as the authorizer vouched for them; no claims means no authorizer ran. */
-export function callerFromEvent(event: APIGatewayProxyEvent, adminGroup: string): Caller {
+const unauthorized = () => new ApiError('unauthorized', GATEWAY_MESSAGES.unauthorized);
+
+/** The token in the Authorization header, bare or after "Bearer ", as API Gateway's authorizer takes it. */
+function bearerToken(event: APIGatewayProxyEvent): string | undefined {
+  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  return header?.replace(/^Bearer\s+/i, '').trim() || undefined;
+}
+
+/**
+ * The signed-in caller. API Gateway's Cognito authorizer has verified the ID token's signature,
+ * issuer and expiry, but it does not pin the app client, and it renders the claims as strings.
+ * So the function reads the token API Gateway verified (the Authorization header; its subject and
+ * issuer must be those of the authorizer's claims), refuses one that is not an ID token of this
+ * API's app client (401, as the authorizer itself would), and takes the groups from the token's
+ * own array.
+ */
+export function callerFromEvent(event: APIGatewayProxyEvent, settings: CallerSettings): Caller {
   const claims = event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined;
-  const sub = claims?.sub;
-  if (typeof sub !== 'string' || sub.length === 0) {
-    throw new ApiError('unauthorized', 'Sign in to call this route.');
+  const token = bearerToken(event);
+  if (!claims || typeof claims.sub !== 'string' || !token) throw unauthorized();
+  let payload: JWTPayload;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    throw unauthorized();
   }
-  return { sub, isAdmin: parseGroups(claims?.['cognito:groups']).includes(adminGroup) };
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (
+    payload.sub !== claims.sub ||
+    payload.iss !== claims.iss ||
+    payload.token_use !== 'id' ||
+    audiences.length !== 1 ||
+    audiences[0] !== settings.clientId
+  ) {
+    throw unauthorized();
+  }
+  return { sub: payload.sub, isAdmin: isMemberOf(payload, settings.adminGroup) };
 }
 
 /**
  * The IAM principal of a SigV4-signed call. API Gateway's AWS_IAM authorization fills these in
- * only for a valid signature (the local gateway likewise), so their absence means no signature.
+ * only for a valid signature that the caller's policy allows (the local gateway likewise), so
+ * their absence means no signature.
  */
 export function servicePrincipalFromEvent(event: APIGatewayProxyEvent): string {
   const identity = event.requestContext?.identity;

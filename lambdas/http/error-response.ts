@@ -7,14 +7,30 @@ export interface JsonResponse {
   body: string;
 }
 
-export const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
+/**
+ * Every answer is JSON that no cache may keep: each is one caller's own, and a mint or an
+ * introspection answer holds a token value or says whether one is good (RFC 6749 section 5.1).
+ */
+export const ANSWER_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } as const;
 
 export function jsonResponse(statusCode: number, body: unknown): JsonResponse {
-  return { statusCode, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
+  return { statusCode, headers: { ...ANSWER_HEADERS }, body: JSON.stringify(body) };
 }
 
-export function errorResponse(code: ErrorCode, message: string): JsonResponse {
-  return jsonResponse(ERROR_STATUS[code], { error: code, message });
+export interface ErrorStyle {
+  /** An OAuth endpoint's error (RFC 7662, RFC 7009): `error_description` for OAuth client libraries too. */
+  readonly oauth?: boolean;
+}
+
+export function errorResponse(code: ErrorCode, message: string, style: ErrorStyle = {}): JsonResponse {
+  const response = jsonResponse(ERROR_STATUS[code], {
+    error: code,
+    message,
+    ...(style.oauth && { error_description: message }),
+  });
+  // RFC 9110 section 15.5.2 and RFC 6750 section 3: the scheme to authenticate with, and why this token failed.
+  if (code === 'unauthorized') response.headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
+  return response;
 }
 
 /** DynamoDB's own "slow down" errors: the client should retry later, not see a 500. */
@@ -30,10 +46,16 @@ const THROTTLING = new Set([
  * are written for clients, are shown; anything else is logged by the caller and answered with a
  * fixed sentence.
  */
-export function toErrorResponse(error: unknown): { response: JsonResponse; unexpected: boolean } {
-  if (error instanceof ApiError) return { response: errorResponse(error.code, error.message), unexpected: false };
-  if (error instanceof Error && THROTTLING.has(error.name)) {
-    return { response: errorResponse('too_many_requests', 'Too many requests; try again shortly.'), unexpected: true };
+export function toErrorResponse(
+  error: unknown,
+  style: ErrorStyle = {},
+): { response: JsonResponse; unexpected: boolean } {
+  if (error instanceof ApiError) {
+    return { response: errorResponse(error.code, error.message, style), unexpected: error.status >= 500 };
   }
-  return { response: errorResponse('internal_error', GATEWAY_MESSAGES.internalError), unexpected: true };
+  if (error instanceof Error && THROTTLING.has(error.name)) {
+    const response = errorResponse('too_many_requests', 'Too many requests; try again shortly.', style);
+    return { response, unexpected: true };
+  }
+  return { response: errorResponse('internal_error', GATEWAY_MESSAGES.internalError, style), unexpected: true };
 }

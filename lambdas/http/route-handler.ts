@@ -5,12 +5,13 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { allowedOrigins, DEFAULT_ADMIN_GROUP, ENV } from '../config';
+import { allowedOrigins, DEFAULT_ADMIN_GROUP, ENV, requiredEnv } from '../config';
+import { deadlineOf } from '../deadline';
 import { assertMayCall, type Caller } from '../domain/authorization';
 import { nowInSeconds } from '../domain/token';
 import { type RouteDefinition, type RouteName, routeNamed } from '../routes';
 import { callerFromEvent, servicePrincipalFromEvent } from './caller';
-import { jsonResponse, toErrorResponse } from './error-response';
+import { ANSWER_HEADERS, jsonResponse, toErrorResponse } from './error-response';
 import { logger, metricsFor, tracer } from './observability';
 import { bodyBytes } from './request';
 
@@ -19,6 +20,8 @@ export interface RouteRequest {
   event: APIGatewayProxyEvent;
   caller: Caller;
   now: number;
+  /** Aborts shortly before the function's timeout (lambdas/deadline.ts). */
+  deadline: AbortSignal;
 }
 
 export type ServiceRequest = Omit<RouteRequest, 'caller'>;
@@ -40,9 +43,12 @@ function logAnswer(event: APIGatewayProxyEvent | undefined, statusCode: number):
 }
 
 /** Maps every failure to the API's error body; the client never sees what went wrong inside. */
-const errorAnswers = (metrics: Metrics): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+const errorAnswers = (
+  route: RouteDefinition,
+  metrics: Metrics,
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: (request) => {
-    const { response, unexpected } = toErrorResponse(request.error);
+    const { response, unexpected } = toErrorResponse(request.error, { oauth: route.oauth });
     if (unexpected) {
       logger.error('request failed', request.error as Error);
       metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
@@ -59,22 +65,30 @@ const errorAnswers = (metrics: Metrics): MiddlewareObj<APIGatewayProxyEvent, API
  * tracing (never of responses: a mint answer holds a token value) and metrics, CORS, and one
  * error mapper. Authorization happens in the two wrappers below and nowhere else.
  */
-function routeStack(route: RouteDefinition, run: (event: APIGatewayProxyEvent) => Promise<RouteResult>) {
+function routeStack(
+  route: RouteDefinition,
+  run: (event: APIGatewayProxyEvent, deadline: AbortSignal) => Promise<RouteResult>,
+) {
   const metrics = metricsFor(route.name);
   return (
-    middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    // No early timeout of middy's own: it would answer while the handler kept running (and, frozen
+    // after the answer, resumed writing in a later invocation). The deadline below stops the work
+    // instead, and past the timeout Lambda ends the whole environment.
+    middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
       // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds ID tokens and token values.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
       .use(captureLambdaHandler(tracer, { captureResponse: false }))
       .use(logMetrics(metrics, { captureColdStartMetric: true }))
       .use(httpCors({ origins: allowedOrigins() }))
-      .use(errorAnswers(metrics))
-      .handler(async (event) => {
-        const { status = 200, body } = await run(event);
+      .use(errorAnswers(route, metrics))
+      .handler(async (event, context) => {
+        const { status = 200, body } = await run(event, deadlineOf(context));
         // Every outcome counts once (see errorAnswers), so no invocation publishes nothing.
         metrics.addMetric('Succeeded', MetricUnit.Count, 1);
         logAnswer(event, status);
-        return body === undefined ? { statusCode: status, body: '' } : jsonResponse(status, body);
+        return body === undefined
+          ? { statusCode: status, headers: { ...ANSWER_HEADERS }, body: '' }
+          : jsonResponse(status, body);
       })
   );
 }
@@ -87,12 +101,15 @@ function routeStack(route: RouteDefinition, run: (event: APIGatewayProxyEvent) =
 export function routeHandler(name: RouteName, handle: (request: RouteRequest) => Promise<RouteResult>) {
   const route = routeNamed(name);
   if (route.access === 'service') throw new Error(`${name} is a service route: use serviceRouteHandler`);
-  const adminGroup = process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP;
-  return routeStack(route, async (event) => {
-    const caller = callerFromEvent(event, adminGroup);
+  const settings = {
+    clientId: requiredEnv(ENV.userPoolClientId),
+    adminGroup: process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP,
+  };
+  return routeStack(route, async (event, deadline) => {
+    const caller = callerFromEvent(event, settings);
     assertMayCall(route.access, caller);
     bodyBytes(event);
-    return handle({ route, event, caller, now: nowInSeconds() });
+    return handle({ route, event, caller, now: nowInSeconds(), deadline });
   });
 }
 
@@ -100,9 +117,9 @@ export function routeHandler(name: RouteName, handle: (request: RouteRequest) =>
 export function serviceRouteHandler(name: RouteName, handle: (request: ServiceRequest) => Promise<RouteResult>) {
   const route = routeNamed(name);
   if (route.access !== 'service') throw new Error(`${name} is not a service route: use routeHandler`);
-  return routeStack(route, async (event) => {
+  return routeStack(route, async (event, deadline) => {
     servicePrincipalFromEvent(event);
     bodyBytes(event);
-    return handle({ route, event, now: nowInSeconds() });
+    return handle({ route, event, now: nowInSeconds(), deadline });
   });
 }

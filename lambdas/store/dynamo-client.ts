@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ENV } from '../config';
 
 /**
  * At most this many attempts per DynamoDB call (the first and two retries), set here rather than
@@ -14,7 +13,7 @@ export const DYNAMODB_MAX_ATTEMPTS = 3;
 
 /**
  * Built once per function instance, outside the handler, so warm invocations reuse its
- * connections. The endpoint override exists for the local stack only.
+ * connections. Locally the SDK's standard `AWS_ENDPOINT_URL_DYNAMODB` points it at the local stack.
  */
 export const dynamoDbClient = new DynamoDBClient({
   maxAttempts: DYNAMODB_MAX_ATTEMPTS,
@@ -22,7 +21,6 @@ export const dynamoDbClient = new DynamoDBClient({
   // connection timeout: under load a new socket can take over a second (seen locally with 200
   // concurrent requests), and a request timeout already bounds the whole attempt.
   requestHandler: { requestTimeout: 3000 },
-  ...(process.env[ENV.dynamoDbEndpoint] && { endpoint: process.env[ENV.dynamoDbEndpoint] }),
 });
 
 export const documentClient = DynamoDBDocumentClient.from(dynamoDbClient, {

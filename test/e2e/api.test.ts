@@ -676,8 +676,11 @@ describe('revoke bodies', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('CORS (local default: any origin)', () => {
-  const origin = 'https://app.example.com';
+describe("CORS (local default: the console's origin only)", () => {
+  let origin: string;
+  beforeAll(() => {
+    origin = new URL(o.ConsoleUrl).origin;
+  });
 
   test.each(['tokens', 'admin/tokens', 'tokens/abcdefgh', 'tokens/abcdefgh/revoke'])(
     'preflight OPTIONS /%s without authentication → 2xx with Access-Control-Allow-Origin',
@@ -691,7 +694,7 @@ describe('CORS (local default: any origin)', () => {
       });
       expect(res.status).toBeGreaterThanOrEqual(200);
       expect(res.status).toBeLessThan(300);
-      expect(res.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example\.com)$/);
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
       expect(res.headers.get('access-control-allow-methods') ?? '').toContain(path.endsWith('revoke') ? 'POST' : 'GET');
       expect((res.headers.get('access-control-allow-headers') ?? '').toLowerCase()).toContain('authorization');
     },
@@ -710,8 +713,20 @@ describe('CORS (local default: any origin)', () => {
       await call(o, 'GET', 'nope', { headers }), // 404 from the gateway
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 401, 403, 400, 404, 404]);
-    for (const res of answers)
-      expect(res.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example\.com)$/);
+    for (const res of answers) expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+
+  test('another page on the same laptop is never allowed to read an answer', async () => {
+    const headers = { origin: 'http://127.0.0.1:9' };
+    const answers = [
+      await call(o, 'OPTIONS', 'tokens', { headers: { ...headers, 'access-control-request-method': 'GET' } }),
+      await call(o, 'GET', 'tokens', { token: alice.idToken, headers }),
+      await call(o, 'GET', 'tokens', { headers }),
+    ];
+    for (const res of answers) {
+      expect(res.headers.get('access-control-allow-origin')).not.toBe('*');
+      expect(res.headers.get('access-control-allow-origin')).not.toBe(headers.origin);
+    }
   });
 });
 

@@ -130,7 +130,8 @@ const expectError = (res: CallResult, status: number) => expectErrorAnswer(res, 
 function expectUnauthorizedClient(res: CallResult): void {
   expect({ status: res.status, body: res.body }).toEqual({
     status: 400,
-    body: { error: 'unauthorized_client', message: expect.stringMatching(/\S/) },
+    // error_description too: it is what OAuth client libraries read.
+    body: { error: 'unauthorized_client', message: expect.stringMatching(/\S/), error_description: res.body?.message },
   });
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
 }

@@ -19,6 +19,7 @@ import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { HttpRequest } from '@smithy/protocol-http';
 import fc from 'fast-check';
+import { ROUTES, type RouteDefinition } from '../../lambdas/routes';
 import {
   type CallResult,
   call,
@@ -404,7 +405,9 @@ function checkAnswer(request: FuzzRequest, wire: Wire, answer: Answer): void {
   if (status >= 500) fail(`5xx: ${status} ${text}`);
   const allowed = allowedStatuses(request, wire);
   if (!allowed.includes(status)) fail(`status ${status}, expected one of ${allowed.join(', ')}: ${text.slice(0, 300)}`);
-  if (!('access-control-allow-origin' in answer.headers)) fail('no CORS header');
+  // Browsers may read an answer from the console's origin only; a request without an Origin needs no header.
+  const allowOrigin = answer.headers['access-control-allow-origin'];
+  if (allowOrigin !== undefined && allowOrigin !== new URL(o.ConsoleUrl).origin) fail(`CORS allows ${allowOrigin}`);
   // openapi.json documents the value format
   const isOpenApi = wire.method === 'GET' && gatewayUrl(wire.target)?.pathname === '/openapi.json';
   if (
@@ -429,7 +432,17 @@ function checkAnswer(request: FuzzRequest, wire: Wire, answer: Answer): void {
     }
     const b = body as Record<string, unknown>;
     const keys = typeof b === 'object' && b !== null && !Array.isArray(b) ? Object.keys(b).sort().join(',') : String(b);
-    if (keys !== 'error,message') fail(`${status} body is not exactly {error, message}: ${text.slice(0, 300)}`);
+    // The OAuth routes (RFC 7662, RFC 7009) add error_description, the same sentence.
+    const oauth = ROUTES.some((r) => (r as RouteDefinition).oauth && gatewayUrl(wire.target)?.pathname === r.path);
+    const shapes = oauth
+      ? status === 400
+        ? ['error,error_description,message']
+        : ['error,message', 'error,error_description,message']
+      : ['error,message'];
+    if (!shapes.includes(keys)) fail(`${status} body is not exactly {error, message}: ${text.slice(0, 300)}`);
+    if (keys === 'error,error_description,message' && b.error_description !== b.message) {
+      fail(`error_description differs from message: ${text.slice(0, 300)}`);
+    }
     const codes = status === 400 ? [ERROR_CODES[400], 'unauthorized_client'] : [ERROR_CODES[status]];
     if (!codes.includes(b.error as string)) fail(`${status} with error code ${JSON.stringify(b.error)}`);
     if (typeof b.message !== 'string' || !/\S/.test(b.message)) fail(`${status} without a message`);

@@ -19,7 +19,7 @@ describe('stack config from context', () => {
       logRetention: RetentionDays.ONE_MONTH,
       throttling: { rateLimit: 100, burstLimit: 200 },
       alarmTopicArn: undefined,
-      waf: { enabled: true, rateLimit: 2000 },
+      waf: { enabled: true, rateLimit: 2000, serviceRateLimit: 15_000 },
     });
   });
 
@@ -37,6 +37,7 @@ describe('stack config from context', () => {
         alarmTopicArn: ' arn:aws:sns:eu-west-1:123456789012:ledger-alarms ',
         waf: 'off',
         wafRateLimit: '500',
+        wafServiceRateLimit: '90000',
       }),
     ).toMatchObject({
       allowPasswordAuth: true,
@@ -49,7 +50,7 @@ describe('stack config from context', () => {
       // Relative to where `cdk` runs.
       consoleDist: path.resolve('build/console'),
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ledger-alarms',
-      waf: { enabled: false, rateLimit: 500 },
+      waf: { enabled: false, rateLimit: 500, serviceRateLimit: 90_000 },
     });
   });
 
@@ -111,6 +112,8 @@ describe('stack config from context', () => {
     ['wafRateLimit', '9'],
     ['wafRateLimit', '2000000001'],
     ['wafRateLimit', 'lots'],
+    ['wafServiceRateLimit', '9'],
+    ['wafServiceRateLimit', '2000000001'],
   ])('rejects %s=%s instead of guessing', (key, value) => {
     expect(() => read({ [key]: value })).toThrow(key);
   });

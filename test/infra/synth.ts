@@ -1,11 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
-import type { RouteName } from '../../lambdas/routes';
-import { buildApp } from '../../lib/app';
+import { buildApp, cdkJsonContext } from '../../lib/app';
+import { SOURCE_METADATA_KEY } from '../../lib/handler-function';
+
+export { cdkJsonContext };
+
 import type { TokenLedgerStack } from '../../lib/token-ledger-stack';
 
 type Resource = {
@@ -43,11 +45,6 @@ export function fakeConsoleDist(): string {
   return fakeConsole;
 }
 
-/** cdk.json's context (the feature flags), as `cdk synth` reads it. */
-export function cdkJsonContext(): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
-}
-
 export interface SynthOptions {
   /**
    * false: skip bundling the functions (CDK's `aws:cdk:bundling-stacks` context, as `cdk synth
@@ -78,8 +75,16 @@ export function resourcesOfType(synth: Synth, type: string): [string, Resource][
   return Object.entries(synth.resources).filter(([, r]) => r.Type === type);
 }
 
-export function functionLogicalId(synth: Synth, route: RouteName): string {
-  return synth.stack.getLogicalId(synth.stack.functions[route].function.node.defaultChild as CfnFunction);
+/** The function that runs `lambdas/<name>.ts` (a route's or a table consumer's), by the source its template records. */
+export function functionLogicalId(synth: Synth, name: string): string {
+  const source = `lambdas/${name}.ts`;
+  const found = Object.entries(synth.resources).filter(
+    ([, r]) =>
+      r.Type === 'AWS::Lambda::Function' &&
+      (r as { Metadata?: Record<string, unknown> }).Metadata?.[SOURCE_METADATA_KEY] === source,
+  );
+  if (found.length !== 1) throw new Error(`${found.length} functions run ${source}`);
+  return (found[0] as [string, Resource])[0];
 }
 
 export interface Statement {
@@ -89,7 +94,7 @@ export interface Statement {
 }
 
 /** Every statement of every inline policy attached to the function's execution role. */
-export function roleStatements(synth: Synth, route: RouteName): Statement[] {
+export function roleStatements(synth: Synth, route: string): Statement[] {
   const fn = synth.resources[functionLogicalId(synth, route)];
   const [roleId] = fn.Properties!.Role['Fn::GetAtt'];
   const role = synth.resources[roleId];

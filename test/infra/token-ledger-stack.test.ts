@@ -8,9 +8,12 @@ import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ENV } from '../../lambdas/config';
 import { ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
 import { GATEWAY_MESSAGES } from '../../lambdas/http/gateway-messages';
-import { ROUTES, type StackSecret } from '../../lambdas/routes';
+import { ROUTES, type RouteDefinition, type ServiceCaller, type StackSecret } from '../../lambdas/routes';
 import { TOKEN_TABLE } from '../../lambdas/store/table-definition';
+import { CASCADE_REPAIR, TABLE_CONSUMERS } from '../../lambdas/table-consumers';
+import { SOURCE_METADATA_KEY } from '../../lib/handler-function';
 import { readConfig } from '../../lib/stack-config';
+import { STREAM_MAX_RECORD_AGE, STREAM_RETRY_ATTEMPTS } from '../../lib/table-consumer';
 import { TokenLedgerStack } from '../../lib/token-ledger-stack';
 import {
   type ApiNode,
@@ -51,6 +54,7 @@ beforeAll(() => {
     authDomainPrefix: 'ledger-throwaway-test',
     alarmTopicArn: ALARM_TOPIC,
     wafRateLimit: '500',
+    wafServiceRateLimit: '40000',
   });
   withoutWaf = synth({ waf: 'false' }, { bundle: false });
 });
@@ -428,40 +432,65 @@ describe('REST API', () => {
       for (const [, r] of resourcesOfType(synthesized, 'AWS::ApiGateway::GatewayResponse')) {
         expect(r.Properties!.ResponseParameters).toEqual({
           'gatewayresponse.header.Access-Control-Allow-Origin': quotedConsoleOrigin(synthesized),
+          ...(r.Properties!.ResponseType === 'UNAUTHORIZED' && {
+            'gatewayresponse.header.WWW-Authenticate': "'Bearer'",
+          }),
         });
       }
     }
   });
 
-  test('the service policy allows execute-api:Invoke on exactly the service methods of stage prod', () => {
-    const service = ROUTES.filter((route) => route.access === 'service');
-    expect(service.length).toBeGreaterThan(0);
-    for (const synthesized of [defaults, custom]) {
-      const policies = resourcesOfType(synthesized, 'AWS::IAM::ManagedPolicy');
-      expect(policies).toHaveLength(1);
-      const [[, policy]] = policies;
-      // Attached by whoever runs the authorization and resource servers, not by this stack.
-      expect(policy.Properties).not.toHaveProperty('Roles');
-      expect(policy.Properties).not.toHaveProperty('Users');
-      expect(policy.Properties).not.toHaveProperty('Groups');
-      const statements: Statement[] = policy.Properties!.PolicyDocument.Statement;
-      expect(statements).toHaveLength(1);
-      const [statement] = statements;
-      expect(statement).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
-      expect(statement).not.toHaveProperty('Condition');
-      const resources = (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]) as Array<{
-        'Fn::Join': [string, unknown[]];
-      }>;
-      expect(resources).toHaveLength(service.length);
-      const [apiId] = resourcesOfType(synthesized, 'AWS::ApiGateway::RestApi')[0];
-      const [stageId] = resourcesOfType(synthesized, 'AWS::ApiGateway::Stage')[0];
-      const invoked = resources.map((resource) => {
-        const parts = resource['Fn::Join'][1];
-        expect(parts).toContainEqual({ Ref: apiId });
-        expect(parts.slice(-3)).toEqual(['/', { Ref: stageId }, expect.any(String)]);
-        return parts.at(-1) as string;
-      });
-      expect(invoked.sort()).toEqual(service.map((r) => `/${r.method}${r.path}`).sort());
+  test.each<[string, ServiceCaller]>([
+    ['ServicePolicyArn', 'authorization-server'],
+    ['IntrospectionPolicyArn', 'resource-server'],
+  ])(
+    '%s allows execute-api:Invoke on exactly the service methods of stage prod its callers may call',
+    (output, caller) => {
+      const service = ROUTES.filter((route) => (route as RouteDefinition).callers?.includes(caller));
+      expect(service.length).toBeGreaterThan(0);
+      for (const synthesized of [defaults, custom]) {
+        expect(resourcesOfType(synthesized, 'AWS::IAM::ManagedPolicy')).toHaveLength(2);
+        const policyId = synthesized.template.toJSON().Outputs[output].Value.Ref;
+        const policy = synthesized.resources[policyId];
+        expect(policy.Type).toBe('AWS::IAM::ManagedPolicy');
+        // Attached by whoever runs the authorization and resource servers, not by this stack.
+        expect(policy.Properties).not.toHaveProperty('Roles');
+        expect(policy.Properties).not.toHaveProperty('Users');
+        expect(policy.Properties).not.toHaveProperty('Groups');
+        const statements: Statement[] = policy.Properties!.PolicyDocument.Statement;
+        expect(statements).toHaveLength(1);
+        const [statement] = statements;
+        expect(statement).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
+        expect(statement).not.toHaveProperty('Condition');
+        const resources = (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]) as Array<{
+          'Fn::Join': [string, unknown[]];
+        }>;
+        expect(resources).toHaveLength(service.length);
+        const [apiId] = resourcesOfType(synthesized, 'AWS::ApiGateway::RestApi')[0];
+        const [stageId] = resourcesOfType(synthesized, 'AWS::ApiGateway::Stage')[0];
+        const invoked = resources.map((resource) => {
+          const parts = resource['Fn::Join'][1];
+          expect(parts).toContainEqual({ Ref: apiId });
+          expect(parts.slice(-3)).toEqual(['/', { Ref: stageId }, expect.any(String)]);
+          return parts.at(-1) as string;
+        });
+        expect(invoked.sort()).toEqual(service.map((r) => `/${r.method}${r.path}`).sort());
+      }
+    },
+  );
+
+  test('resource servers may introspect and nothing else; the authorization server may call every service route', () => {
+    const allowed = (caller: ServiceCaller) =>
+      ROUTES.filter((r) => (r as RouteDefinition).callers?.includes(caller)).map((r) => r.name);
+    expect(allowed('resource-server')).toEqual(['introspect-token']);
+    expect(allowed('authorization-server').sort()).toEqual(
+      ROUTES.filter((r) => r.access === 'service')
+        .map((r) => r.name)
+        .sort(),
+    );
+    // Every service route has callers; no other route has any.
+    for (const route of ROUTES as readonly RouteDefinition[]) {
+      expect([route.name, (route.callers?.length ?? 0) > 0]).toEqual([route.name, route.access === 'service']);
     }
   });
 
@@ -499,10 +528,10 @@ describe('REST API', () => {
 });
 
 describe('functions', () => {
-  test('one per route, nodejs22.x on arm64 with active tracing and a log group with retention', () => {
+  test('one per route and table consumer, nodejs22.x on arm64 with active tracing and a log group with retention', () => {
     // Besides the console's deployment handler (see "web console").
-    defaults.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + 1);
-    for (const route of ROUTES) {
+    defaults.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + TABLE_CONSUMERS.length + 1);
+    for (const route of [...ROUTES, ...TABLE_CONSUMERS]) {
       const fn = defaults.resources[functionLogicalId(defaults, route.name)].Properties!;
       expect(fn).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -519,12 +548,21 @@ describe('functions', () => {
         DeletionPolicy: 'Retain',
       });
     }
-    for (const route of ROUTES) {
+    for (const route of [...ROUTES, ...TABLE_CONSUMERS]) {
       const fn = custom.resources[functionLogicalId(custom, route.name)].Properties!;
       expect(custom.resources[fn.LoggingConfig.LogGroup.Ref]).toMatchObject({
         Properties: { RetentionInDays: 7 },
         DeletionPolicy: 'Delete',
       });
+    }
+  });
+
+  test('record in the template the source each one runs, for the local stack', () => {
+    for (const definition of [...ROUTES, ...TABLE_CONSUMERS]) {
+      const fn = defaults.resources[functionLogicalId(defaults, definition.name)] as {
+        Metadata?: Record<string, unknown>;
+      };
+      expect(fn.Metadata?.[SOURCE_METADATA_KEY]).toBe(`lambdas/${definition.name}.ts`);
     }
   });
 
@@ -544,6 +582,9 @@ describe('functions', () => {
       const variables = defaults.resources[functionLogicalId(defaults, route.name)].Properties!.Environment.Variables;
       expect(variables[ENV.tableName]).toEqual({ Ref: expect.any(String) });
       expect(variables[ENV.adminGroupName]).toBe('token-admins');
+      expect(variables[ENV.userPoolClientId]).toEqual({
+        Ref: resourcesOfType(defaults, 'AWS::Cognito::UserPoolClient')[0][0],
+      });
       // Always the console's origin; the functions answer CORS for it like for any other.
       expect(variables[ENV.allowedOrigins]).toEqual(consoleOrigin(defaults));
       for (const secret of STACK_SECRETS) {
@@ -953,11 +994,13 @@ describe('web console', () => {
   );
 
   test(
-    "besides the routes' functions, only the console's deployment handler " +
+    "besides the routes' and table consumers' functions, only the console's deployment handler " +
       "(and a throwaway bucket's emptier), logging with the stack's retention",
     () => {
       for (const synthesized of [defaults, custom]) {
-        const routeFunctions = new Set(ROUTES.map((route) => functionLogicalId(synthesized, route.name)));
+        const routeFunctions = new Set(
+          [...ROUTES, ...TABLE_CONSUMERS].map((definition) => functionLogicalId(synthesized, definition.name)),
+        );
         const others = resourcesOfType(synthesized, 'AWS::Lambda::Function').filter(([id]) => !routeFunctions.has(id));
         const [[, handler], ...rest] = others.filter(([id]) => id.startsWith('CustomCDKBucketDeployment'));
         expect(rest).toEqual([]);
@@ -1005,17 +1048,20 @@ describe('operations', () => {
   const indexNames = Object.keys(TOKEN_TABLE.indexes);
 
   test(
-    "one alarm on the API's 5xx rate, one each on every function's errors and " +
-      "throttles, one each on the table's and every index's read and write throttles",
+    "one alarm on the API's 5xx rate, one each on every function's errors and throttles, one each on a " +
+      "table consumer's lag and dead letters, one each on the table's and every index's read and write throttles",
     () => {
+      const functions = ROUTES.length + TABLE_CONSUMERS.length;
       for (const synthesized of [defaults, custom, withoutWaf]) {
-        expect(alarms(synthesized)).toHaveLength(1 + 2 * ROUTES.length + 2 * (1 + indexNames.length));
+        expect(alarms(synthesized)).toHaveLength(
+          1 + 2 * functions + 2 * TABLE_CONSUMERS.length + 2 * (1 + indexNames.length),
+        );
         for (const alarm of alarms(synthesized)) {
           expect(alarm).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
           expect(alarm.AlarmDescription).toEqual(expect.any(String));
         }
       }
-      for (const route of ROUTES) {
+      for (const route of [...ROUTES, ...TABLE_CONSUMERS]) {
         for (const metric of ['Errors', 'Throttles']) {
           defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
             Namespace: 'AWS/Lambda',
@@ -1129,8 +1175,8 @@ describe('operations', () => {
   });
 
   test(
-    'a regional web ACL on the stage: IP reputation, a rate ' +
-      'limit per IP, the common rule set and known bad inputs',
+    'a regional web ACL on the stage: IP reputation, signed service calls only, a rate limit per IP ' +
+      'for service routes and one for the rest, the common rule set and known bad inputs',
     () => {
       const [[webAclId, webAcl], ...others] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');
       expect(others).toEqual([]);
@@ -1138,6 +1184,8 @@ describe('operations', () => {
       const rules: { Name: string; Priority: number; [key: string]: any }[] = webAcl.Properties!.Rules;
       expect(rules.map((r) => r.Name)).toEqual([
         'AWSManagedRulesAmazonIpReputationList',
+        'ServiceRequiresSignature',
+        'ServiceRateLimitPerIp',
         'RateLimitPerIp',
         'AWSManagedRulesCommonRuleSet',
         'AWSManagedRulesKnownBadInputsRuleSet',
@@ -1196,25 +1244,68 @@ describe('operations', () => {
     },
   );
 
-  test('the rate limit leaves out the signed service routes, whatever the stage prefix, and nothing else', () => {
-    const [[, webAcl]] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');
-    const rule = webAcl.Properties!.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
-    const match = rule.Statement.RateBasedStatement.ScopeDownStatement.NotStatement.Statement.RegexMatchStatement;
-    expect(match).toMatchObject({
-      FieldToMatch: { UriPath: {} },
-      TextTransformations: [{ Priority: 0, Type: 'NONE' }],
-    });
-    expect(match.RegexString).toBe('^(/prod)?/service/');
-    const regex = new RegExp(match.RegexString);
-    const exempt = ROUTES.filter((route) => route.access === 'service').map((route) => route.path);
-    for (const path of exempt) {
+  /** The service-path regex of a rule's statement, wherever in it it sits. */
+  const servicePathRegex = (statement: unknown): RegExp => {
+    const found = JSON.stringify(statement).match(/"RegexString":"([^"]+)"/);
+    if (!found?.[1]) throw new Error('no path regex in the statement');
+    return new RegExp(JSON.parse(`"${found[1]}"`));
+  };
+  const ruleNamed = (synthesized: Synth, name: string) => {
+    const [[, webAcl]] = resourcesOfType(synthesized, 'AWS::WAFv2::WebACL');
+    return webAcl.Properties!.Rules.find((r: { Name: string }) => r.Name === name);
+  };
+  const servicePaths = ROUTES.filter((route) => route.access === 'service').map((route) => route.path);
+  const otherPaths = ROUTES.filter((route) => route.access !== 'service').map((route) => route.path);
+
+  test('the service path regex matches every service route, with or without the stage, and nothing else', () => {
+    const regex = servicePathRegex(ruleNamed(defaults, 'ServiceRequiresSignature').Statement);
+    expect(regex.source).toBe('^(\\/prod)?\\/service\\/');
+    for (const path of servicePaths) {
       expect(path).toMatch(regex);
       expect(`/prod${path}`).toMatch(regex);
     }
-    for (const path of ROUTES.filter((route) => route.access !== 'service').map((route) => route.path)) {
-      expect(`/prod${path}`).not.toMatch(regex);
-    }
+    for (const path of otherPaths) expect(`/prod${path}`).not.toMatch(regex);
     expect('/prod/tokens/service/x').not.toMatch(regex);
+  });
+
+  test(
+    'an unsigned request to a service route is blocked before API Gateway, so it never ' +
+      "takes a share of the route's throttle; a 403 in the API's error shape",
+    () => {
+      const rule = ruleNamed(defaults, 'ServiceRequiresSignature');
+      const [onService, notSigned] = rule.Statement.AndStatement.Statements;
+      expect(onService.RegexMatchStatement).toMatchObject({ FieldToMatch: { UriPath: {} } });
+      expect(notSigned.NotStatement.Statement.ByteMatchStatement).toEqual({
+        FieldToMatch: { SingleHeader: { Name: 'authorization' } },
+        PositionalConstraint: 'STARTS_WITH',
+        SearchString: 'AWS4-HMAC-SHA256 Credential=',
+        TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+      });
+      expect(rule.Action.Block.CustomResponse).toMatchObject({
+        ResponseCode: 403,
+        CustomResponseBodyKey: 'signatureRequired',
+      });
+      const [[, webAcl]] = resourcesOfType(defaults, 'AWS::WAFv2::WebACL');
+      expect(JSON.parse(webAcl.Properties!.CustomResponseBodies.signatureRequired.Content)).toEqual({
+        error: 'forbidden',
+        message: GATEWAY_MESSAGES.signatureRequired,
+      });
+      // Before both rate limits, so a flood of unsigned calls counts against nobody.
+      expect(rule.Priority).toBeLessThan(ruleNamed(defaults, 'ServiceRateLimitPerIp').Priority);
+      expect(rule.Priority).toBeLessThan(ruleNamed(defaults, 'RateLimitPerIp').Priority);
+    },
+  );
+
+  test('each rate limit counts its own routes: the service routes apart from the rest', () => {
+    const service = ruleNamed(defaults, 'ServiceRateLimitPerIp').Statement.RateBasedStatement;
+    const people = ruleNamed(defaults, 'RateLimitPerIp').Statement.RateBasedStatement;
+    expect(service.ScopeDownStatement.RegexMatchStatement).toBeDefined();
+    expect(people.ScopeDownStatement.NotStatement.Statement.RegexMatchStatement).toBeDefined();
+    expect(servicePathRegex(service.ScopeDownStatement).source).toBe(
+      servicePathRegex(people.ScopeDownStatement).source,
+    );
+    expect(service).toMatchObject({ Limit: 15_000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+    expect(ruleNamed(custom, 'ServiceRateLimitPerIp').Statement.RateBasedStatement.Limit).toBe(40_000);
   });
 
   test('waf=false: no web ACL and no association', () => {
@@ -1232,6 +1323,7 @@ describe('outputs and names', () => {
       'AdminGroupName',
       'ApiUrl',
       'ConsoleUrl',
+      'IntrospectionPolicyArn',
       'Region',
       'ServicePolicyArn',
       'TableName',
@@ -1239,8 +1331,10 @@ describe('outputs and names', () => {
       'UserPoolId',
     ]);
     expect(outputs.ConsoleUrl.Value).toEqual(consoleUrl(defaults));
-    const [[policyId]] = resourcesOfType(defaults, 'AWS::IAM::ManagedPolicy');
-    expect(outputs.ServicePolicyArn.Value).toEqual({ Ref: policyId });
+    const policyIds = resourcesOfType(defaults, 'AWS::IAM::ManagedPolicy').map(([id]) => id);
+    expect(policyIds).toContain(outputs.ServicePolicyArn.Value.Ref);
+    expect(policyIds).toContain(outputs.IntrospectionPolicyArn.Value.Ref);
+    expect(outputs.ServicePolicyArn.Value).not.toEqual(outputs.IntrospectionPolicyArn.Value);
     expect(outputs.Region.Value).toEqual({ Ref: 'AWS::Region' });
     const [stageId] = resourcesOfType(defaults, 'AWS::ApiGateway::Stage')[0];
     const urlParts: unknown[] = outputs.ApiUrl.Value['Fn::Join'][1];
@@ -1271,5 +1365,68 @@ describe('outputs and names', () => {
   test('the stack name comes from context', () => {
     expect(defaults.stack.stackName).toBe('TokenLedger');
     expect(custom.stack.stackName).toBe('TokenLedgerThrowaway');
+  });
+});
+
+describe('cascade repair', () => {
+  const consumerId = () => functionLogicalId(defaults, CASCADE_REPAIR.name);
+
+  test("the table's stream carries old and new images, so a filter can tell the write that revoked a token", () => {
+    defaults.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  test('feeds the repair function only revocations of refresh tokens, retrying failed records a bounded time', () => {
+    const [[, mapping], ...others] = resourcesOfType(defaults, 'AWS::Lambda::EventSourceMapping');
+    expect(others).toEqual([]);
+    const [tableId] = resourcesOfType(defaults, 'AWS::DynamoDB::Table')[0];
+    expect(mapping.Properties).toMatchObject({
+      FunctionName: { Ref: consumerId() },
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: STREAM_RETRY_ATTEMPTS,
+      MaximumRecordAgeInSeconds: STREAM_MAX_RECORD_AGE.toSeconds(),
+    });
+    const patterns = mapping.Properties!.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual(CASCADE_REPAIR.filters);
+    const [queueId] = mapping.Properties!.DestinationConfig.OnFailure.Destination['Fn::GetAtt'];
+    expect(defaults.resources[queueId]).toMatchObject({
+      Type: 'AWS::SQS::Queue',
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 },
+    });
+  });
+
+  test('may query the indexes and update items, read the stream and send to its dead-letter queue, nothing else', () => {
+    const statements = roleStatements(defaults, CASCADE_REPAIR.name);
+    expect(actionsOf(statements, 'dynamodb')).toEqual(
+      [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        ...CASCADE_REPAIR.table.map((a) => `dynamodb:${a}`),
+      ].sort(),
+    );
+    expect(actionsOf(statements, 'secretsmanager')).toEqual([]);
+    expect(actionsOf(statements, 'sqs')).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+  });
+
+  test('alarms when it falls behind the stream or gives records up to its dead-letter queue', () => {
+    defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: consumerId() } }],
+      Statistic: 'Maximum',
+      Threshold: 60_000,
+    });
+    defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 });

@@ -33,11 +33,16 @@ export interface StackOutputs {
   TableName: string;
   AdminGroupName: string;
   Region: string;
+  ConsoleUrl: string;
+  ServicePolicyArn: string;
+  IntrospectionPolicyArn: string;
   CognitoEndpoint: string;
   DynamoDbEndpoint: string;
-  /** The key pair service routes are signed with (local stack only, docs/api.md#service-routes). */
-  ServiceAccessKeyId?: string;
-  ServiceSecretAccessKey?: string;
+  /** The key pairs of the two kinds of service caller (local stack only, docs/api.md#service-callers). */
+  ServiceAccessKeyId: string;
+  ServiceSecretAccessKey: string;
+  IntrospectionAccessKeyId: string;
+  IntrospectionSecretAccessKey: string;
 }
 
 export interface StopResult {
@@ -615,12 +620,17 @@ export function signJwt(payload: Record<string, unknown>, options: { pem?: strin
 export const unsignedJwt = (payload: Record<string, unknown>): string =>
   `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`;
 
-/** Every non-2xx answer: JSON, exactly `{error, message}`, the code for the status, nothing internal. */
+/**
+ * Every non-2xx answer: JSON, exactly `{error, message}` (and on the OAuth routes `error_description`,
+ * the same sentence), the code for the status, nothing internal.
+ */
 export function expectErrorAnswer(res: CallResult, status: number, o: StackOutputs): void {
-  expect({ status: res.status, body: res.body }).toEqual({
+  const { error_description: description, ...rest } = (res.body ?? {}) as Record<string, unknown>;
+  expect({ status: res.status, body: rest }).toEqual({
     status,
     body: { error: ERROR_CODES[status], message: expect.stringMatching(/\S/) },
   });
+  if (description !== undefined) expect(description).toBe(rest.message);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   expect(leaksInternals(res.text, o)).toBe(false);
 }

@@ -1,74 +1,92 @@
-import { ApiError } from '../../lambdas/domain/errors';
-import { callerFromEvent, parseGroups } from '../../lambdas/http/caller';
-import { apiEvent } from '../support/api-event';
+import { callerFromEvent } from '../../lambdas/http/caller';
+import { apiEvent, idToken, idTokenEvent } from '../support/api-event';
 import { thrownApiError } from '../support/refusal';
 
-describe('parseGroups', () => {
-  it.each<[string, unknown, string[]]>([
-    ['an array (raw JWT)', ['a', 'b'], ['a', 'b']],
-    ['one group', 'a', ['a']],
-    ['"a,b" (REST Cognito authorizer)', 'a,b', ['a', 'b']],
-    ['"a, b"', 'a, b', ['a', 'b']],
-    ['"[a b]"', '[a b]', ['a', 'b']],
-    ['"[a, b]"', '[a, b]', ['a', 'b']],
-    ['a JSON array string', '["a","b"]', ['a', 'b']],
-    ['"[a]"', '[a]', ['a']],
-    ['an empty string', '', []],
-    ['"[]"', '[]', []],
-    ['undefined', undefined, []],
-    ['null', null, []],
-    ['a number', 42, []],
-    ['an object', { a: 'b' }, []],
-    ['an array with non-strings', ['a', 1, null, 'b'], ['a', 'b']],
-  ])('parses %s', (_, value, groups) => {
-    expect(parseGroups(value)).toStrictEqual(groups);
-  });
+const CLIENT = 'app-client';
+const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_pool';
+const settings = { clientId: CLIENT, adminGroup: 'token-admins' };
+/** An ID token of this API's app client, as Cognito issues one. */
+const claims = (extra: Record<string, unknown> = {}) => ({
+  sub: 'alice',
+  iss: ISSUER,
+  aud: CLIENT,
+  token_use: 'id',
+  ...extra,
 });
 
 describe('callerFromEvent', () => {
-  const ADMIN = 'token-admins';
+  it('takes the caller from the ID token API Gateway verified', () => {
+    expect(callerFromEvent(idTokenEvent(claims()), settings)).toStrictEqual({ sub: 'alice', isAdmin: false });
+  });
 
-  it.each<[string, Record<string, unknown> | undefined]>([
-    ['no authorizer', undefined],
-    ['no claims', {}],
-    ['an empty sub', { sub: '' }],
-    ['a non-string sub', { sub: 42 }],
-  ])('answers 401 unauthorized with %s', (_, claims) => {
-    const event = apiEvent(claims === undefined ? {} : { claims });
-    thrownApiError(() => callerFromEvent(event, ADMIN), 'unauthorized', 401);
+  it('takes the token bare, as API Gateway does, and finds the header whatever its case', () => {
+    const token = idToken(claims());
+    for (const headers of [{ Authorization: token }, { authorization: `bearer ${token}` }]) {
+      expect(callerFromEvent(idTokenEvent(claims(), { headers }), settings).sub).toBe('alice');
+    }
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ["another app client's ID token (API Gateway does not pin the client)", { aud: 'other-client' }],
+    ['an access token', { token_use: 'access', aud: undefined, client_id: CLIENT }],
+    ['a token with no token_use', { token_use: undefined }],
+    ['a token for several audiences', { aud: [CLIENT, 'other-client'] }],
+  ])('answers 401 for %s', (_, extra) => {
+    const payload = Object.fromEntries(Object.entries(claims(extra)).filter(([, v]) => v !== undefined));
+    thrownApiError(() => callerFromEvent(idTokenEvent(payload), settings), 'unauthorized', 401);
+  });
+
+  it('answers 401 when the header holds another token than the one the authorizer verified', () => {
+    const verified = idTokenEvent(claims());
+    for (const other of [claims({ sub: 'mallory' }), claims({ iss: 'https://elsewhere.example/pool' })]) {
+      const event = { ...verified, headers: { Authorization: `Bearer ${idToken(other)}` } };
+      thrownApiError(() => callerFromEvent(event, settings), 'unauthorized', 401);
+    }
+  });
+
+  it.each<[string, ReturnType<typeof apiEvent>]>([
+    ['no authorizer', apiEvent({ headers: { Authorization: `Bearer ${idToken(claims())}` } })],
+    ['no Authorization header', apiEvent({ claims: { sub: 'alice', iss: ISSUER } })],
+    ['a header that is no JWT', apiEvent({ claims: { sub: 'alice', iss: ISSUER }, headers: { Authorization: 'x.y' } })],
+    ['an empty sub in the claims', apiEvent({ claims: { sub: '' }, headers: { Authorization: idToken(claims()) } })],
+  ])('answers 401 with %s', (_, event) => {
+    thrownApiError(() => callerFromEvent(event, settings), 'unauthorized', 401);
   });
 
   it('answers 401 when the event has no requestContext at all', () => {
-    const event = { ...apiEvent(), requestContext: undefined } as unknown as Parameters<typeof callerFromEvent>[0];
-    expect(() => callerFromEvent(event, ADMIN)).toThrow(ApiError);
+    const event = { ...idTokenEvent(claims()), requestContext: undefined } as unknown as Parameters<
+      typeof callerFromEvent
+    >[0];
+    thrownApiError(() => callerFromEvent(event, settings), 'unauthorized', 401);
   });
 
-  it('takes the caller from sub, not admin without groups', () => {
-    expect(callerFromEvent(apiEvent({ claims: { sub: 'alice' } }), ADMIN)).toStrictEqual({
-      sub: 'alice',
-      isAdmin: false,
-    });
+  it.each<[unknown, boolean]>([
+    [['token-admins'], true],
+    [['users', 'token-admins'], true],
+    [['x,token-admins'], false],
+    [['[token-admins]'], false],
+    [['"token-admins"'], false],
+    [['token-admins-x'], false],
+    [['Token-Admins'], false],
+    [[' token-admins'], false],
+    [['token-admins,users'], false],
+    ['token-admins', false],
+    [undefined, false],
+  ])('groups %j in the token → admin %s: the group named exactly so, from the array itself', (groups, isAdmin) => {
+    const event = idTokenEvent(claims({ 'cognito:groups': groups }));
+    expect(callerFromEvent(event, settings).isAdmin).toBe(isAdmin);
   });
 
-  it.each([
-    ['token-admins', true],
-    ['users,token-admins', true],
-    ['token-admins,users', true],
-    ['[users token-admins]', true],
-    ['["users","token-admins"]', true],
-    ['token-admins-x', false],
-    ['x-token-admins', false],
-    ['Token-Admins', false],
-    ['token-admin', false],
-    ['users,token-admins-x', false],
-    ['', false],
-  ])('groups %j → admin %s (exact match only)', (groups, isAdmin) => {
-    expect(callerFromEvent(apiEvent({ claims: { sub: 'u', 'cognito:groups': groups } }), ADMIN).isAdmin).toBe(isAdmin);
+  it('never reads the groups from the claims API Gateway rendered as text', () => {
+    // The authorizer's string "x,token-admins" cannot tell one group from two; only the token can.
+    const event = idTokenEvent(claims({ 'cognito:groups': ['x,token-admins'] }));
+    expect(event.requestContext.authorizer?.claims['cognito:groups']).toBe('x,token-admins');
+    expect(callerFromEvent(event, settings).isAdmin).toBe(false);
   });
 
   it('uses the configured admin group name', () => {
-    const event = apiEvent({ claims: { sub: 'u', 'cognito:groups': 'ops,token-admins' } });
-    expect(callerFromEvent(event, 'ops').isAdmin).toBe(true);
-    expect(callerFromEvent(event, 'admins').isAdmin).toBe(false);
+    const event = idTokenEvent(claims({ 'cognito:groups': ['ops', 'token-admins'] }));
+    expect(callerFromEvent(event, { ...settings, adminGroup: 'ops' }).isAdmin).toBe(true);
+    expect(callerFromEvent(event, { ...settings, adminGroup: 'admins' }).isAdmin).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { BULK_CONCURRENCY, mapLimited } from '../../lambdas/domain/concurrency';
+import { rejection } from '../support/rejection';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,6 +71,46 @@ describe('mapLimited', () => {
         throw new Error('sync');
       }) as (i: number) => Promise<number>),
     ).rejects.toThrow('sync');
+  });
+
+  it('starts nothing once the deadline aborts, waits for what is in flight, then refuses with a 500', async () => {
+    const deadline = new AbortController();
+    const started: number[] = [];
+    const finished: number[] = [];
+    const work = async (i: number) => {
+      started.push(i);
+      if (i === 2) deadline.abort();
+      await tick(5);
+      finished.push(i);
+      return i;
+    };
+    const error = await rejection(
+      mapLimited(
+        Array.from({ length: 10 }, (_, i) => i),
+        3,
+        work,
+        deadline.signal,
+      ),
+      'internal_error',
+    );
+    expect(error.status).toBe(500);
+    expect(started).toEqual([0, 1, 2]);
+    // Every write it started had ended before it gave its answer.
+    expect(finished.sort()).toEqual([0, 1, 2]);
+  });
+
+  it('finishes as usual when the deadline aborts only after the last item started', async () => {
+    const deadline = new AbortController();
+    const results = await mapLimited(
+      [1, 2],
+      2,
+      async (i) => {
+        if (i === 2) deadline.abort();
+        return i * 10;
+      },
+      deadline.signal,
+    );
+    expect(results).toEqual([10, 20]);
   });
 
   it('keeps bulk writes at a bounded concurrency', () => {

@@ -11,9 +11,22 @@ describe('toErrorResponse', () => {
       expect(response.statusCode).toBe(status);
       expect(response.headers['Content-Type']).toBe('application/json');
       expect(bodyOf(response)).toStrictEqual({ error: code, message: 'Some sentence for the client.' });
-      expect(unexpected).toBe(false);
+      // A 5xx the code chose to answer (a deadline) is still one for the logs and the ServerErrors metric.
+      expect(unexpected).toBe(status >= 500);
     },
   );
+
+  it('adds error_description, the same sentence, for an OAuth endpoint', () => {
+    const { response } = toErrorResponse(new ApiError('unauthorized_client', 'Not your token.'), { oauth: true });
+    expect(bodyOf(response)).toStrictEqual({
+      error: 'unauthorized_client',
+      message: 'Not your token.',
+      error_description: 'Not your token.',
+    });
+    expect(bodyOf(toErrorResponse(new Error('boom'), { oauth: true }).response).error_description).toBe(
+      bodyOf(toErrorResponse(new Error('boom')).response).message,
+    );
+  });
 
   it('answers any other Error with 500 and a fixed message that reveals nothing', () => {
     const secretish = 'ResourceNotFoundException: table prod-TokenTable-1A2B3C not found at /var/task/index.js:1:2';
@@ -57,12 +70,19 @@ describe('toErrorResponse', () => {
 });
 
 describe('errorResponse', () => {
-  it('builds the API error body with a JSON content type', () => {
+  it('builds the API error body as JSON that no cache keeps', () => {
     const r = errorResponse('not_found', 'No such token.');
     expect(r).toStrictEqual({
       statusCode: 404,
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
       body: JSON.stringify({ error: 'not_found', message: 'No such token.' }),
     });
+  });
+
+  it('names the Bearer scheme on a 401 (RFC 9110 section 15.5.2), and only there', () => {
+    expect(errorResponse('unauthorized', 'Sign in.').headers['WWW-Authenticate']).toBe('Bearer error="invalid_token"');
+    for (const code of Object.keys(ERROR_STATUS).filter((c) => c !== 'unauthorized') as ErrorCode[]) {
+      expect(errorResponse(code, 'x').headers).not.toHaveProperty('WWW-Authenticate');
+    }
   });
 });

@@ -1,0 +1,287 @@
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { decide, denialMessage } from './iam-policy';
+import { LOCAL_CREDENTIALS } from './local-aws';
+import { signatureClaim, sigv4Verifier } from './sigv4';
+import type { Principal } from './stack-model';
+
+/**
+ * The local stand-in for the AWS service endpoints the functions call: DynamoDB (in front of
+ * dynalite), Secrets Manager (answered here) and Cognito (in front of cognito-local). It plays IAM:
+ * a call signed with a function's credentials must carry a valid signature, and its action on its
+ * resource (table, index, secret, user pool) must be allowed by that function's role, exactly as
+ * the synthesized template grants it; otherwise it is refused with AWS's AccessDeniedException.
+ *
+ * A call signed with any other key is the developer's own (tests, seeding, an admin's CLI), which
+ * on AWS would hold credentials of their own; it is let through unchecked.
+ *
+ * Every write that reaches the token table is also handed to `onTableChange` with the item's old
+ * and new images, as DynamoDB Streams records it (local/table-stream.ts).
+ */
+export interface AwsEndpointSettings {
+  readonly region: string;
+  /** The functions' roles, by the access key each function is given. */
+  readonly principals: ReadonlyMap<string, { readonly secretAccessKey: string; readonly principal: Principal }>;
+  readonly dynamoDbBackend: string;
+  readonly cognitoBackend: string;
+  /** Secret values by ARN. */
+  readonly secrets: ReadonlyMap<string, string>;
+  readonly table: { readonly name: string; readonly arn: string; readonly keyAttributes: readonly string[] };
+  readonly onTableChange?: (change: TableChange) => void;
+}
+
+export type Image = Record<string, AttributeValue>;
+
+export interface TableChange {
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly keys: Image;
+  readonly oldImage?: Image;
+  readonly newImage?: Image;
+}
+
+interface Service {
+  /** The service name in the signature's credential scope and in IAM actions. */
+  readonly name: 'dynamodb' | 'secretsmanager' | 'cognito-idp';
+  readonly targetPrefix: string;
+  readonly contentType: string;
+}
+
+const SERVICES: readonly Service[] = [
+  { name: 'dynamodb', targetPrefix: 'DynamoDB_20120810.', contentType: 'application/x-amz-json-1.0' },
+  { name: 'secretsmanager', targetPrefix: 'secretsmanager.', contentType: 'application/x-amz-json-1.1' },
+  {
+    name: 'cognito-idp',
+    targetPrefix: 'AWSCognitoIdentityProviderService.',
+    contentType: 'application/x-amz-json-1.1',
+  },
+];
+
+/** DynamoDB's own error types are namespaced; the other services use the bare name. */
+const errorType = (service: Service, name: string) =>
+  service.name === 'dynamodb' ? `com.amazonaws.dynamodb.v20120810#${name}` : name;
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+type Body = Record<string, unknown>;
+
+/** The resources one DynamoDB operation acts on, each with the IAM action it needs there. */
+function dynamoDbAccess(operation: string, body: Body, arnOf: (table: string) => string): [string, string][] {
+  const table = (name: unknown, index?: unknown) =>
+    `${arnOf(String(name))}${typeof index === 'string' ? `/index/${index}` : ''}`;
+  switch (operation) {
+    case 'ListTables':
+      return [['dynamodb:ListTables', '*']];
+    case 'BatchGetItem':
+    case 'BatchWriteItem':
+      return Object.keys((body.RequestItems ?? {}) as object).map((name) => [`dynamodb:${operation}`, table(name)]);
+    default:
+      return [[`dynamodb:${operation}`, table(body.TableName, body.IndexName)]];
+  }
+}
+
+export async function startAwsEndpoint(settings: AwsEndpointSettings) {
+  const { region } = settings;
+  const account = settings.table.arn.split(':')[4] ?? '000000000000';
+  const arnOfTable = (name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+  const verifiers = new Map(
+    SERVICES.map((service) => [
+      service.name,
+      sigv4Verifier({ service: service.name, region }, (key) => settings.principals.get(key)?.secretAccessKey),
+    ]),
+  );
+  const backend = new DynamoDBClient({ endpoint: settings.dynamoDbBackend, region, credentials: LOCAL_CREDENTIALS });
+  const keyLocks = new Map<string, Promise<unknown>>();
+
+  const answer = (response: ServerResponse, service: Service, status: number, body: object): void => {
+    response.writeHead(status, { 'Content-Type': service.contentType }).end(JSON.stringify(body));
+  };
+  const refuse = (response: ServerResponse, service: Service, status: number, name: string, message: string) =>
+    answer(response, service, status, { __type: errorType(service, name), message, Message: message });
+
+  function forward(
+    request: IncomingMessage,
+    body: Buffer,
+    target: string,
+  ): Promise<{ status: number; headers: object; body: Buffer }> {
+    const url = new URL(request.url ?? '/', target);
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(
+        url,
+        { method: request.method, headers: { ...request.headers, host: url.host } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  }
+
+  const readImage = async (keys: Image) =>
+    (await backend.send(new GetItemCommand({ TableName: settings.table.name, Key: keys, ConsistentRead: true }))).Item;
+
+  /** Writes to one item are serialized, so the images around each write are that write's own. */
+  async function withKeyLock<T>(keys: Image, work: () => Promise<T>): Promise<T> {
+    const id = JSON.stringify(keys);
+    const previous = keyLocks.get(id) ?? Promise.resolve();
+    const mine = previous.then(work, work);
+    const settled = mine.catch(() => undefined);
+    keyLocks.set(id, settled);
+    try {
+      return await mine;
+    } finally {
+      if (keyLocks.get(id) === settled) keyLocks.delete(id);
+    }
+  }
+
+  /** The keys of the token table's items that a write operation touches. */
+  function writtenKeys(operation: string, body: Body): Image[] {
+    const keyOf = (item: Image) =>
+      Object.fromEntries(settings.table.keyAttributes.map((name) => [name, item[name]])) as Image;
+    if (operation === 'BatchWriteItem') {
+      const requests = ((body.RequestItems ?? {}) as Record<string, Body[]>)[settings.table.name] ?? [];
+      return requests.map((r) =>
+        keyOf(((r.PutRequest as Body | undefined)?.Item ?? (r.DeleteRequest as Body | undefined)?.Key) as Image),
+      );
+    }
+    if (body.TableName !== settings.table.name) return [];
+    if (operation === 'PutItem') return [keyOf(body.Item as Image)];
+    if (operation === 'UpdateItem' || operation === 'DeleteItem') return [keyOf(body.Key as Image)];
+    return [];
+  }
+
+  /** A write, between reads of the images of the items it touches, as one step for each of those items. */
+  async function forwardWrite(request: IncomingMessage, body: Buffer, keys: Image[]) {
+    const write = async () => {
+      const before = await Promise.all(keys.map(readImage));
+      const result = await forward(request, body, settings.dynamoDbBackend);
+      if (result.status === 200) {
+        const after = await Promise.all(keys.map(readImage));
+        for (const [i, key] of keys.entries()) emitChange(key, before[i], after[i]);
+      }
+      return result;
+    };
+    // Locks taken in one order, so two batch writes never wait for each other's.
+    const ordered = [...keys].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    return ordered.reduceRight<() => ReturnType<typeof write>>((inner, key) => () => withKeyLock(key, inner), write)();
+  }
+
+  function emitChange(keys: Image, oldImage: Image | undefined, newImage: Image | undefined) {
+    if (!settings.onTableChange || JSON.stringify(oldImage) === JSON.stringify(newImage)) return;
+    const eventName = !oldImage ? 'INSERT' : !newImage ? 'REMOVE' : 'MODIFY';
+    settings.onTableChange({ eventName, keys, ...(oldImage && { oldImage }), ...(newImage && { newImage }) });
+  }
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const service = SERVICES.find((s) => target.startsWith(s.targetPrefix));
+    const fallback = SERVICES[0] as Service;
+    if (request.method !== 'POST' || !service) {
+      return refuse(response, service ?? fallback, 400, 'UnknownOperationException', 'Unknown operation.');
+    }
+    const operation = target.slice(service.targetPrefix.length);
+    const bytes = await readBody(request);
+    if (!bytes) return refuse(response, service, 413, 'RequestEntityTooLarge', 'The request is too large.');
+    let body: Body;
+    try {
+      body = JSON.parse(bytes.toString('utf8') || '{}') as Body;
+    } catch {
+      return refuse(response, service, 400, 'SerializationException', 'The request body is not JSON.');
+    }
+
+    const claim = signatureClaim(request.headers.authorization);
+    const known = claim && settings.principals.get(claim.accessKeyId);
+    if (known) {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const signedBy = await verifiers.get(service.name)?.(request, url, bytes);
+      if (!signedBy) {
+        return refuse(response, service, 400, 'InvalidSignatureException', 'The request signature is not valid.');
+      }
+      for (const [action, resource] of accessOf(service, operation, body)) {
+        const decision = decide(known.principal.statements, action, resource);
+        if (decision !== 'allowed') {
+          const message = denialMessage(known.principal.arn, action, resource, decision);
+          console.error(`local AWS: ${message}`);
+          return refuse(response, service, 400, 'AccessDeniedException', message);
+        }
+      }
+    }
+
+    if (service.name === 'secretsmanager') return serveSecret(response, service, operation, body);
+    const backendUrl = service.name === 'dynamodb' ? settings.dynamoDbBackend : settings.cognitoBackend;
+    const keys = service.name === 'dynamodb' ? writtenKeys(operation, body) : [];
+    const result =
+      keys.length > 0 ? await forwardWrite(request, bytes, keys) : await forward(request, bytes, backendUrl);
+    response.writeHead(result.status, result.headers as Record<string, string>).end(result.body);
+    return;
+  }
+
+  function accessOf(service: Service, operation: string, body: Body): [string, string][] {
+    if (service.name === 'dynamodb') return dynamoDbAccess(operation, body, arnOfTable);
+    if (service.name === 'secretsmanager') return [[`secretsmanager:${operation}`, secretArn(body.SecretId)]];
+    return [
+      [`cognito-idp:${operation}`, `arn:aws:cognito-idp:${region}:${account}:userpool/${String(body.UserPoolId)}`],
+    ];
+  }
+
+  /** A secret's ARN from its ARN or its name, as Secrets Manager accepts either. */
+  function secretArn(secretId: unknown): string {
+    const id = String(secretId);
+    return [...settings.secrets.keys()].find((arn) => arn === id || arn.endsWith(`:secret:${id}`)) ?? id;
+  }
+
+  function serveSecret(response: ServerResponse, service: Service, operation: string, body: Body) {
+    const arn = secretArn(body.SecretId);
+    const value = settings.secrets.get(arn);
+    if (value === undefined) {
+      return refuse(
+        response,
+        service,
+        400,
+        'ResourceNotFoundException',
+        "Secrets Manager can't find the specified secret.",
+      );
+    }
+    const name = arn.split(':secret:')[1] ?? arn;
+    if (operation === 'GetSecretValue')
+      return answer(response, service, 200, { ARN: arn, Name: name, SecretString: value });
+    if (operation === 'DescribeSecret') return answer(response, service, 200, { ARN: arn, Name: name });
+    return refuse(response, service, 400, 'UnknownOperationException', `The local stack does not serve ${operation}.`);
+  }
+
+  const server = createServer((request, response) => {
+    serve(request, response).catch((error: unknown) => {
+      console.error('local AWS endpoint failed:', error);
+      if (!response.headersSent) response.writeHead(500).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        backend.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { startAwsEndpoint } from './aws-endpoint';
+import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
+import { cognitoAuthorizer } from './cognito-authorizer';
+import { functionEnvironment } from './function-environment';
+import { FunctionHost } from './function-host';
+import { startGateway } from './gateway';
+import { decide } from './iam-policy';
+import { sigv4Verifier } from './sigv4';
+import { type Principal, readStackModel, type StackModel } from './stack-model';
+import { type LocalResources, localResolver } from './stand-ins';
+import { type StreamViewType, TableStream } from './table-stream';
+
+export interface KeyPair {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface RuntimeSettings {
+  readonly template: CfnTemplate;
+  readonly local: LocalResources;
+  /** Where the table's DynamoDB calls finally go: dynalite, another endpoint, or a proxy in front of one. */
+  readonly dynamoDbBackend: string;
+  /** cognito-local's endpoint. */
+  readonly cognitoEndpoint: string;
+  /** Secret values by logical id of their `AWS::SecretsManager::Secret`. */
+  readonly secretValues: ReadonlyMap<string, string>;
+  /**
+   * Local key pairs that stand for IAM identities holding a managed policy of the stack, by the
+   * output that names the policy (`ServicePolicyArn`, ...).
+   */
+  readonly iamKeys: ReadonlyMap<string, KeyPair>;
+  readonly apiPort: number;
+  readonly openapi: string;
+  /** Start every function's environment before answering (default); false starts each on first use. */
+  readonly warm?: boolean;
+}
+
+export interface Runtime {
+  readonly model: StackModel;
+  readonly apiUrl: string;
+  /** The local AWS endpoint, DynamoDB included: what the table's other writers should use too. */
+  readonly awsEndpoint: string;
+  readonly functions: FunctionHost;
+  readonly stream: TableStream;
+  close(): Promise<void>;
+}
+
+const newKeyPair = (): KeyPair => ({
+  accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+  secretAccessKey: randomBytes(30).toString('base64'),
+});
+
+/**
+ * The deployed stack's behaviour, run locally from its synthesized template: the API Gateway
+ * (local/gateway.ts), each function in its own execution environment with the template's
+ * environment, timeout and memory (local/function-host.ts), every AWS call of a function checked
+ * against its role (local/aws-endpoint.ts), and the table's stream feeding its consumers
+ * (local/table-stream.ts). The backends (dynalite, cognito-local) are the caller's.
+ */
+export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> {
+  const { template, local } = settings;
+  const resolver = localResolver(template, local);
+  const model = readStackModel(template, resolver);
+  const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
+  const tableProps = (table.Properties ?? {}) as {
+    KeySchema: { AttributeName: string }[];
+    StreamSpecification?: { StreamViewType: StreamViewType };
+  };
+
+  const functionKeys = new Map([...model.functions.keys()].map((id) => [id, newKeyPair()]));
+  const principals = new Map<string, { secretAccessKey: string; principal: Principal }>();
+  for (const [id, keys] of functionKeys) {
+    const fn = model.functions.get(id);
+    if (fn) principals.set(keys.accessKeyId, { secretAccessKey: keys.secretAccessKey, principal: fn.role });
+  }
+
+  const functions = new FunctionHost(model.functions, (fn) => {
+    const keys = functionKeys.get(fn.logicalId);
+    if (!keys) throw new Error(`no credentials for ${fn.logicalId}`);
+    return functionEnvironment(fn, { region: local.region, endpoint: awsEndpoint.endpoint, ...keys });
+  });
+
+  // As CloudFormation refuses to create an event source mapping whose role cannot read the stream.
+  for (const consumer of model.streamConsumers) {
+    const role = model.functions.get(consumer.functionId)?.role;
+    for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']) {
+      if (!role || decide(role.statements, action, consumer.streamArn) !== 'allowed') {
+        throw new Error(`${consumer.functionId} reads the table's stream, but its role may not ${action} on it`);
+      }
+    }
+  }
+  const viewType = tableProps.StreamSpecification?.StreamViewType;
+  const stream = new TableStream(model.streamConsumers, functions, {
+    region: local.region,
+    viewType: viewType ?? 'KEYS_ONLY',
+  });
+
+  const awsEndpoint = await startAwsEndpoint({
+    region: local.region,
+    principals,
+    dynamoDbBackend: settings.dynamoDbBackend,
+    cognitoBackend: settings.cognitoEndpoint,
+    secrets: new Map(
+      [...settings.secretValues].map(([id, value]) => [resolver.text({ Ref: id }), value] as [string, string]),
+    ),
+    table: {
+      name: local.tableName,
+      arn: resolver.tableArn,
+      keyAttributes: tableProps.KeySchema.map((key) => key.AttributeName),
+    },
+    ...(viewType && { onTableChange: (change) => stream.push(change) }),
+  });
+
+  const iamPrincipals = new Map<string, Principal>();
+  const iamSecrets = new Map<string, string>();
+  for (const [outputName, keys] of settings.iamKeys) {
+    iamPrincipals.set(keys.accessKeyId, {
+      arn: `arn:aws:iam::${local.accountId}:user/${outputName.replace(/PolicyArn$/, '')}`,
+      statements: model.managedPolicyOf(outputName),
+    });
+    iamSecrets.set(keys.accessKeyId, keys.secretAccessKey);
+  }
+
+  try {
+    if (settings.warm !== false) await functions.warm();
+    const gateway = await startGateway({
+      port: settings.apiPort,
+      model,
+      functions,
+      authorize: cognitoAuthorizer({ issuer: `${settings.cognitoEndpoint}/${local.userPoolId}` }),
+      verifySignature: sigv4Verifier({ service: 'execute-api', region: local.region }, (key) => iamSecrets.get(key)),
+      iamPrincipals,
+      openapi: settings.openapi,
+    });
+    return {
+      model,
+      apiUrl: gateway.url,
+      awsEndpoint: awsEndpoint.endpoint,
+      functions,
+      stream,
+      async close() {
+        stream.close();
+        await gateway.close();
+        await functions.close();
+        await awsEndpoint.close();
+      },
+    };
+  } catch (error) {
+    stream.close();
+    await functions.close();
+    await awsEndpoint.close();
+    throw error;
+  }
+}
