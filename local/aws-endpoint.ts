@@ -111,16 +111,21 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   const refuse = (response: ServerResponse, service: Service, status: number, name: string, message: string) =>
     answer(response, service, status, { __type: errorType(service, name), message, Message: message });
 
+  /**
+   * Passes a call on to the service behind. If the caller goes away first (its function's
+   * environment ended), the call is abandoned too: it never reaches the service.
+   */
   function forward(
     request: IncomingMessage,
     body: Buffer,
     target: string,
+    callerGone: AbortSignal,
   ): Promise<{ status: number; headers: object; body: Buffer }> {
     const url = new URL(request.url ?? '/', target);
     return new Promise((resolve, reject) => {
       const outgoing = httpRequest(
         url,
-        { method: request.method, headers: { ...request.headers, host: url.host } },
+        { method: request.method, headers: { ...request.headers, host: url.host }, signal: callerGone },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -169,10 +174,10 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   }
 
   /** A write, between reads of the images of the items it touches, as one step for each of those items. */
-  async function forwardWrite(request: IncomingMessage, body: Buffer, keys: Image[]) {
+  async function forwardWrite(request: IncomingMessage, body: Buffer, keys: Image[], callerGone: AbortSignal) {
     const write = async () => {
       const before = await Promise.all(keys.map(readImage));
-      const result = await forward(request, body, settings.dynamoDbBackend);
+      const result = await forward(request, body, settings.dynamoDbBackend, callerGone);
       if (result.status === 200) {
         const after = await Promise.all(keys.map(readImage));
         for (const [i, key] of keys.entries()) emitChange(key, before[i], after[i]);
@@ -228,8 +233,14 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
     if (service.name === 'secretsmanager') return serveSecret(response, service, operation, body);
     const backendUrl = service.name === 'dynamodb' ? settings.dynamoDbBackend : settings.cognitoBackend;
     const keys = service.name === 'dynamodb' ? writtenKeys(operation, body) : [];
+    const callerGone = new AbortController();
+    response.once('close', () => {
+      if (!response.writableFinished) callerGone.abort();
+    });
     const result =
-      keys.length > 0 ? await forwardWrite(request, bytes, keys) : await forward(request, bytes, backendUrl);
+      keys.length > 0
+        ? await forwardWrite(request, bytes, keys, callerGone.signal)
+        : await forward(request, bytes, backendUrl, callerGone.signal);
     response.writeHead(result.status, result.headers as Record<string, string>).end(result.body);
     return;
   }
@@ -269,7 +280,8 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
 
   const server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
-      console.error('local AWS endpoint failed:', error);
+      // A caller that went away abandons its call; anything else is the endpoint's own failure.
+      if ((error as Error).name !== 'AbortError') console.error('local AWS endpoint failed:', error);
       if (!response.headersSent) response.writeHead(500).end();
     });
   });

@@ -94,13 +94,15 @@ export class FunctionHost {
     return environment;
   }
 
-  /** Ends an environment and answers everything in flight in it. */
+  /** Ends an environment, then answers everything that was in flight in it. */
   private retire(functionId: string, environment: Environment, outcome: InvokeOutcome): void {
     if (this.environments.get(functionId) === environment) this.environments.delete(functionId);
     const settles = [...environment.pending.values()];
     environment.pending.clear();
-    for (const settle of settles) settle(outcome);
-    void environment.worker.terminate();
+    const answer = () => {
+      for (const settle of settles) settle(outcome);
+    };
+    environment.worker.terminate().then(answer, answer);
   }
 
   /** Starts every function's environment now, and fails if any cannot load its handler. */

@@ -41,7 +41,13 @@ export type Fault =
    * Forwards the request, lets dynalite apply it, then destroys the connection instead of
    * relaying the answer: the write happened but the caller never heard (a timeout after commit).
    */
-  | { kind: 'lostResponse' };
+  | { kind: 'lostResponse' }
+  /**
+   * Forwards the request only once `until` settles: a write that reaches DynamoDB after something
+   * the test does meanwhile (a race, made to happen every time). If its caller has gone by then
+   * (its process ended), it is dropped: it never reached DynamoDB.
+   */
+  | { kind: 'hold'; until: Promise<unknown> };
 
 /** Decides each attempt's fate; `undefined` forwards it to dynalite. */
 export type FaultPolicy = (attempt: DynamoAttempt) => Fault | undefined;
@@ -222,6 +228,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
     if (fault?.kind === 'lostResponse') record.fault = 'lostResponse';
+    if (fault?.kind === 'hold') {
+      record.fault = 'hold';
+      await fault.until.catch(() => undefined);
+      if (request.socket.destroyed) {
+        record.fault = 'hold, then dropped: its caller had gone';
+        return;
+      }
+    }
     await new Promise<void>((resolve, reject) => {
       const forward = httpRequest(
         {
