@@ -363,9 +363,18 @@ describe('authentication (as the Cognito authorizer)', () => {
     );
     const other = await signIn(o, alice.username, alice.password, UserPoolClient!.ClientId!);
     expect(decodeJwt(other.idToken).payload.aud).toBe(UserPoolClient!.ClientId);
-    expectError(await withAuthorization(`Bearer ${other.idToken}`), 401);
+    // API Gateway's authorizer takes any client of the pool, as does the local one; the function refuses it.
+    const refused = await withAuthorization(`Bearer ${other.idToken}`);
+    expectError(refused, 401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     // The same user through the stack's own client is fine.
     expectOk(await withAuthorization(`Bearer ${(await signIn(o, alice.username, alice.password)).idToken}`));
+  });
+
+  test("the gateway's own 401 names the Bearer scheme (RFC 9110 section 15.5.2)", async () => {
+    const res = await call(o, 'GET', 'tokens');
+    expectError(res, 401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
   });
 
   test('every route refuses an unauthenticated call with 401', async () => {
@@ -390,16 +399,19 @@ describe('groups arrive as claims', () => {
   let multi: TestUser; // admin + auditors
   let auditor: TestUser; // auditors only
   let lookalike: TestUser; // a group whose name merely contains the admin group's
+  let impostor: TestUser; // groups whose names, rendered as API Gateway's "a,b" string, read as the admin group
+  const lookalikeGroups = () => [`x,${o.AdminGroupName}`, `[${o.AdminGroupName}]`, `"${o.AdminGroupName}"`];
 
   beforeAll(async () => {
     const cognito = cognitoClient(o);
-    for (const GroupName of ['auditors', `${o.AdminGroupName}-readonly`]) {
+    for (const GroupName of ['auditors', `${o.AdminGroupName}-readonly`, ...lookalikeGroups()]) {
       await cognito.send(new CreateGroupCommand({ UserPoolId: o.UserPoolId, GroupName }));
     }
-    [multi, auditor, lookalike] = await Promise.all([
+    [multi, auditor, lookalike, impostor] = await Promise.all([
       createUser(o, 'multi', { admin: true, groups: ['auditors'] }),
       createUser(o, 'auditor', { groups: ['auditors'] }),
       createUser(o, 'lookalike', { groups: [`${o.AdminGroupName}-readonly`] }),
+      createUser(o, 'impostor', { groups: lookalikeGroups() }),
     ]);
   }, 30_000);
 
@@ -413,6 +425,16 @@ describe('groups arrive as claims', () => {
     const res = await call(o, 'GET', `tokens/${foreign.tokenId}`, { token: multi.idToken });
     expectOk(res);
     expect(res.body).toEqual(viewOf(foreign));
+  });
+
+  test('groups named with commas, brackets or quotes around the admin group make nobody an admin', async () => {
+    expect(decodeJwt(impostor.idToken).payload['cognito:groups']).toEqual(expect.arrayContaining(lookalikeGroups()));
+    expectError(await call(o, 'GET', 'admin/tokens?limit=1', { token: impostor.idToken }), 403);
+    const foreign = tokenRecord({ userId: bob.sub });
+    await putTokens(o, [foreign]);
+    expectError(await call(o, 'GET', `tokens/${foreign.tokenId}`, { token: impostor.idToken }), 404);
+    expectError(await call(o, 'POST', `tokens/${foreign.tokenId}/revoke`, { token: impostor.idToken }), 404);
+    expect(await getRecord(o, foreign.tokenId)).toEqual(foreign);
   });
 
   test('a user in other groups only is not an admin', async () => {
@@ -736,6 +758,8 @@ describe('GET openapi.json', () => {
     expectOk(res);
     expect(String(res.body.openapi)).toMatch(/^3\.1/);
     expect(Object.keys(res.body.paths).sort()).toEqual([...new Set(ROUTES.map((r) => r.path))].sort());
+    // Its server is this stack, whatever port it runs on: a client joins it with a path as is.
+    expect(res.body.servers).toEqual([{ url: o.ApiUrl.replace(/\/$/, ''), description: expect.any(String) }]);
   });
 });
 

@@ -257,3 +257,38 @@ describe('secrets stay out of the logs', () => {
     expect(log).not.toContain('tledger_');
   });
 });
+
+describe('two kinds of service caller, each allowed what its policy allows', () => {
+  const introspection = () =>
+    serviceSigner(o, {
+      credentials: { accessKeyId: o.IntrospectionAccessKeyId, secretAccessKey: o.IntrospectionSecretAccessKey },
+    });
+
+  it("a resource server's key introspects, and may neither mint nor revoke (403, nothing changes)", async () => {
+    const minted = await mint();
+    expect(minted.status).toBe(201);
+    const token = minted.body.token as string;
+    const seen = await serviceCall(o, 'service/introspect', { form: { token }, signer: introspection() });
+    expect({ status: seen.status, active: seen.body.active }).toEqual({ status: 200, active: true });
+    await expectAllRefusedWithoutWrites([
+      () => mint({ signer: introspection() }),
+      () => serviceCall(o, 'service/revoke', { form: { token, client_id: 'sigv4-app' }, signer: introspection() }),
+    ]);
+    const still = await serviceCall(o, 'service/introspect', { form: { token } });
+    expect(still.body.active).toBe(true);
+  });
+
+  it('the two keys are different identities, read from the policies the stack deploys', () => {
+    expect(o.IntrospectionAccessKeyId).not.toBe(o.ServiceAccessKeyId);
+    expect(o.ServicePolicyArn).toMatch(/^arn:aws:iam::\d{12}:policy\//);
+    expect(o.IntrospectionPolicyArn).toMatch(/^arn:aws:iam::\d{12}:policy\//);
+    expect(o.IntrospectionPolicyArn).not.toBe(o.ServicePolicyArn);
+  });
+
+  it('mint and introspection answers are never stored by a cache', async () => {
+    const minted = await mint();
+    expect(minted.headers.get('cache-control')).toBe('no-store');
+    const seen = await serviceCall(o, 'service/introspect', { form: { token: minted.body.token as string } });
+    expect(seen.headers.get('cache-control')).toBe('no-store');
+  });
+});
