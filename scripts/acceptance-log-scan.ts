@@ -1,9 +1,9 @@
 /**
- * Runs an acceptance suite that is not part of this repository (its runner is looked for beside
- * the clone, at the path below) against a local stack whose whole output is captured, then scans
- * that output for token values, JWTs, Authorization headers and signatures.
- *   node --import tsx scripts/acceptance-log-scan.ts [PART...]      (default: core lifecycle)
- * Exits 1 if the suite fails or anything secret-looking is in the logs.
+ * Runs a test suite against a local stack whose whole output is captured, then scans that output
+ * for token values, JWTs, Authorization headers and signatures:
+ *   node --import tsx scripts/acceptance-log-scan.ts COMMAND [ARG...]
+ * The command finds the stack through STACK_OUTPUTS (the stack's outputs.json). CI runs it with
+ * an external conformance suite. Exits 1 if the suite fails or anything secret-looking is logged.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { findSecrets } from './secret-patterns';
 
 const root = resolve(__dirname, '..');
-const parts = process.argv.slice(2).length ? process.argv.slice(2) : ['core', 'lifecycle'];
+const [command, ...args] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'token-ledger-scan-'));
 const logFile = join(dir, 'stack.log');
 const outputs = join(dir, 'outputs.json');
@@ -34,7 +34,8 @@ async function main(): Promise<number> {
         throw new Error(`the stack did not start:\n${readFileSync(logFile, 'utf8')}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    const suite = spawnSync(join(root, '..', 'shared', 'acceptance', 'run'), parts, {
+    if (!command) throw new Error('usage: acceptance-log-scan.ts COMMAND [ARG...]');
+    const suite = spawnSync(command, args, {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, STACK_OUTPUTS: outputs },
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
   if (process.env.SCAN_SHOW_LOG) console.log(text);
   const found = findSecrets(text);
   console.log(
-    `log scan: ${text.split('\n').length} lines of stack output after acceptance ${parts.join(' ')}; ` +
+    `log scan: ${text.split('\n').length} lines of stack output after ${[command, ...args].join(' ')}; ` +
       `${found.length} secret-looking strings`,
   );
   for (const f of found.slice(0, 20)) console.log(`  ${f.kind}: ${f.sample}`);
