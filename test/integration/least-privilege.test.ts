@@ -349,3 +349,30 @@ describe("the table consumer's role must read the stream", () => {
     },
   );
 });
+
+test('taking a grant out of the template is what taking it out of the route table synthesizes', () => {
+  let synthesized: CfnTemplate | undefined;
+  jest.isolateModules(() => {
+    const routes = jest.requireActual('../../lambdas/routes') as typeof import('../../lambdas/routes');
+    const narrowed = routes.ROUTES.map((route) =>
+      route.name === 'revoke-app' ? { ...route, table: route.table.filter((a) => a !== 'GetItem') } : route,
+    );
+    jest.doMock('../../lambdas/routes', () => ({ ...routes, ROUTES: narrowed }));
+    const { synthesizeStack } = require('../../local/synth') as typeof import('../../local/synth');
+    const { fakeConsoleDist } = require('../infra/synth') as typeof import('../infra/synth');
+    synthesized = synthesizeStack({ consoleDist: fakeConsoleDist(), allowPasswordAuth: 'true' }).template;
+  });
+  const { template } = localTemplate();
+  const functionId = Object.entries(template.Resources).find(
+    ([, r]) => r.Metadata?.[SOURCE_METADATA_KEY] === 'lambdas/revoke-app.ts',
+  )?.[0] as string;
+  const policies = (t: CfnTemplate) =>
+    Object.fromEntries(
+      Object.entries(t.Resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+        .map(([policyId, r]) => [policyId, (r.Properties as { PolicyDocument: unknown }).PolicyDocument]),
+    );
+  const ours = withoutGrant(template, functionId, { kind: 'table', action: 'GetItem' });
+  expect(policies(ours)).toEqual(policies(synthesized as CfnTemplate));
+  expect(policies(ours)).not.toEqual(policies(template));
+});
