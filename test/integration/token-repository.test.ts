@@ -499,7 +499,7 @@ describe('cost: items read per item returned', () => {
     expect(ratio).toBeLessThanOrEqual(6);
   });
 
-  it('(d) 20 live + 2,000 expired hourly access tokens issued after them, beside 20 live and none expired', async () => {
+  it('(d) 20 live + 2,000 expired hourly access tokens issued after them, beside 20 live and none', async () => {
     const lagging = unique('user');
     const steady = unique('user');
     // The live ones: refresh tokens issued days ago, valid for 30 days. The expired ones: access
