@@ -40,7 +40,7 @@ export const ROUTE_UNITS: RouteUnits[] = [
     route: 'GET tokens',
     reads: 1,
     writes: 0,
-    note: 'one page of 20 from byUser, ~8 KB eventually consistent; more if expired records are filtered',
+    note: 'one page of 20 from byUser, ~8 KB eventually consistent; its key condition skips expired records',
   },
   {
     route: 'GET admin/tokens',

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in one run, on this machine, with its baselines built in the
- * same run. Writes bench/results.json (all figures) and BENCHMARKS.md (tables, targets, method).
+ * same run. Writes bench/results.json (all figures) and BENCHMARKS.md (tables, budgets, method).
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { run as coldStart } from './cold-start';
 import { costSection } from './cost';
 import { run as listCost } from './list-cost';
-import { type BenchSection, markdownTable, targetsTable } from './section';
+import { type BenchSection, budgetsTable, markdownTable } from './section';
 import { run as throughput } from './throughput';
 
 const ROOT = join(__dirname, '..');
@@ -20,8 +20,8 @@ function measuredHandlerMs(section: BenchSection): number | undefined {
 }
 
 function render(sections: BenchSection[], machine: Record<string, string>, seconds: number): string {
-  const targets = sections.flatMap((s) => s.targets);
-  const met = targets.filter((t) => t.met).length;
+  const budgets = sections.flatMap((s) => s.targets);
+  const met = budgets.filter((t) => t.met).length;
   return [
     '# Benchmarks',
     '',
@@ -30,13 +30,13 @@ function render(sections: BenchSection[], machine: Record<string, string>, secon
     '',
     markdownTable(['machine', ''], Object.entries(machine)),
     '',
-    `Whole run: ${seconds.toFixed(0)} s. Targets met: ${met} of ${targets.length}.`,
+    `Whole run: ${seconds.toFixed(0)} s. Budgets met: ${met} of ${budgets.length}.`,
     '',
-    '## Targets',
+    '## Budgets',
     '',
-    targetsTable(targets),
+    budgetsTable(budgets),
     '',
-    ...sections.flatMap((s) => [`## ${s.title}`, '', s.method, '', s.tables, '']),
+    ...sections.flatMap((s) => [`## ${s.title}`, '', s.method, '', s.tables, '', ...(s.notes ? [s.notes, ''] : [])]),
   ].join('\n');
 }
 
@@ -61,9 +61,10 @@ async function main(): Promise<void> {
     Node: process.version,
     date: new Date().toISOString().slice(0, 10),
   };
+  const figures = Object.fromEntries(sections.map((s) => [s.key, { targets: s.targets, results: s.results }]));
   writeFileSync(
     join(ROOT, 'bench', 'results.json'),
-    `${JSON.stringify({ machine, seconds, sections: Object.fromEntries(sections.map((s) => [s.key, { targets: s.targets, results: s.results }])) }, null, 2)}\n`,
+    `${JSON.stringify({ machine, seconds, sections: figures }, null, 2)}\n`,
   );
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), render(sections, machine, seconds));
   console.log(`bench: wrote bench/results.json and BENCHMARKS.md in ${seconds.toFixed(0)} s`);

@@ -1,13 +1,18 @@
+import { readFileSync } from 'node:fs';
+
 /** What each benchmark reports; `bench/run.ts` gathers them into results.json and BENCHMARKS.md. */
-export interface TargetCheck {
+export interface BudgetCheck {
   /** e.g. "list-own-tokens bundle bytes ≤ 0.5 × naive" */
   name: string;
-  /** the target as text, e.g. "≤ 0.5" */
+  /** the budget as text, e.g. "≤ 0.5" (named `target` in results.json since the first run) */
   target: string;
   /** the measured figure as text, e.g. "0.42" */
   measured: string;
   met: boolean;
 }
+
+/** The earlier name of BudgetCheck, for sections written against it. */
+export type TargetCheck = BudgetCheck;
 
 export interface BenchSection {
   /** Key in results.json, e.g. "coldStart". */
@@ -18,9 +23,12 @@ export interface BenchSection {
   method: string;
   /** Markdown tables of the figures. */
   tables: string;
+  /** What the figures show (markdown), after the tables; optional. */
+  notes?: string;
   /** Raw figures, as they go into results.json. */
   results: unknown;
-  targets: TargetCheck[];
+  /** The section's budgets (named `targets` in results.json since the first run). */
+  targets: BudgetCheck[];
 }
 
 /** A markdown table from a header row and data rows. */
@@ -38,16 +46,52 @@ export function percentile(xs: number[], p: number): number {
   return sorted[rank]!;
 }
 
-export const targetsTable = (targets: TargetCheck[]): string =>
+export const budgetsTable = (budgets: BudgetCheck[]): string =>
   markdownTable(
-    ['target', 'wanted', 'measured', 'met'],
-    targets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**']),
+    ['budget', 'allowed', 'measured', 'met'],
+    budgets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**']),
   );
 
-/** `npx tsx bench/<section>.ts`: one section alone, its tables printed. */
+/** The earlier name of budgetsTable. */
+export const targetsTable = budgetsTable;
+
+/** Each paragraph and list item on one line, as markdown renders it, so no code span is cut in two. */
+const unwrap = (markdown: string): string =>
+  markdown
+    .split(/\n{2,}/)
+    .map((block) => block.replace(/\n(?!- )\s*/g, ' '))
+    .join('\n\n');
+
+/**
+ * A prose template's parts, filled: each part is the markdown after a `<!-- part: name -->` line,
+ * up to the next such line, with every `{{placeholder}}` replaced by its value and each paragraph
+ * and list item on one line. Throws when a placeholder has no value or a value has no placeholder,
+ * so the prose and the figures a section measures cannot drift apart.
+ */
+export function renderTemplate(path: string, values: Record<string, string | number>): Record<string, string> {
+  const text = readFileSync(path, 'utf8');
+  const used = new Set<string>();
+  const filled = text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    if (!(name in values)) throw new Error(`${path}: no value for {{${name}}}`);
+    used.add(name);
+    return String(values[name]);
+  });
+  const unused = Object.keys(values).filter((name) => !used.has(name));
+  if (unused.length > 0) throw new Error(`${path}: no placeholder for ${unused.join(', ')}`);
+  const parts: Record<string, string> = {};
+  const pieces = filled.split(/^<!-- part: (\w+) -->$/m);
+  for (let i = 1; i < pieces.length; i += 2) parts[pieces[i]!] = unwrap(pieces[i + 1]!.trim());
+  return parts;
+}
+
+/** `npx tsx bench/<section>.ts`: one section alone, printed as BENCHMARKS.md shows it, with its budgets. */
 export function runStandalone(run: () => Promise<BenchSection>): void {
   run()
-    .then((s) => console.log(`## ${s.title}\n\n${s.tables}\n\n${targetsTable(s.targets)}`))
+    .then((s) =>
+      console.log(
+        [`## ${s.title}`, s.method, s.tables, ...(s.notes ? [s.notes] : []), budgetsTable(s.targets)].join('\n\n'),
+      ),
+    )
     .catch((error: unknown) => {
       console.error(error);
       process.exit(1);

@@ -3,6 +3,10 @@ import { allTokens } from './token-service';
 import type { TokenStore } from './token-store';
 import type { ConnectedApp } from './views';
 
+/** Latest expiry first (the app's expiresAt: the latest of its active tokens), ties by clientId. */
+const latestExpiryFirst = (a: ConnectedApp, b: ConnectedApp): number =>
+  b.expiresAt.localeCompare(a.expiresAt) || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0);
+
 function summarize(clientId: string, tokens: TokenRecord[]): ConnectedApp {
   // The newest token carries the app's current display name.
   const newest = tokens.reduce((a, b) => (b.issuedAt > a.issuedAt ? b : a));
@@ -29,5 +33,5 @@ export async function connectedApps(
     byClient.set(token.clientId, tokens);
   }
   const items = [...byClient].map(([clientId, tokens]) => summarize(clientId, tokens));
-  return { items: items.sort((a, b) => b.lastIssuedAt.localeCompare(a.lastIssuedAt)) };
+  return { items: items.sort(latestExpiryFirst) };
 }

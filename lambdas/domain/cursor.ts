@@ -36,6 +36,9 @@ const bindingText = (b: CursorBinding): string =>
 const mac = (secret: Buffer, payload: string, binding: CursorBinding): string =>
   createHmac('sha256', secret).update(payload).update('\n').update(bindingText(binding)).digest('base64url');
 
+/** A cursor too old to resume from, by its age or by the shape of the position it holds. */
+export const cursorExpired = () => invalidRequest('The cursor has expired; start the list again.');
+
 export function encodeCursor(key: PageKey, binding: CursorBinding, secret: Buffer, now: number): string {
   const payload = Buffer.from(JSON.stringify({ k: key, t: now })).toString('base64url');
   return `${payload}.${mac(secret, payload, binding)}`;
@@ -66,7 +69,7 @@ export function decodeCursor(cursor: string, binding: CursorBinding, secret: Buf
   const { k, t } = (decoded ?? {}) as { k?: unknown; t?: unknown };
   if (!isPageKey(k) || typeof t !== 'number') throw refused;
   if (now - t > CURSOR_LIFETIME_SECONDS || t - now > 60) {
-    throw invalidRequest('The cursor has expired; start the list again.');
+    throw cursorExpired();
   }
   return k;
 }

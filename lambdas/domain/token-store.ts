@@ -9,6 +9,10 @@ export interface ListRequest {
   tokenType?: TokenType;
   status?: TokenStatus;
   limit: number;
+  /**
+   * Resume right after this position: a `nextKey` this store answered for the same filters. A
+   * key of another shape (made before an index's keys changed) is refused as an expired cursor.
+   */
   startKey?: PageKey;
   now: number;
 }
@@ -41,6 +45,16 @@ export interface TokenStore {
   get(tokenId: string): Promise<StoredToken | undefined>;
   /** Writes a new record; fails if its tokenId is taken. */
   create(record: StoredToken): Promise<void>;
+  /**
+   * One page of the non-expired records that match, in this order:
+   * - with `userId` (other filters or not): latest `expiresAt` first;
+   * - with `clientId` and no `userId`: the same;
+   * - with neither: stable, but unspecified.
+   * Ties keep a stable order, so following `nextKey` until it is absent yields every record that
+   * matches throughout the walk exactly once, whatever is minted or revoked meanwhile (a record
+   * minted or revoked during the walk may be missed or show its new state). A page never holds
+   * more than `limit` items, and a page with a `nextKey` is never empty.
+   */
   list(request: ListRequest): Promise<TokenPage>;
   /** Revokes a live, unrevoked (and, with `owner`, owned) token; undefined when that condition failed. */
   revoke(request: RevokeRequest): Promise<TokenRecord | undefined>;

@@ -7,7 +7,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { PageKey } from '../domain/cursor';
+import { cursorExpired, type PageKey } from '../domain/cursor';
 import type { TokenRecord } from '../domain/token';
 import type { ListRequest, RevokeRequest, StoredToken, TokenPage, TokenStore } from '../domain/token-store';
 import { type IndexName, TOKEN_TABLE } from './table-definition';
@@ -49,9 +49,9 @@ function planFor(request: ListRequest): { index?: IndexName; key: Expression; fi
     index = 'byClient';
     addEquals(key, TOKEN_TABLE.indexes.byClient.partitionKey.name, request.clientId);
   }
-  // Expired records are skipped by the key condition where the index is sorted by expiry, and
-  // otherwise read and filtered out (one read each; see table-definition.ts).
-  const expiry = index && TOKEN_TABLE.indexes[index].sortKey.name === 'expiresAt' ? key : filter;
+  // Expired records are skipped by the key condition where the index is sorted by expiry (see
+  // table-definition.ts), and otherwise (the Scan) read and filtered out, one read each.
+  const expiry = index && sortsByExpiry(index) ? key : filter;
   expiry.parts.push('#expiresAt > :now');
   expiry.names['#expiresAt'] = 'expiresAt';
   expiry.values[':now'] = request.now;
@@ -65,12 +65,28 @@ function planFor(request: ListRequest): { index?: IndexName; key: Expression; fi
   return { index, key, filter };
 }
 
-/** The ExclusiveStartKey that resumes right after `item` in the given index (or the table). */
-function positionAfter(item: TokenRecord, index: IndexName | undefined): PageKey {
+const sortsByExpiry = (index: IndexName): boolean => TOKEN_TABLE.indexes[index].sortKey.name === 'expiresAt';
+
+/** The attributes of a position in the given index (or the table): the table's key and the index's. */
+function positionNames(index: IndexName | undefined): string[] {
   const names = [TOKEN_TABLE.partitionKey.name as string];
   if (index) names.push(TOKEN_TABLE.indexes[index].partitionKey.name, TOKEN_TABLE.indexes[index].sortKey.name);
+  return names;
+}
+
+/** The ExclusiveStartKey that resumes right after `item` in the given index (or the table). */
+function positionAfter(item: TokenRecord, index: IndexName | undefined): PageKey {
   const record = item as unknown as Record<string, string | number>;
-  return Object.fromEntries(names.map((n) => [n, record[n]]));
+  return Object.fromEntries(positionNames(index).map((n) => [n, record[n]]));
+}
+
+/**
+ * Whether a page key is a position in this index: one made before an index's keys changed is
+ * not, and DynamoDB would refuse it with a ValidationException (a 500) instead of a 400.
+ */
+function isPositionIn(key: PageKey, index: IndexName | undefined): boolean {
+  const names = positionNames(index);
+  return Object.keys(key).length === names.length && names.every((n) => key[n] !== undefined);
 }
 
 export class TokenRepository implements TokenStore {
@@ -106,6 +122,14 @@ export class TokenRepository implements TokenStore {
 
   async list(request: ListRequest): Promise<TokenPage> {
     const { index, key, filter } = planFor(request);
+    if (request.startKey && !isPositionIn(request.startKey, index)) throw cursorExpired();
+    // Read backwards, latest expiry first: past a position that has expired since, everything has
+    // expired too. DynamoDB refuses such a start key (it falls outside the key condition), so the
+    // list ends here instead.
+    const resumeAt = request.startKey?.expiresAt;
+    if (index && sortsByExpiry(index) && typeof resumeAt === 'number' && resumeAt <= request.now) {
+      return { items: [], itemsRead: 0 };
+    }
     const items: TokenRecord[] = [];
     let startKey: PageKey | undefined = request.startKey;
     let itemsRead = 0;

@@ -1,6 +1,7 @@
 /**
- * The two list routes end to end: exactly the right tokens, newest first, no expired ones,
- * filters, and pagination whose cursors are bound to the caller, the route and the filters.
+ * The list routes end to end: exactly the right tokens, latest expiry first, no expired ones,
+ * filters, pagination whose cursors are bound to the caller, the route and the filters, and a
+ * walk that writes go on around; and GET apps in the same order.
  * The stack is started with LOCAL_SEED=0, so the table holds exactly what this file writes.
  */
 import type { TokenRecord } from '../../lambdas/domain/token';
@@ -12,6 +13,7 @@ import {
   type LocalStack,
   putTokens,
   type StackOutputs,
+  serviceCall,
   startLocalStack,
   type TestUser,
   tokenRecord,
@@ -58,10 +60,12 @@ function makeRecords(): void {
       live(alice.sub, i, revoked ? { revokedAt: T0 - 50, revokedBy: alice.sub, revokeReason: `lost device ${i}` } : {}),
     );
   }
-  // Four tokens issued in the same second: ties must not be skipped or repeated across pages.
-  for (let i = 0; i < 4; i++) recs.alice.push(live(alice.sub, 30 + i, { issuedAt: T0 - 5000 }));
+  // Four tokens expiring in the same second: ties must not be skipped or repeated across pages.
+  for (let i = 0; i < 4; i++) recs.alice.push(live(alice.sub, 30 + i, { issuedAt: T0 - 5000, expiresAt: T0 + 86_300 }));
   // One token of a rare client, deep in the list: a filter that thins pages out.
-  recs.alice.push(live(alice.sub, 40, { clientId: APP_RARE, clientName: 'Rare', issuedAt: T0 - 6000 }));
+  recs.alice.push(
+    live(alice.sub, 40, { clientId: APP_RARE, clientName: 'Rare', issuedAt: T0 - 6000, expiresAt: T0 + 86_200 }),
+  );
   // Expired, some of them issued more recently than live ones: never listed.
   recs.alice.push(live(alice.sub, 50, { issuedAt: T0 - 7200, expiresAt: T0 - 3600 }));
   recs.alice.push(live(alice.sub, 51, { issuedAt: T0 - 60, expiresAt: T0 - 10 }));
@@ -100,7 +104,7 @@ afterAll(async () => {
 const live = (xs: TokenRecord[]) => xs.filter((r) => r.expiresAt > now());
 const ids = (xs: readonly object[]) => xs.map((x) => String((x as { tokenId?: unknown }).tokenId));
 const sortedIds = (xs: readonly object[]) => ids(xs).sort();
-const newestFirst = (xs: TokenRecord[]) => [...xs].sort((a, b) => b.issuedAt - a.issuedAt);
+const latestExpiryFirst = (xs: TokenRecord[]) => [...xs].sort((a, b) => b.expiresAt - a.expiresAt);
 
 const expectError = (res: CallResult, status: number) => expectErrorAnswer(res, status, o);
 
@@ -138,12 +142,7 @@ async function listAll(path: string, token: string, query: Record<string, string
   throw new Error('more than 200 pages');
 }
 
-function expectNewestFirst(items: Record<string, unknown>[]): void {
-  const times = items.map((v) => Date.parse(String(v.issuedAt)));
-  for (let i = 1; i < times.length; i++) expect(times[i]!).toBeLessThanOrEqual(times[i - 1]!);
-}
-
-/** Without userId the order is ours: by client it follows the byClient index, latest expiry first. */
+/** The order of a list by user and of a list by client. */
 function expectLatestExpiryFirst(items: Record<string, unknown>[]): void {
   const times = items.map((v) => Date.parse(String(v.expiresAt)));
   for (let i = 1; i < times.length; i++) expect(times[i]!).toBeLessThanOrEqual(times[i - 1]!);
@@ -183,12 +182,12 @@ function expectViewsMatch(items: Record<string, unknown>[], records: TokenRecord
 // ---------------------------------------------------------------------------------------------
 
 describe('GET tokens (my tokens)', () => {
-  test('lists exactly my live tokens, newest first, each once, over several pages', async () => {
+  test('lists exactly my live tokens, latest expiry first, each once, over several pages', async () => {
     const { items, pages } = await listAll('tokens', alice.idToken, { limit: '5' });
     expect(pages).toBeGreaterThanOrEqual(6);
     expect(sortedIds(items)).toEqual(sortedIds(live(recs.alice)));
     expectEachOnce(items);
-    expectNewestFirst(items);
+    expectLatestExpiryFirst(items);
     expectViewsMatch(items, recs.alice);
   });
 
@@ -196,21 +195,21 @@ describe('GET tokens (my tokens)', () => {
     const { items } = await listAll('tokens', alice.idToken, { limit });
     expect(sortedIds(items)).toEqual(sortedIds(live(recs.alice)));
     expectEachOnce(items);
-    expectNewestFirst(items);
+    expectLatestExpiryFirst(items);
   });
 
   test('the default page size is 20', async () => {
     const p = await page('tokens', alice.idToken);
     expect(p.items).toHaveLength(20);
     expect(typeof p.nextCursor).toBe('string');
-    // The 20 newest have distinct issue times, so their order is fully determined.
-    expect(ids(p.items)).toEqual(ids(newestFirst(live(recs.alice))).slice(0, 20));
+    // The 20 latest to expire have distinct expiry times, so their order is fully determined.
+    expect(ids(p.items)).toEqual(ids(latestExpiryFirst(live(recs.alice))).slice(0, 20));
   });
 
   test('shows other users only their own tokens, and nothing to a user with none', async () => {
     const forBob = await listAll('tokens', bob.idToken, { limit: '2' });
     expect(sortedIds(forBob.items)).toEqual(sortedIds(live(recs.bob)));
-    expect(ids(forBob.items)).toEqual(ids(newestFirst(live(recs.bob))));
+    expect(ids(forBob.items)).toEqual(ids(latestExpiryFirst(live(recs.bob))));
     const forDave = await page('tokens', dave.idToken);
     expect(forDave).toEqual({ items: [], nextCursor: null });
     // An admin's own list is their own, not everyone's.
@@ -237,12 +236,12 @@ describe('GET tokens (my tokens)', () => {
       const { items } = await listAll('tokens', alice.idToken, { ...filter, limit });
       expect(sortedIds(items)).toEqual(sortedIds(live(recs.alice).filter(keep)));
       expectEachOnce(items);
-      expectNewestFirst(items);
+      expectLatestExpiryFirst(items);
     }
   });
 
   test('lists reflect a revocation at once', async () => {
-    const target = newestFirst(live(recs.alice)).find((r) => r.revokedAt === undefined && r.clientId === APP_B)!;
+    const target = latestExpiryFirst(live(recs.alice)).find((r) => r.revokedAt === undefined && r.clientId === APP_B)!;
     const res = await call(o, 'POST', `tokens/${target.tokenId}/revoke`, {
       token: alice.idToken,
       body: { reason: 'list check' },
@@ -270,7 +269,7 @@ describe('cursors', () => {
     expect(second.items).toHaveLength(7);
     expect(sortedIds(items)).toEqual(sortedIds(live(recs.alice)));
     expectEachOnce(items);
-    expectNewestFirst(items);
+    expectLatestExpiryFirst(items);
   });
 
   test('a cursor is reusable: the same cursor gives the same page', async () => {
@@ -385,12 +384,12 @@ describe('GET admin/tokens', () => {
     expect(ids(b.items)).toEqual(ids(a.items));
   });
 
-  test("with userId: that user's live tokens, newest first", async () => {
+  test("with userId: that user's live tokens, latest expiry first", async () => {
     for (const limit of ['1', '9', '100']) {
       const { items } = await listAll('admin/tokens', carol.idToken, { userId: alice.sub, limit });
       expect(sortedIds(items)).toEqual(sortedIds(live(recs.alice)));
       expectEachOnce(items);
-      expectNewestFirst(items);
+      expectLatestExpiryFirst(items);
     }
     expect(await page('admin/tokens', carol.idToken, { userId: dave.sub })).toEqual({ items: [], nextCursor: null });
   });
@@ -421,8 +420,7 @@ describe('GET admin/tokens', () => {
       const { items } = await listAll('admin/tokens', carol.idToken, { ...filter(), limit });
       expect(sortedIds(items)).toEqual(sortedIds(live(expected())));
       expectEachOnce(items);
-      if (name.includes('userId')) expectNewestFirst(items);
-      else if (name.includes('clientId')) expectLatestExpiryFirst(items);
+      if (name.includes('userId') || name.includes('clientId')) expectLatestExpiryFirst(items);
     }
   });
 
@@ -430,5 +428,74 @@ describe('GET admin/tokens', () => {
     const { items } = await listAll('admin/tokens', carol.idToken, { clientId: APP_SERVICE });
     expect(items.length).toBe(3);
     for (const v of items) expect(v).not.toHaveProperty('userId');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('GET apps', () => {
+  test('lists the apps latest expiresAt first, each app’s expiresAt the latest of its active tokens', async () => {
+    const res = await call(o, 'GET', 'apps', { token: alice.idToken });
+    expect(res.status).toBe(200);
+    const latest = new Map<string, number>();
+    for (const r of live(recs.alice).filter((t) => t.revokedAt === undefined)) {
+      latest.set(r.clientId, Math.max(latest.get(r.clientId) ?? 0, r.expiresAt));
+    }
+    const expected = [...latest].sort((a, b) => b[1] - a[1]).map(([clientId, expiresAt]) => [clientId, iso(expiresAt)]);
+    expect(expected.length).toBeGreaterThan(2);
+    const items = res.body.items as { clientId: string; expiresAt: string }[];
+    expect(items.map((a) => [a.clientId, a.expiresAt])).toEqual(expected);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+// Last: its writes would change what the lists above expect.
+describe('a walk of GET tokens while tokens are minted and revoked', () => {
+  test('answers once every token that exists throughout, whatever is written between pages', async () => {
+    const erin = await createUser(o, 'erin');
+    const start = now();
+    const held = Array.from({ length: 12 }, (_, i) =>
+      tokenRecord({ userId: erin.sub, issuedAt: start - 60 * i, expiresAt: start + 86_400 - 600 * i }),
+    );
+    await putTokens(o, held);
+    const minted: string[] = [];
+    const items: Record<string, unknown>[] = [];
+    let cursor: string | undefined;
+    for (let pages = 1; pages <= 50; pages++) {
+      const p = await page('tokens', erin.idToken, { limit: '3', cursor });
+      items.push(...p.items);
+      if (p.nextCursor === null) break;
+      cursor = p.nextCursor;
+      // A mint that sorts first, one among those still to come, and revocations of a token already
+      // shown and of one still to come.
+      for (const expiresIn of [2 * 86_400, 86_400 - 600 * (3 * pages + 1) - 300]) {
+        const res = await serviceCall(o, 'service/tokens', {
+          json: {
+            userId: erin.sub,
+            clientId: APP_A,
+            clientName: 'App A',
+            tokenType: 'access_token',
+            scope: 'read',
+            expiresIn,
+          },
+        });
+        expect(res.status).toBe(201);
+        minted.push(String(res.body.tokenId));
+      }
+      const shown = new Set(ids(items));
+      const unrevoked = (wasShown: boolean) =>
+        held.find((h) => h.revokedAt === undefined && shown.has(h.tokenId) === wasShown);
+      for (const r of [unrevoked(true), unrevoked(false)]) {
+        if (!r) continue;
+        const res = await call(o, 'POST', `tokens/${r.tokenId}/revoke`, { token: erin.idToken });
+        expect(res.status).toBe(200);
+        r.revokedAt = Date.parse(res.body.revokedAt) / 1000;
+      }
+    }
+    const listed = ids(items);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(sortedIds(items.filter((v) => !minted.includes(String(v.tokenId))))).toEqual(sortedIds(held));
+    expect(held.filter((r) => r.revokedAt !== undefined).length).toBeGreaterThan(2);
   });
 });

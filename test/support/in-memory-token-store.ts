@@ -1,16 +1,18 @@
-import type { PageKey } from '../../lambdas/domain/cursor';
+import { cursorExpired, type PageKey } from '../../lambdas/domain/cursor';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import type { ListRequest, RevokeRequest, StoredToken, TokenPage, TokenStore } from '../../lambdas/domain/token-store';
+import { TOKEN_TABLE } from '../../lambdas/store/table-definition';
 
 const copy = <T extends TokenRecord>(r: T): T => ({ ...r });
 
-/** Newest issuedAt first, ties by tokenId, so the order is total and stable. */
-const newestFirst = (a: TokenRecord, b: TokenRecord): number =>
-  b.issuedAt - a.issuedAt || (a.tokenId < b.tokenId ? 1 : a.tokenId > b.tokenId ? -1 : 0);
+const byTokenId = (a: TokenRecord, b: TokenRecord): number =>
+  a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0;
+
+/** The order of a list by user or by client: latest expiresAt first, ties by tokenId. */
+const latestExpiryFirst = (a: TokenRecord, b: TokenRecord): number => b.expiresAt - a.expiresAt || byTokenId(a, b);
 
 /** As the byParent index orders them: expiresAt ascending (ties by tokenId, for a stable order). */
-const soonestExpiring = (a: TokenRecord, b: TokenRecord): number =>
-  a.expiresAt - b.expiresAt || (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0);
+const soonestExpiring = (a: TokenRecord, b: TokenRecord): number => a.expiresAt - b.expiresAt || byTokenId(a, b);
 
 /** What the DynamoDB client throws when a ConditionExpression fails; code checks it by name. */
 export function conditionalCheckFailed(): Error {
@@ -27,9 +29,14 @@ export interface TouchRequest {
 
 /**
  * A `TokenStore` over a Map, with the same observable semantics as the DynamoDB repository:
- * - lists omit expired records, are newest first, never return more than `limit` and never
- *   return an empty page with a `nextKey` (the repository orders a list by client alone by
- *   expiry instead, an order the API leaves open and no unit test relies on);
+ * - lists omit expired records, never return more than `limit` and never return an empty page
+ *   with a `nextKey`; a list by user or by client is latest expiresAt first (ties by tokenId),
+ *   an unfiltered list is by tokenId (stable; the port leaves it unspecified); `nextKey` holds
+ *   the attributes the repository's would (the table's key, and the index's for an index list),
+ *   a `startKey` of another shape is refused as an expired cursor, and a list resumes right
+ *   after that position whatever was written meanwhile;
+ * - `itemsRead` counts what DynamoDB would read: an index list never reads expired records (its
+ *   key condition skips them), an unfiltered list (a Scan) reads them;
  * - `create` is a conditional put that throws ConditionalCheckFailedException when the tokenId
  *   is taken (by any record, expired or not) and then leaves the record alone;
  * - `revoke` is one atomic conditional write (exists, not revoked, not expired, owned by `owner`
@@ -60,9 +67,7 @@ export class InMemoryTokenStore implements TokenStore {
 
   /** A deep copy of every record, to compare before and after an operation that must change nothing. */
   snapshot(): StoredToken[] {
-    return [...this.records.values()]
-      .map(copy)
-      .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
+    return [...this.records.values()].map(copy).sort(byTokenId);
   }
 
   async get(tokenId: string): Promise<StoredToken | undefined> {
@@ -84,14 +89,22 @@ export class InMemoryTokenStore implements TokenStore {
 
   async list(request: ListRequest): Promise<TokenPage> {
     this.listRequests.push({ ...request });
+    const index = request.userId !== undefined ? 'byUser' : request.clientId !== undefined ? 'byClient' : undefined;
+    const keyNames = ['tokenId', ...(index ? [TOKEN_TABLE.indexes[index].partitionKey.name, 'expiresAt'] : [])];
+    const order = index ? latestExpiryFirst : byTokenId;
     const all = [...this.records.values()]
       .filter((r) => request.userId === undefined || r.userId === request.userId)
       .filter((r) => request.clientId === undefined || r.clientId === request.clientId)
-      .sort(newestFirst);
+      .filter((r) => index === undefined || r.expiresAt > request.now)
+      .sort(order);
     let start = 0;
-    if (request.startKey) {
-      const after = request.startKey as { tokenId: string; issuedAt: number };
-      const i = all.findIndex((r) => newestFirst(r, { ...r, tokenId: after.tokenId, issuedAt: after.issuedAt }) > 0);
+    const after = request.startKey;
+    if (after) {
+      if (Object.keys(after).length !== keyNames.length || keyNames.some((n) => after[n] === undefined)) {
+        throw cursorExpired();
+      }
+      const position = after as unknown as TokenRecord;
+      const i = all.findIndex((r) => order(r, position) > 0);
       start = i === -1 ? all.length : i;
     }
     const items: TokenRecord[] = [];
@@ -106,9 +119,10 @@ export class InMemoryTokenStore implements TokenStore {
       if (request.status === 'revoked' && r.revokedAt === undefined) continue;
       items.push(copy(r));
     }
-    const last = items[items.length - 1];
+    const last = items[items.length - 1] as unknown as Record<string, string | number> | undefined;
     const more = position < all.length;
-    const nextKey: PageKey | undefined = more && last ? { tokenId: last.tokenId, issuedAt: last.issuedAt } : undefined;
+    const nextKey: PageKey | undefined =
+      more && last ? Object.fromEntries(keyNames.map((n) => [n, last[n]!])) : undefined;
     return { items, ...(nextKey && { nextKey }), itemsRead };
   }
 

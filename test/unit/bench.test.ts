@@ -2,9 +2,12 @@
  * The benchmark's own arithmetic and data: if these drift, BENCHMARKS.md reports numbers about
  * a different data set or prices than it says.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { costPerMillion, PRICES, ROUTE_UNITS } from '../../bench/cost';
-import { generateDataset, NOW } from '../../bench/list-cost';
-import { percentile } from '../../bench/section';
+import { generateDataset, generateLagPair, itemBytes, LAG, NOW } from '../../bench/list-cost';
+import { percentile, renderTemplate } from '../../bench/section';
 
 describe('list-cost data set', () => {
   const d = generateDataset(1_000);
@@ -36,6 +39,70 @@ describe('list-cost data set', () => {
       }
       if (r.userId === undefined) expect(r.tokenType).toBe('access_token');
     }
+  });
+});
+
+describe('list-cost expired-heavy pair', () => {
+  const pair = generateLagPair();
+  const of = (user: string) => pair.records.filter((r) => r.userId === user);
+  const live = (user: string) => of(user).filter((r) => r.expiresAt > NOW);
+
+  it('gives both users the same live tokens, and only the lagging one expired ones, issued after those', () => {
+    const strip = ({ tokenId: _, userId: __, revokedBy: ___, ...rest }: (typeof pair.records)[number]) => rest;
+    expect(live(pair.steadyUser).map(strip)).toStrictEqual(live(pair.laggingUser).map(strip));
+    expect(live(pair.steadyUser)).toHaveLength(LAG.live);
+    expect(live(pair.steadyUser).filter((r) => r.revokedAt !== undefined)).toHaveLength(LAG.revokedLive);
+    expect(of(pair.steadyUser)).toHaveLength(LAG.live);
+    const expired = of(pair.laggingUser).filter((r) => r.expiresAt <= NOW);
+    expect(expired).toHaveLength(LAG.expired);
+    const newestLive = Math.max(...live(pair.laggingUser).map((r) => r.issuedAt));
+    for (const r of expired) {
+      expect(r.issuedAt).toBeGreaterThan(newestLive);
+      expect(r.issuedAt).toBeGreaterThanOrEqual(NOW - LAG.ttlLagHours * 3600);
+      expect(r.expiresAt - r.issuedAt).toBe(3600);
+    }
+    expect(new Set(pair.records.map((r) => r.tokenId)).size).toBe(pair.records.length);
+  });
+
+  it('sizes a record as DynamoDB does: names and string bytes, numbers by significant digits', () => {
+    // 7 + 5 ("tokenId", "tok_a"), then "issuedAt" (8) with 1800000000 (2 significant digits: 2 bytes).
+    const record = { tokenId: 'tok_a', issuedAt: 1_800_000_000 } as never;
+    expect(itemBytes(record)).toBe(7 + 5 + 8 + 2);
+  });
+});
+
+describe('prose templates', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-template-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const write = (text: string) => {
+    const path = join(dir, `t${++n}.md`);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('fills every placeholder and splits the parts', () => {
+    const path = write('<!-- note -->\n<!-- part: a -->\nx {{one}} y\n<!-- part: b -->\n{{two}} and {{one}}\n');
+    expect(renderTemplate(path, { one: '1', two: 2 })).toStrictEqual({ a: 'x 1 y', b: '2 and 1' });
+  });
+
+  it('puts each paragraph and list item on one line', () => {
+    const path = write('<!-- part: a -->\none\n`two\nthree`\n\n- four\n  five\n- six\n\nseven\n');
+    expect(renderTemplate(path, {}).a).toBe('one `two three`\n\n- four five\n- six\n\nseven');
+  });
+
+  it('refuses a placeholder without a value, and a value without a placeholder', () => {
+    const path = write('<!-- part: a -->\n{{one}}\n');
+    expect(() => renderTemplate(path, {})).toThrow('no value for {{one}}');
+    expect(() => renderTemplate(path, { one: 'x', two: 'y' })).toThrow('no placeholder for two');
+  });
+
+  it('list-cost.md holds no figure typed by hand: every number comes from a placeholder', () => {
+    const text = readFileSync(join(__dirname, '..', '..', 'bench', 'list-cost.md'), 'utf8')
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .replace(/\{\{\w+\}\}/g, '')
+      .replace(/mulberry32/g, '');
+    expect(text.match(/.{0,30}\d.{0,30}/g) ?? []).toStrictEqual([]);
   });
 });
 

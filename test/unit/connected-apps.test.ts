@@ -63,20 +63,20 @@ describe('connectedApps', () => {
     expect(await connectedApps(store, 'alice', NOW)).toStrictEqual({
       items: [
         {
-          clientId: 'client-b',
-          clientName: 'App B',
-          scopes: ['b:read'],
-          activeTokens: 1,
-          lastIssuedAt: iso(NOW - 120),
-          expiresAt: iso(NOW + DAY),
-        },
-        {
           clientId: 'client-a',
           clientName: 'New A',
           scopes: ['profile', 'read', 'write'],
           activeTokens: 2,
           lastIssuedAt: iso(NOW - HOUR),
           expiresAt: iso(NOW + 5 * DAY),
+        },
+        {
+          clientId: 'client-b',
+          clientName: 'App B',
+          scopes: ['b:read'],
+          activeTokens: 1,
+          lastIssuedAt: iso(NOW - 120),
+          expiresAt: iso(NOW + DAY),
         },
         {
           clientId: 'client-c',
@@ -97,13 +97,40 @@ describe('connectedApps', () => {
     expect(app!.expiresAt).toBe('2027-01-15T09:00:00Z');
   });
 
-  it('sorts apps by lastIssuedAt, newest first, over many clients', async () => {
+  it('sorts apps by expiresAt (their tokens’ latest), latest first, ties by clientId, over many clients', async () => {
+    // Issue order differs from expiry order, and every third app shares its expiry with another.
     const records = Array.from({ length: 30 }, (_, i) =>
-      t({ clientId: `client-${(i * 7) % 30}`, issuedAt: NOW - 1000 + ((i * 13) % 30) * 10, expiresAt: NOW + DAY }),
+      t({
+        clientId: `client-${String((i * 7) % 30).padStart(2, '0')}`,
+        issuedAt: NOW - 1000 + ((i * 13) % 30) * 10,
+        expiresAt: NOW + DAY + Math.floor(((i * 11) % 30) / 3) * 60,
+      }),
     );
     const { items } = await connectedApps(new InMemoryTokenStore(records), 'alice', NOW);
     expect(items).toHaveLength(30);
-    for (let i = 1; i < items.length; i++) expect(items[i]!.lastIssuedAt <= items[i - 1]!.lastIssuedAt).toBe(true);
+    const expected = [...records]
+      .sort((a, b) => b.expiresAt - a.expiresAt || a.clientId.localeCompare(b.clientId))
+      .map((r) => r.clientId);
+    expect(items.map((a) => a.clientId)).toStrictEqual(expected);
+    expect(items.map((a) => a.clientId)).not.toStrictEqual(
+      [...records].sort((a, b) => b.issuedAt - a.issuedAt).map((r) => r.clientId),
+    );
+  });
+
+  it('orders apps by the latest expiry of their active tokens, not of revoked or expired ones', async () => {
+    const store = new InMemoryTokenStore([
+      t({ clientId: 'client-a', expiresAt: NOW + HOUR }),
+      t({ clientId: 'client-a', expiresAt: NOW + 9 * DAY, revokedAt: NOW - 1, revokedBy: 'alice' }),
+      t({ clientId: 'client-b', expiresAt: NOW + 2 * HOUR }),
+      t({ clientId: 'client-c', expiresAt: NOW + 3 * HOUR }),
+      t({ clientId: 'client-c', expiresAt: NOW + 4 * HOUR }),
+    ]);
+    const { items } = await connectedApps(store, 'alice', NOW);
+    expect(items.map((a) => [a.clientId, a.expiresAt])).toStrictEqual([
+      ['client-c', iso(NOW + 4 * HOUR)],
+      ['client-b', iso(NOW + 2 * HOUR)],
+      ['client-a', iso(NOW + HOUR)],
+    ]);
   });
 
   it('counts every active token of a user with many, across list pages', async () => {

@@ -305,9 +305,10 @@ describe('revokeSelection', () => {
 
   it('a retry after an interruption finishes the work, cascades included', async () => {
     const data = aliceAndBob();
-    // R2 is listed first (the newest) so the interrupted run revokes it but never reaches its cascade.
+    // R2 is listed first (the latest to expire) so the interrupted run revokes it but never reaches
+    // its cascade.
     const R2 = data.all.find((r) => r.tokenId === data.R2.tokenId)!;
-    R2.issuedAt = NOW;
+    R2.expiresAt = NOW + 2 * DAY;
     const store = new InterruptingStore(data.all, 1);
     await expect(revokeSelection(store, { userId: 'alice' }, 'admin-1', 'offboarding', NOW)).rejects.toThrow(
       'interrupted',

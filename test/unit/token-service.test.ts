@@ -37,14 +37,19 @@ const adminList = (caller: Caller, userId?: string, now = NOW): ListContext => (
   now,
 });
 
-/** `n` live tokens of `userId`, issued one minute apart, newest first by index. */
+/** `n` live tokens of `userId`, issued one minute apart and valid for a day: latest expiry first by index. */
 const tokensOf = (userId: string | undefined, n: number, extra: Partial<TokenRecord> = {}): TokenRecord[] =>
   Array.from({ length: n }, (_, i) =>
-    tokenRecord({ ...(userId !== undefined && { userId }), issuedAt: NOW - 60 * (i + 1), ...extra }),
+    tokenRecord({
+      ...(userId !== undefined && { userId }),
+      issuedAt: NOW - 60 * (i + 1),
+      expiresAt: NOW + DAY - 60 * (i + 1),
+      ...extra,
+    }),
   );
 
 describe('listTokens', () => {
-  it('lists only the caller’s live tokens, newest first, as views', async () => {
+  it('lists only the caller’s live tokens, latest expiry first, as views', async () => {
     const mine = tokensOf('alice', 3);
     const expired = tokenRecord({ userId: 'alice', expiresAt: NOW });
     const store = new InMemoryTokenStore([...mine, expired, ...tokensOf('bob', 2), ...tokensOf(undefined, 2)]);
@@ -152,7 +157,7 @@ describe('listTokens', () => {
   });
 
   it('keeps cursors valid for an hour and across instances (same secret, new store object)', async () => {
-    const records = tokensOf('alice', 5, { expiresAt: NOW + DAY });
+    const records = tokensOf('alice', 5);
     const { nextCursor } = await listTokens(new InMemoryTokenStore(records), { limit: 2 }, ownList(alice));
     const later = await listTokens(
       new InMemoryTokenStore(records),
