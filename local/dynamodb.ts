@@ -6,6 +6,7 @@ import {
   type CreateTableCommandInput,
   DescribeTableCommand,
   DynamoDBClient,
+  type KeySchemaElement,
   ListTablesCommand,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
@@ -55,6 +56,17 @@ export async function startDynamoDb(
   };
 }
 
+/** A table's primary key and its indexes' keys, as one comparable line. */
+function keysOf(
+  keySchema: readonly KeySchemaElement[] | undefined,
+  indexes: readonly { IndexName?: string; KeySchema?: KeySchemaElement[] }[] | undefined,
+): string {
+  const keys = (schema: readonly KeySchemaElement[] | undefined) =>
+    (schema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
+  const byName = [...(indexes ?? [])].sort((a, b) => String(a.IndexName).localeCompare(String(b.IndexName)));
+  return [keys(keySchema), ...byName.map((i) => `${i.IndexName}(${keys(i.KeySchema)})`)].join(' ');
+}
+
 /**
  * Creates the token table unless it exists (from its definition unless given the template's
  * input); waits until it and its indexes are ACTIVE.
@@ -65,7 +77,15 @@ export async function ensureTable(
   input: CreateTableCommandInput = tableInputFromDefinition(tableName),
 ): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const found = keysOf(Table?.KeySchema, Table?.GlobalSecondaryIndexes);
+    const wanted = keysOf(input.KeySchema, input.GlobalSecondaryIndexes);
+    if (found !== wanted) {
+      throw new Error(
+        `the table ${tableName} has keys ${found}, but this version of the stack defines ${wanted}: ` +
+          'it was made by another version. Delete LOCAL_DIR (or the table) to start over.',
+      );
+    }
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
