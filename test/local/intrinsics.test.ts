@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub writes ${…} in plain strings
 import { resolve } from '../../local/intrinsics';
 
 const context = {
