@@ -14,7 +14,7 @@ import { tableInputFromTemplate } from '../../local/create-table';
 import { ensureTable } from '../../local/dynamodb';
 import type { InvokeOutcome } from '../../local/function-host';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
-import { type Runtime, startRuntime } from '../../local/runtime';
+import { type KeyPair, type Runtime, startRuntime } from '../../local/runtime';
 import { synthesizeStack } from '../../local/synth';
 import { fakeConsoleDist } from '../infra/synth';
 import { idTokenEvent } from './api-event';
@@ -49,6 +49,11 @@ export interface TestRuntimeOptions {
   readonly template?: CfnTemplate;
   /** An existing table to serve; default: a new one, created from the template on the backend. */
   readonly tableName?: string;
+  /**
+   * Key pairs for service callers of the gateway (`runtime.apiUrl`), by the output naming their
+   * policy (`ServicePolicyArn`, ...); default: none.
+   */
+  readonly iamKeys?: ReadonlyMap<string, KeyPair>;
 }
 
 export async function startTestRuntime(options: TestRuntimeOptions): Promise<TestRuntime> {
@@ -88,7 +93,7 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
     // Nothing here signs in; a function that calls Cognito would find nobody listening.
     cognitoEndpoint: 'http://127.0.0.1:1',
     secretValues,
-    iamKeys: new Map(),
+    iamKeys: options.iamKeys ?? new Map(),
     apiPort: 0,
     openapi: '{}',
     warm: false,
