@@ -3,7 +3,8 @@
  * each function in its own environment with its template settings, every AWS call checked
  * against its role. For tests that need the deployed behaviour without Cognito sign-ins: they
  * invoke functions directly with events like API Gateway's (the gateway is what checks a JWT's
- * signature; the functions read the token it verified).
+ * signature; the functions read the token it verified). Given a cognito-local user pool, its
+ * gateway also serves that pool's signed-in users over HTTP.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -54,6 +55,12 @@ export interface TestRuntimeOptions {
    * policy (`ServicePolicyArn`, ...); default: none.
    */
   readonly iamKeys?: ReadonlyMap<string, KeyPair>;
+  /**
+   * A user pool of cognito-local whose ID tokens the gateway's authorizer checks (and whose app
+   * client the functions accept); default: none, so only direct invocations and service calls
+   * get through.
+   */
+  readonly cognito?: { readonly endpoint: string; readonly userPoolId: string; readonly clientId: string };
 }
 
 export async function startTestRuntime(options: TestRuntimeOptions): Promise<TestRuntime> {
@@ -72,9 +79,11 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
       client.destroy();
     }
   }
-  const userPoolId = 'local_testpool';
-  const clientId = `client${randomBytes(6).toString('hex')}`;
-  const issuer = `http://127.0.0.1:1/${userPoolId}`;
+  // Nothing listens on port 1: without a pool, a function that calls Cognito finds nobody there.
+  const cognitoEndpoint = options.cognito?.endpoint ?? 'http://127.0.0.1:1';
+  const userPoolId = options.cognito?.userPoolId ?? 'local_testpool';
+  const clientId = options.cognito?.clientId ?? `client${randomBytes(6).toString('hex')}`;
+  const issuer = `${cognitoEndpoint}/${userPoolId}`;
   const secretValues = new Map(
     resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id]) => [id, randomBytes(32).toString('hex')]),
   );
@@ -90,8 +99,7 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
       consoleOrigin: 'http://127.0.0.1:1',
     },
     dynamoDbBackend: options.dynamoDbBackend,
-    // Nothing here signs in; a function that calls Cognito would find nobody listening.
-    cognitoEndpoint: 'http://127.0.0.1:1',
+    cognitoEndpoint,
     secretValues,
     iamKeys: options.iamKeys ?? new Map(),
     apiPort: 0,
