@@ -1,11 +1,12 @@
 /**
  * Throughput of the local stack for `GET tokens`, and what its gateway adds per request: the
  * real stack (`node --import tsx local/start.ts`, its own process) serves a signed-in user with
- * ~200 tokens; autocannon drives it with 16 connections; then the same handler module is
- * called in this process with the environment and the event the local gateway gives it, against
- * the stack's own DynamoDB table, and compared with single requests over HTTP.
+ * ~200 tokens; autocannon drives it with 16 connections; then a runtime on the stack's template,
+ * in this process, takes turns invoking the function in its own environment with the event the
+ * gateway builds and answering the same request over HTTP through its gateway.
  *
- * Alone: `npx tsx bench/throughput.ts` prints the tables. `bench/run.ts` calls `run()`.
+ * Alone: `npx tsx bench/throughput.ts` prints the tables. `bench/run.ts` calls `run()`. The
+ * section's prose is bench/throughput.md, its `{{placeholders}}` filled from the measurements.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -14,19 +15,18 @@ import type { IncomingMessage } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ENV } from '../lambdas/config';
-import { routeNamed } from '../lambdas/routes';
 import { claimsAsGatewayStrings } from '../local/cognito-authorizer';
-import { lambdaContext, proxyEvent } from '../local/proxy-event';
+import { startDynamoDb } from '../local/dynamodb';
+import { proxyEvent } from '../local/proxy-event';
 import {
   createUser,
   decodeJwt,
-  type LocalStack,
   putTokens,
+  type StackOutputs,
   startLocalStack,
   tokenRecord,
 } from '../test/support/local-stack';
+import { answerOf, startTestRuntime, type TestRuntime } from '../test/support/runtime';
 import { type BenchSection, markdownTable, percentile, runStandalone, type TargetCheck } from './section';
 
 const CONNECTIONS = 16;
@@ -35,8 +35,6 @@ const TOKENS = 200;
 /** Sequential requests per way for the per-request comparison (after WARMUP of each). */
 const SAMPLES = 400;
 const WARMUP = 50;
-
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 const now = () => Math.floor(Date.now() / 1000);
@@ -118,36 +116,29 @@ async function load(url: string, idToken: string, stackPid: number): Promise<Loa
 }
 
 /**
- * The handler of `lambdas/list-own-tokens.ts`, loaded into this process with the environment
- * the local stack gives its handlers (local/start.ts `configureHandlers`), against the stack's
- * DynamoDB and table. The variables are restored after the import: the module reads them once.
+ * A runtime in this process on the stack's template (synthesized here), with a dynalite of its
+ * own holding `tokens`, and the stack's cognito-local as its user pool, so the stack's ID tokens
+ * are good at its gateway too.
  */
-async function loadHandlerDirectly(stack: LocalStack): Promise<{ handler: Handler; restore: () => void }> {
-  const o = stack.outputs;
-  const settings: Record<string, string> = {
-    [ENV.tableName]: o.TableName,
-    [ENV.adminGroupName]: o.AdminGroupName,
-    [ENV.allowedOrigins]: '*',
-    [ENV.cursorSecret]: readFileSync(join(stack.dir, 'cursor-secret.key'), 'utf8').trim(),
-    [ENV.dynamoDbEndpoint]: o.DynamoDbEndpoint,
-    AWS_REGION: o.Region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  };
-  const saved = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, settings);
-  const module = (await import('../lambdas/list-own-tokens')) as { handler: Handler };
-  return {
-    handler: module.handler,
-    restore: () => {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    },
-  };
+async function startBenchRuntime(o: StackOutputs, tokens: ReturnType<typeof tokensFor>) {
+  const dynamo = await startDynamoDb(undefined, 0);
+  try {
+    const runtime = await startTestRuntime({
+      dynamoDbBackend: dynamo.endpoint,
+      cognito: { endpoint: o.CognitoEndpoint, userPoolId: o.UserPoolId, clientId: o.UserPoolClientId },
+    });
+    await putTokens({ ...o, DynamoDbEndpoint: dynamo.endpoint, TableName: runtime.tableName }, tokens);
+    return {
+      runtime,
+      stop: async () => {
+        await runtime.close();
+        await dynamo.stop();
+      },
+    };
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
 }
 
 /** A request as Node's HTTP server would hand it to the gateway: what proxyEvent reads of it. */
@@ -182,9 +173,10 @@ interface PerRequestFigures {
 }
 
 /**
- * Runs `work` with this process's stdout going to /dev/null, written synchronously: the handler
- * logs one line per request, which the stack writes to its log file; here it must not flood the
- * bench's output, and it should cost about what it costs there.
+ * Runs `work` with this process's stdout going to /dev/null, written synchronously: the function
+ * logs one line per request, which its environment hands to this process's stdout, as the stack
+ * writes it to its log file; here it must not flood the bench's output, and it should cost about
+ * what it costs there.
  */
 async function withStdoutDiscarded<T>(work: () => Promise<T>): Promise<T> {
   const fd = openSync('/dev/null', 'w');
@@ -204,62 +196,60 @@ async function withStdoutDiscarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function perRequest(stack: LocalStack, idToken: string): Promise<PerRequestFigures> {
-  const url = new URL('tokens', stack.outputs.ApiUrl);
-  const route = routeNamed('list-own-tokens');
+async function perRequest(rt: TestRuntime, idToken: string): Promise<PerRequestFigures> {
+  const url = new URL('tokens', rt.runtime.apiUrl);
+  const functionId = rt.functionIdOf('list-own-tokens');
+  const route = rt.runtime.model.routes.find((r) => r.functionId === functionId && r.method === 'GET');
+  if (!route) throw new Error('the template has no GET route for list-own-tokens');
   // The claims as the gateway forwards them after verifying the token (strings, as API Gateway does).
   const claims = claimsAsGatewayStrings(decodeJwt(idToken).payload);
-  const { handler, restore } = await loadHandlerDirectly(stack);
-  try {
-    const direct = async () => {
-      const requestId = randomUUID();
-      const event = proxyEvent({
-        request: fakeRequest(url, idToken),
-        url,
-        route,
-        pathParameters: null,
-        identity: { claims },
-        body: '',
-        requestId,
-      });
-      const result = await handler(event, lambdaContext(route, requestId));
-      if (result.statusCode !== 200) throw new Error(`the handler answered ${result.statusCode}: ${result.body}`);
-    };
-    const overHttp = async () => {
-      const answer = await fetch(url, { headers: { authorization: `Bearer ${idToken}` } });
-      await answer.arrayBuffer();
-      if (answer.status !== 200) throw new Error(`GET tokens answered ${answer.status}`);
-    };
-    const directMs: number[] = [];
-    const httpMs: number[] = [];
-    await withStdoutDiscarded(async () => {
-      await timeEach(WARMUP, direct);
-      await timeEach(WARMUP, overHttp);
-      // Taking turns request by request, so machine noise hits both ways alike.
-      for (let i = 0; i < SAMPLES; i++) {
-        directMs.push(...(await timeEach(1, direct)));
-        httpMs.push(...(await timeEach(1, overHttp)));
-      }
+  const direct = async () => {
+    const requestId = randomUUID();
+    const event = proxyEvent({
+      request: fakeRequest(url, idToken),
+      url,
+      route,
+      stage: rt.runtime.model.stage,
+      pathParameters: null,
+      identity: { claims },
+      body: '',
+      requestId,
     });
-    const d50 = percentile(directMs, 50);
-    const h50 = percentile(httpMs, 50);
-    return {
-      samples: SAMPLES,
-      directP50Ms: round(d50),
-      directP95Ms: round(percentile(directMs, 95)),
-      httpP50Ms: round(h50),
-      httpP95Ms: round(percentile(httpMs, 95)),
-      gatewayOverheadP50Ms: round(h50 - d50),
-      gatewayOverheadPairedP50Ms: round(
-        percentile(
-          httpMs.map((h, i) => h - directMs[i]!),
-          50,
-        ),
+    const result = answerOf(await rt.runtime.functions.invoke(functionId, event, requestId));
+    if (result.statusCode !== 200) throw new Error(`the function answered ${result.statusCode}: ${result.body}`);
+  };
+  const overHttp = async () => {
+    const answer = await fetch(url, { headers: { authorization: `Bearer ${idToken}` } });
+    await answer.arrayBuffer();
+    if (answer.status !== 200) throw new Error(`GET tokens answered ${answer.status}`);
+  };
+  const directMs: number[] = [];
+  const httpMs: number[] = [];
+  await withStdoutDiscarded(async () => {
+    await timeEach(WARMUP, direct);
+    await timeEach(WARMUP, overHttp);
+    // Taking turns request by request, so machine noise hits both ways alike.
+    for (let i = 0; i < SAMPLES; i++) {
+      directMs.push(...(await timeEach(1, direct)));
+      httpMs.push(...(await timeEach(1, overHttp)));
+    }
+  });
+  const d50 = percentile(directMs, 50);
+  const h50 = percentile(httpMs, 50);
+  return {
+    samples: SAMPLES,
+    directP50Ms: round(d50),
+    directP95Ms: round(percentile(directMs, 95)),
+    httpP50Ms: round(h50),
+    httpP95Ms: round(percentile(httpMs, 95)),
+    gatewayOverheadP50Ms: round(h50 - d50),
+    gatewayOverheadPairedP50Ms: round(
+      percentile(
+        httpMs.map((h, i) => h - directMs[i]!),
+        50,
       ),
-    };
-  } finally {
-    restore();
-  }
+    ),
+  };
 }
 
 export async function run(): Promise<BenchSection> {
@@ -273,7 +263,8 @@ export async function run(): Promise<BenchSection> {
   let pageBytes: number;
   try {
     const user = await createUser(stack.outputs, 'bench');
-    await putTokens(stack.outputs, tokensFor(user.sub));
+    const tokens = tokensFor(user.sub);
+    await putTokens(stack.outputs, tokens);
     const url = new URL('tokens', stack.outputs.ApiUrl).toString();
     const first = await fetch(url, { headers: { authorization: `Bearer ${user.idToken}` } });
     const text = await first.text();
@@ -284,13 +275,28 @@ export async function run(): Promise<BenchSection> {
     console.error(`throughput: stack up in ${startupSeconds} s; ${CONNECTIONS} connections for ${DURATION_SECONDS} s…`);
     loadFigures = await load(url, user.idToken, stack.pid);
     console.error(`throughput: ${loadFigures.requestsPerSecond.mean} requests/s; per-request comparison…`);
-    per = await perRequest(stack, user.idToken);
+    const bench = await startBenchRuntime(stack.outputs, tokens);
+    try {
+      per = await perRequest(bench.runtime, user.idToken);
+    } finally {
+      await bench.stop();
+    }
   } finally {
     await stack.stop();
   }
   const seconds = round((Date.now() - started) / 1000, 1);
   const machineLoad = { before: round(loadBefore), after: round(loadavg()[0]!) };
   return section(loadFigures, per, { items: pageItems, bytes: pageBytes }, startupSeconds, seconds, machineLoad);
+}
+
+/** The section's prose, bench/throughput.md, with each `{{name}}` filled in from `values`. */
+function prose(values: Record<string, string | number>): string {
+  const text = readFileSync(join(__dirname, 'throughput.md'), 'utf8');
+  return text.trimEnd().replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`bench/throughput.md asks for {{${name}}}, which is not measured`);
+    return String(value);
+  });
 }
 
 function section(
@@ -321,7 +327,7 @@ function section(
     ['GET tokens, one request at a time', 'p50 (ms)', 'p95 (ms)'],
     [
       [
-        'handler called in-process (same module, env and event shape)',
+        "function invoked through the runtime (its own environment, the gateway's event)",
         p.directP50Ms.toFixed(2),
         p.directP95Ms.toFixed(2),
       ],
@@ -330,13 +336,19 @@ function section(
       ['gateway overhead: p50 of paired differences', p.gatewayOverheadPairedP50Ms.toFixed(2), ''],
     ],
   );
-  const method = `The local stack is started as \`npm start\` runs it (\`node --import tsx local/start.ts\`: gateway, handlers and dynalite, with its state on disk in a temporary \`LOCAL_DIR\`, in one process; cognito-local in a second one; \`LOCAL_SEED=0\`; up in ${startupSeconds} s here). A user is created in the local user pool and signs in (a real ID token); ${TOKENS} live tokens of theirs are written straight into the table (a tenth revoked, 5 apps). Every request is \`GET tokens\` with that token: one page of ${page.items} items (the default limit), so each request verifies the JWT (RS256, the pool's JWKS), builds the REST proxy event, runs the handler's middy/Powertools stack, queries byUser, signs a cursor and answers ${(page.bytes / 1024).toFixed(1)} KB of JSON. Every answer must be a 200: the table counts any other.
-
-**Throughput**: [autocannon](https://github.com/mcollina/autocannon) (a dev dependency), programmatically, ${CONNECTIONS} connections with keep-alive, ${DURATION_SECONDS} s, from the bench process (so client and stack share this machine's cores). The stack answers from one Node process (gateway, every handler and dynalite share one event loop; the JWKS is fetched once), so its CPU time per request (from \`/proc\`, user + system, over the load test) bounds what it can serve: about 1000 ÷ that many requests per second on a free core, whatever the concurrency.
-
-**Gateway overhead**: the same handler module (\`lambdas/list-own-tokens.ts\`) is imported into the bench process with the environment \`local/start.ts\` gives handlers (\`TABLE_NAME\`, \`CURSOR_SECRET\` from the stack's key file, \`DYNAMODB_ENDPOINT\` = the stack's dynalite, \`ADMIN_GROUP_NAME\`, \`AWS_REGION\`, dummy credentials, \`POWERTOOLS_TRACE_ENABLED=false\`, \`POWERTOOLS_METRICS_DISABLED=true\`) and called with an event built by the gateway's own \`proxyEvent\` (claims as the authorizer forwards them). ${SAMPLES} sequential calls each way, after ${WARMUP} warm-up calls each, taking turns request by request. The difference of the p50s is what the local gateway adds per request in wall time: HTTP parsing and writing on both sides (the bench's \`fetch\` client included), JWT verification, routing and event building. Since the two ways take turns, each HTTP request has a direct call next to it in time; the median of those pairs' differences is the steadier figure on a busy machine. The in-process handler's p50 is the handler time the cost section prices Lambda with.
-
-Machine load average (1 min) at start and end of this section: ${machineLoad.before} and ${machineLoad.after}. Reproduce: \`npx tsx bench/throughput.ts\` (this section alone, ${seconds} s here) or \`npm run bench\`.`;
+  const method = prose({
+    startupSeconds,
+    tokens: TOKENS,
+    pageItems: page.items,
+    pageKb: (page.bytes / 1024).toFixed(1),
+    connections: l.connections,
+    durationSeconds: l.durationSeconds,
+    samples: p.samples,
+    warmup: WARMUP,
+    loadBefore: machineLoad.before,
+    loadAfter: machineLoad.after,
+    seconds,
+  });
   // No target for throughput: figures only.
   const targets: TargetCheck[] = [];
   return {

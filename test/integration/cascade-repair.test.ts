@@ -77,7 +77,7 @@ test('a refresh token revoked by a function that died mid-cascade has its access
     crashed = resolve;
   });
   proxy.reset((a) =>
-    a.operation === 'UpdateItem' && childIds.has(tokenIdOf(a) ?? '') ? { kind: 'hold', until: crash } : undefined,
+    a.operation === 'UpdateItem' && childIds.has(tokenIdOf(a) ?? '') ? { kind: 'hold', release: crash } : undefined,
   );
   const event = rt.userEvent(userId, { httpMethod: 'POST', pathParameters: { tokenId: parent.tokenId } });
   const outcome = await rt.invoke('revoke-token', event);
@@ -85,7 +85,7 @@ test('a refresh token revoked by a function that died mid-cascade has its access
   await new Promise((resolve) => setTimeout(resolve, 500));
   crashed();
   expect(outcome.kind).toBe('timeout');
-  await proxy.settled(200);
+  await proxy.settled({ quietMs: 200 });
   proxy.reset();
 
   const revokedParent = await stored(parent.tokenId);

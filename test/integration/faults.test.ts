@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { cascadeReason } from '../../lambdas/domain/cascade';
 import { isoTime, type TokenRecord } from '../../lambdas/domain/token';
-import { type RouteName, routeNamed } from '../../lambdas/routes';
-import { lambdaContext } from '../../local/proxy-event';
+import { type CfnTemplate, logicalIdIn, resourcesOfType } from '../../local/cfn-template';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
 import { apiEvent } from '../support/api-event';
 import { putRecords, type RunningDynalite, startDynalite } from '../support/dynalite';
 import {
@@ -22,96 +21,68 @@ import {
   startFaultProxy,
   tokenIdOf,
 } from '../support/fault-proxy';
+import { expectErrorAnswer as expectGatewayError, type StackOutputs, serviceCall } from '../support/local-stack';
+import {
+  answerOf,
+  localTemplate,
+  startTestRuntime,
+  type TestRuntime,
+  type TestRuntimeOptions,
+} from '../support/runtime';
 import { HOUR, tokenRecord } from '../support/token-records';
 
 /**
- * The functions against a DynamoDB that throttles or fails.
+ * The functions against a DynamoDB that throttles, fails, hangs or loses answers.
  *
- * The real handlers run in-process, as Lambda runs them (middy stack, error mapper, the
- * module-scope SDK client), against an in-memory dynalite. Faults come from an HTTP proxy in
- * front of dynalite (test/support/fault-proxy.ts) that answers as DynamoDB does, so they go
- * through the SDK's real error parsing and retry strategy; the proxy sees every attempt the SDK
- * makes, labelled with the SDK's own invocation id and attempt number.
+ * Each function runs as deployed, in the local stack's runtime (test/support/runtime.ts): in an
+ * execution environment of its own, with the environment, timeout and memory the synthesized
+ * template gives it, every AWS call it makes checked against its role by the local AWS endpoint.
+ * That endpoint's DynamoDB is an HTTP proxy in front of dynalite (test/support/fault-proxy.ts)
+ * that answers as DynamoDB does, so faults go through the SDK's real error parsing and retry
+ * strategy; the proxy sees every attempt the SDK makes, labelled with the SDK's own invocation
+ * id and attempt number. A connection the proxy drops, or whose answer it loses, reaches the
+ * function as the local endpoint's bare HTTP 500, which the SDK retries as it retries a reset.
  *
- * Each test loads the handlers afresh (`jest.isolateModules`): a cold function instance with its
- * own client and its own retry quota, so one test's failures never change another's retries.
+ * Each test starts a runtime of its own on a table of its own: every function it calls starts
+ * cold, with its own client and retry quota, so one test's failures never change another's
+ * retries. The table's stream finishes an interrupted cascade only half a minute after the
+ * revocation (lambdas/table-consumers.ts), once a test has ended; what a test sees is the
+ * routes' own work.
  */
 jest.setTimeout(60_000);
 
-// What the functions read at load time, set before any handler module is required.
-const ADMIN_GROUP = 'token-admins';
-Object.assign(process.env, {
-  ADMIN_GROUP_NAME: ADMIN_GROUP,
-  CURSOR_SECRET: randomBytes(32).toString('base64'),
-  TOKEN_HASH_SECRET: randomBytes(32).toString('base64'),
-  ALLOWED_ORIGINS: 'https://console.example',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  POWERTOOLS_TRACE_ENABLED: 'false',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-  POWERTOOLS_SERVICE_NAME: 'token-ledger',
-  // Each cold start below reloads the SDK, which would print its Node.js support notice again.
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-});
-// The client's own setting must decide, not the machine the tests run on.
-delete process.env.AWS_MAX_ATTEMPTS;
-delete process.env.AWS_RETRY_MODE;
+/** The attempts the functions' DynamoDB client makes per call at most (lambdas/store/dynamo-client.ts). */
+const MAX_ATTEMPTS = 3;
+/**
+ * The SDK's longest pause between two attempts of one call: after a throttle, a random 0–1 s
+ * before the second attempt and 0–2 s before the third. A call that is still retrying makes
+ * its next attempt within this long.
+ */
+const LONGEST_RETRY_PAUSE_MS = 2_000;
+/** How long the SDK waits for an attempt's answer before it gives up on it and retries. */
+const SDK_REQUEST_TIMEOUT_MS = 3_000;
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-
-interface FunctionInstance {
-  handlers: Record<'revoke-token' | 'revoke-user-tokens' | 'mint-token' | 'list-own-tokens' | 'get-token', Handler>;
-  client: DynamoDBClient;
-  /** DynamoDB calls started and not yet settled (retries and their backoff included). */
-  pending(): number;
-}
+type FunctionName =
+  | 'revoke-token'
+  | 'revoke-user-tokens'
+  | 'revoke-app'
+  | 'mint-token'
+  | 'list-own-tokens'
+  | 'get-token';
 
 let db: RunningDynalite;
 let proxy: FaultProxy;
-let fn: FunctionInstance;
-
-/** A cold start: fresh modules, hence a fresh SDK client and retry quota. */
-function coldStart(): FunctionInstance {
-  let loaded!: FunctionInstance;
-  jest.isolateModules(() => {
-    const load = (name: string) => (require(`../../lambdas/${name}`) as { handler: Handler }).handler;
-    const { dynamoDbClient } =
-      require('../../lambdas/store/dynamo-client') as typeof import('../../lambdas/store/dynamo-client');
-    let pending = 0;
-    // Observation only (no faults here): counts calls in flight so a test can wait for
-    // background work a failed request left behind.
-    dynamoDbClient.middlewareStack.add(
-      (next) => async (args) => {
-        pending++;
-        try {
-          return await next(args);
-        } finally {
-          pending--;
-        }
-      },
-      { step: 'initialize', name: 'faultTestPendingCalls' },
-    );
-    loaded = {
-      handlers: {
-        'revoke-token': load('revoke-token'),
-        'revoke-user-tokens': load('revoke-user-tokens'),
-        'mint-token': load('mint-token'),
-        'list-own-tokens': load('list-own-tokens'),
-        'get-token': load('get-token'),
-      },
-      client: dynamoDbClient,
-      pending: () => pending,
-    };
-  });
-  return loaded;
-}
+let rt: TestRuntime;
+/** What the functions wrote to stdout and stderr during the test (their environments' output reaches this process). */
+let output: string[] = [];
+/** What the local stack itself reported in this process (console.error): refusals, timeouts, failures. */
+let reported: string[] = [];
+let restoreOutput: () => void = () => undefined;
 
 beforeAll(async () => {
   db = await startDynalite();
-  proxy = await startFaultProxy(db.endpoint);
-  process.env.TABLE_NAME = db.tableName;
-  process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
+  // The runtime creates each test's table, and reads images around writes, with the local credentials.
+  proxy = await startFaultProxy(db.endpoint, { bystanders: [LOCAL_CREDENTIALS.accessKeyId] });
 });
 
 afterAll(async () => {
@@ -119,131 +90,213 @@ afterAll(async () => {
   await db?.stop();
 });
 
-beforeEach(() => {
-  proxy.reset();
-  fn = coldStart();
-});
-
-afterEach(async () => {
-  proxy.reset();
-  await settle();
-  fn.client.destroy();
-});
-
-/** Waits until the function's client has no call in flight (nor one sleeping before a retry). */
-async function settle(timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (fn.pending() > 0) {
-    if (Date.now() > deadline) throw new Error('DynamoDB calls still in flight');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-// ---------------------------------------------------------------- requests
-
-const claimsOf = (sub: string, admin: boolean) => ({
-  sub,
-  'cognito:username': sub,
-  token_use: 'id',
-  email_verified: 'true',
-  // API Gateway hands claims over as strings.
-  ...(admin && { 'cognito:groups': `${ADMIN_GROUP},other-group` }),
-});
-
-const jsonBody = (body: unknown) => ({
-  body: body === undefined ? null : JSON.stringify(body),
-  headers: { 'Content-Type': 'application/json' },
-});
-
-const revokeEvent = (tokenId: string, sub: string, body?: unknown, admin = false) =>
-  apiEvent({
-    httpMethod: 'POST',
-    path: `/tokens/${tokenId}/revoke`,
-    resource: '/tokens/{tokenId}/revoke',
-    pathParameters: { tokenId },
-    claims: claimsOf(sub, admin),
-    ...jsonBody(body),
-  });
-
-const bulkEvent = (userId: string, admin: string, body: unknown) =>
-  apiEvent({
-    httpMethod: 'POST',
-    path: `/admin/users/${userId}/revoke`,
-    resource: '/admin/users/{userId}/revoke',
-    pathParameters: { userId },
-    claims: claimsOf(admin, true),
-    ...jsonBody(body),
-  });
-
-const listEvent = (sub: string) => apiEvent({ claims: claimsOf(sub, false) });
-
-const getEvent = (tokenId: string, sub: string) =>
-  apiEvent({
-    path: `/tokens/${tokenId}`,
-    resource: '/tokens/{tokenId}',
-    pathParameters: { tokenId },
-    claims: claimsOf(sub, false),
-  });
-
-/** As API Gateway's AWS_IAM authorization fills in a SigV4-signed call. */
-const mintEvent = (body: unknown): APIGatewayProxyEvent => ({
-  ...apiEvent({ httpMethod: 'POST', path: '/service/tokens', resource: '/service/tokens', ...jsonBody(body) }),
-  requestContext: {
-    identity: {
-      accessKey: 'AKIAFAULTTEST',
-      caller: 'AIDAFAULTTEST',
-      userArn: 'arn:aws:iam::123456789012:user/authorization-server',
-    },
-  } as APIGatewayProxyEvent['requestContext'],
-});
-
-interface Answer {
-  status: number;
-  headers: Record<string, unknown>;
-  body: string;
-  json: Record<string, unknown>;
-  /** What the function logged while handling it. */
-  logs: string;
-  ms: number;
-}
-
-/** Invokes a handler as Lambda would, with its log output captured (and kept out of the test output). */
-async function invoke(
-  route: RouteName & keyof FunctionInstance['handlers'],
-  event: APIGatewayProxyEvent,
-): Promise<Answer> {
-  const logs: string[] = [];
-  const capture = (stream: NodeJS.WriteStream) => {
+/** Keeps what is written to stdout and stderr, out of the test output. */
+function captureOutput(): () => void {
+  const undo = [process.stdout, process.stderr].map((stream) => {
     const original = stream.write;
-    stream.write = ((chunk: unknown) => {
-      logs.push(String(chunk));
+    stream.write = ((chunk: string | Uint8Array) => {
+      output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
       return true;
     }) as typeof stream.write;
     return () => {
       stream.write = original;
     };
+  });
+  return () => {
+    for (const u of undo) u();
   };
-  const restore = [capture(process.stdout), capture(process.stderr)];
-  const start = Date.now();
-  try {
-    const result = await fn.handlers[route](event, lambdaContext(routeNamed(route), randomUUID()));
-    let json: Record<string, unknown> = {};
-    try {
-      json = result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {};
-    } catch {
-      // Not JSON; tests asserting on it will say so.
+}
+
+beforeEach(async () => {
+  proxy.reset();
+  output = [];
+  reported = [];
+  jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+    reported.push(args.map(String).join(' '));
+  });
+  restoreOutput = captureOutput();
+  rt = await startTestRuntime({ dynamoDbBackend: proxy.endpoint });
+});
+
+afterEach(async () => {
+  // Ends every environment: nothing of this test's functions runs on into the next test.
+  await rt?.close();
+  await proxy.settled();
+  proxy.reset();
+  restoreOutput();
+  jest.restoreAllMocks();
+});
+
+/** Another runtime for the rest of the test: on another template, say, or on the same table. */
+async function restartRuntime(options: Omit<TestRuntimeOptions, 'dynamoDbBackend'>): Promise<void> {
+  await rt.close();
+  rt = await startTestRuntime({ dynamoDbBackend: proxy.endpoint, ...options });
+}
+
+/**
+ * Waits until no call of the function is in flight, nor waiting to retry: DynamoDB is quiet, and
+ * every call whose last attempt failed with attempts left has had longer than any pause between
+ * two attempts to make its next one.
+ */
+const settle = () => proxy.settled({ retryPauseMs: LONGEST_RETRY_PAUSE_MS + 300 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+// ---------------------------------------------------------------- templates
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, any> }>;
+
+/** A copy of the stack's template, changed by `edit` for the function of `lambdas/<name>.ts`. */
+function templateWith(name: FunctionName, edit: (fn: Record<string, any>, resources: Resources) => void): CfnTemplate {
+  const template = structuredClone(localTemplate().template);
+  const resources = template.Resources as Resources;
+  const fn = resources[rt.functionIdOf(name)]?.Properties;
+  if (!fn) throw new Error(`the template has no function for ${name}`);
+  edit(fn, resources);
+  return template;
+}
+
+/** The template with one function's timeout changed. */
+const withTimeout = (name: FunctionName, seconds: number) =>
+  templateWith(name, (fn) => {
+    fn.Timeout = seconds;
+  });
+
+/** The template with variables added to one function's environment. */
+const withEnvironment = (name: FunctionName, variables: Record<string, string>) =>
+  templateWith(name, (fn) => {
+    Object.assign(fn.Environment.Variables, variables);
+  });
+
+/** The template with `action` taken out of every statement of one function's role. */
+const withoutGrant = (name: FunctionName, action: string) =>
+  templateWith(name, (fn, resources) => {
+    const roleId = logicalIdIn(fn.Role);
+    const role = roleId === undefined ? undefined : resources[roleId];
+    const attached = resourcesOfType({ Resources: resources }, 'AWS::IAM::Policy')
+      .map(([, policy]) => policy.Properties as Record<string, any>)
+      .filter((policy) => (policy.Roles as unknown[]).some((r) => logicalIdIn(r) === roleId));
+    const documents = [...(role?.Properties?.Policies ?? []), ...attached].map((p) => p.PolicyDocument);
+    let removed = 0;
+    for (const document of documents) {
+      for (const statement of document.Statement as { Action: string | string[] }[]) {
+        const actions = [statement.Action].flat();
+        statement.Action = actions.filter((a) => a !== action);
+        removed += actions.length - statement.Action.length;
+      }
+      document.Statement = document.Statement.filter((s: { Action: string[] }) => s.Action.length > 0);
     }
-    return {
-      status: result.statusCode,
-      headers: result.headers ?? {},
-      body: result.body,
-      json,
-      logs: logs.join(''),
-      ms: Date.now() - start,
-    };
-  } finally {
-    for (const undo of restore) undo();
+    if (removed === 0) throw new Error(`the role of ${name} is not granted ${action}`);
+  });
+
+// ---------------------------------------------------------------- requests
+
+const jsonBody = (body: unknown) => (body === undefined ? null : JSON.stringify(body));
+
+/** A signed-in user's request (an admin's with `admin`), as API Gateway hands it over, with a JSON body if given. */
+function userRequest(sub: string, fields: Partial<APIGatewayProxyEvent>, body?: unknown, admin = false) {
+  const event = rt.userEvent(sub, { ...fields, body: jsonBody(body) }, { admin });
+  if (body !== undefined) event.headers = { ...event.headers, 'Content-Type': 'application/json' };
+  return event;
+}
+
+const revokeEvent = (tokenId: string, sub: string, body?: unknown, admin = false) =>
+  userRequest(
+    sub,
+    {
+      httpMethod: 'POST',
+      path: `/tokens/${tokenId}/revoke`,
+      resource: '/tokens/{tokenId}/revoke',
+      pathParameters: { tokenId },
+    },
+    body,
+    admin,
+  );
+
+const bulkEvent = (userId: string, admin: string, body: unknown) =>
+  userRequest(
+    admin,
+    {
+      httpMethod: 'POST',
+      path: `/admin/users/${userId}/revoke`,
+      resource: '/admin/users/{userId}/revoke',
+      pathParameters: { userId },
+    },
+    body,
+    true,
+  );
+
+const appRevokeEvent = (clientId: string, sub: string) =>
+  userRequest(sub, {
+    httpMethod: 'POST',
+    path: `/apps/${clientId}/revoke`,
+    resource: '/apps/{clientId}/revoke',
+    pathParameters: { clientId },
+  });
+
+const listEvent = (sub: string) => userRequest(sub, {});
+
+const getEvent = (tokenId: string, sub: string) =>
+  userRequest(sub, { path: `/tokens/${tokenId}`, resource: '/tokens/{tokenId}', pathParameters: { tokenId } });
+
+/** As API Gateway's AWS_IAM authorization fills in a SigV4-signed call that the caller's policy allows. */
+function mintEvent(body: unknown): APIGatewayProxyEvent {
+  const event = apiEvent({
+    httpMethod: 'POST',
+    path: '/service/tokens',
+    resource: '/service/tokens',
+    body: jsonBody(body),
+    headers: { 'Content-Type': 'application/json' },
+  });
+  event.requestContext.identity = {
+    accessKey: 'AKIAFAULTTEST',
+    caller: 'AIDAFAULTTEST',
+    userArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:user/authorization-server`,
+  } as APIGatewayProxyEvent['requestContext']['identity'];
+  return event;
+}
+
+interface Answer {
+  /** The invocation's request id, which every line the function logs for it carries. */
+  requestId: string;
+  status: number;
+  headers: Record<string, unknown>;
+  body: string;
+  json: Record<string, unknown>;
+  ms: number;
+}
+
+/** Invokes a function as API Gateway's Lambda proxy integration does; fails the test unless it answers. */
+async function invoke(name: FunctionName, event: APIGatewayProxyEvent): Promise<Answer> {
+  const requestId = randomUUID();
+  const start = Date.now();
+  const result = answerOf(await rt.runtime.functions.invoke(rt.functionIdOf(name), event, requestId));
+  const ms = Date.now() - start;
+  let json: Record<string, unknown> = {};
+  try {
+    json = result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {};
+  } catch {
+    // Not JSON; tests asserting on it will say so.
   }
+  return { requestId, status: result.statusCode, headers: result.headers ?? {}, body: result.body, json, ms };
+}
+
+/** The function's timeout as the template sets it. */
+function timeoutMsOf(name: FunctionName): number {
+  const fn = rt.runtime.model.functions.get(rt.functionIdOf(name));
+  if (!fn) throw new Error(`no function for ${name}`);
+  return fn.timeoutSeconds * 1000;
+}
+
+/** Expects the function to have logged `text` while handling the request (its lines arrive a moment later). */
+async function expectLogged(answer: Answer, text: string): Promise<void> {
+  const lines = () =>
+    output
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes(answer.requestId));
+  for (let waited = 0; waited < 5_000 && !lines().some((line) => line.includes(text)); waited += 20) await sleep(20);
+  expect(lines().join('\n')).toContain(text);
 }
 
 /** docs/api.md#errors: `{error, message}` as JSON, nothing about the inside (stack, exception, table). */
@@ -254,7 +307,7 @@ function expectErrorAnswer(answer: Answer, status: number, code: string): void {
   expect(answer.json.error).toBe(code);
   expect(typeof answer.json.message).toBe('string');
   for (const secret of [
-    db.tableName,
+    rt.tableName,
     'Exception',
     'InternalServerError',
     'ServiceUnavailable',
@@ -280,13 +333,16 @@ function expectErrorAnswer(answer: Answer, status: number, code: string): void {
 
 type Item = Record<string, unknown>;
 
-/** Every item, read straight from dynalite (not through the proxy). */
+/** Writes records straight into the test's table, as other writers do. */
+const put = (records: TokenRecord[]) => putRecords(db, records, rt.tableName);
+
+/** Every item of the test's table, read straight from dynalite (not through the proxy). */
 async function tableItems(): Promise<Map<string, Item>> {
   const items = new Map<string, Item>();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const out = await db.documentClient.send(
-      new ScanCommand({ TableName: db.tableName, ExclusiveStartKey, ConsistentRead: true }),
+      new ScanCommand({ TableName: rt.tableName, ExclusiveStartKey, ConsistentRead: true }),
     );
     for (const item of out.Items ?? []) items.set(item.tokenId as string, item);
     ExclusiveStartKey = out.LastEvaluatedKey;
@@ -307,20 +363,17 @@ function callsOf(attempts: DynamoAttempt[]): DynamoAttempt[][] {
   return [...calls.values()];
 }
 
-const configuredMaxAttempts = () => fn.client.config.maxAttempts();
-
 /**
- * Retries are bounded: no call made more attempts than the client's configured maximum, the
- * SDK announced that maximum on every attempt, and attempts were numbered 1, 2, … in order.
+ * Retries are bounded: no call made more attempts than the client's maximum, the SDK announced
+ * that maximum on every attempt, and attempts were numbered 1, 2, … in order.
  */
-async function expectBoundedRetries(attempts: DynamoAttempt[]): Promise<number> {
-  const max = await configuredMaxAttempts();
+function expectBoundedRetries(attempts: DynamoAttempt[]): number {
   const calls = callsOf(attempts);
   expect(calls.length).toBeGreaterThan(0);
   for (const call of calls) {
-    expect(call.length).toBeLessThanOrEqual(max);
+    expect(call.length).toBeLessThanOrEqual(MAX_ATTEMPTS);
     expect(call.map((a) => a.attempt)).toStrictEqual(call.map((_, i) => i + 1));
-    for (const a of call) expect(a.maxAttempts).toBe(max);
+    for (const a of call) expect(a.maxAttempts).toBe(MAX_ATTEMPTS);
   }
   return Math.max(...calls.map((c) => c.length));
 }
@@ -348,20 +401,59 @@ function family(userId: string, n: number, clientId = 'client-a'): { parent: Tok
 
 const revoked = (items: Map<string, Item>, ids: string[]) => ids.filter((id) => items.get(id)?.revokedAt !== undefined);
 
+/** The bulk routes, each with a request that revokes `target`'s tokens of client-a, and whom it revokes as. */
+const BULK_ROUTES = [
+  [
+    'revoke-user-tokens',
+    (target: string) => ({ event: bulkEvent(target, 'admin-1', { reason: 'offboarding' }), revoker: 'admin-1' }),
+  ],
+  ['revoke-app', (target: string) => ({ event: appRevokeEvent('client-a', target), revoker: target })],
+] as const;
+
+/**
+ * In the table: a user's refresh token with two access tokens of theirs, and a child that names
+ * the parent but carries no user (a record another writer made), which only the cascade reaches.
+ */
+async function lostAnswerDataset() {
+  const target = user();
+  const { parent, children } = family(target, 2);
+  const orphan = live(undefined, { parentTokenId: parent.tokenId });
+  await put([parent, ...children, orphan]);
+  return { target, parent, children, orphan };
+}
+
+/** The parent's revocation lands, but its answer is lost: the SDK's retry finds it already revoked. */
+const loseParentRevocation = (parent: TokenRecord) =>
+  proxy.reset(onceWhen((a) => a.operation === 'UpdateItem' && tokenIdOf(a) === parent.tokenId, FAULTS.lostResponse));
+
+/** A mint request's body: an access token of `userId` for App A, with `fields` on top. */
+const mintBody = (userId: string, fields: Record<string, unknown> = {}) => ({
+  clientId: 'client-a',
+  clientName: 'App A',
+  tokenType: 'access_token',
+  scope: 'read',
+  expiresIn: 3600,
+  userId,
+  ...fields,
+});
+
 // ================================================================ the client's retry setting
 
 it(
   'the DynamoDB client sets its retry bound explicitly: 3 ' + 'attempts per call (the SDK default for DynamoDB is 4)',
   async () => {
-    process.env.AWS_MAX_ATTEMPTS = '10';
-    try {
-      const instance = coldStart();
-      expect(await instance.client.config.maxAttempts()).toBe(3);
-      instance.client.destroy();
-    } finally {
-      delete process.env.AWS_MAX_ATTEMPTS;
-    }
-    expect(await configuredMaxAttempts()).toBe(3);
+    // Even where the function's environment asks the SDK for more.
+    await restartRuntime({ template: withEnvironment('list-own-tokens', { AWS_MAX_ATTEMPTS: '10' }) });
+    proxy.reset(always(FAULTS.provisionedThroughputExceeded));
+    const answer = await invoke('list-own-tokens', listEvent(user()));
+    expectErrorAnswer(answer, 429, 'too_many_requests');
+    // One Query, made 3 times, the SDK announcing a maximum of 3 on each attempt.
+    expect(proxy.attempts.map((a) => [a.operation, a.attempt, a.maxAttempts])).toStrictEqual([
+      ['Query', 1, 3],
+      ['Query', 2, 3],
+      ['Query', 3, 3],
+    ]);
+    expect(MAX_ATTEMPTS).toBe(3);
   },
 );
 
@@ -377,7 +469,7 @@ describe('a DynamoDB that throttles every call', () => {
     async (_name, fault) => {
       const owner = user();
       const token = live(owner);
-      await putRecords(db, [token]);
+      await put([token]);
       const before = await tableItems();
 
       proxy.reset(always(fault));
@@ -385,14 +477,15 @@ describe('a DynamoDB that throttles every call', () => {
 
       expectErrorAnswer(answer, 429, 'too_many_requests');
       // The SDK retried the throttle (so `error.name` survives retries), and stopped at the bound.
-      const most = await expectBoundedRetries(proxy.attempts);
-      expect(most).toBe(await configuredMaxAttempts());
+      const most = expectBoundedRetries(proxy.attempts);
+      expect(most).toBe(MAX_ATTEMPTS);
       expect(proxy.attempts.every((a) => a.fault !== undefined)).toBe(true);
-      // Well inside the function's 10 s timeout (lib/handler-function.ts), so the client gets a 429,
-      // not API Gateway's timeout.
+      // Well inside the function's timeout (10 s in the template), so the client gets a 429, not
+      // API Gateway's timeout.
+      expect(timeoutMsOf('revoke-token')).toBe(10_000);
       expect(answer.ms).toBeLessThan(10_000);
       // Logged for operators, as the error mapper promises.
-      expect(answer.logs).toContain('request failed');
+      await expectLogged(answer, 'request failed');
       await settle();
       expect(await tableItems()).toStrictEqual(before);
     },
@@ -401,26 +494,14 @@ describe('a DynamoDB that throttles every call', () => {
   it.each([
     ['list-own-tokens (Query)', 'list-own-tokens', () => listEvent(user())],
     ['get-token (GetItem)', 'get-token', () => getEvent('tok_0123456789abcdef', user())],
-    [
-      'mint-token (PutItem)',
-      'mint-token',
-      () =>
-        mintEvent({
-          clientId: 'client-a',
-          clientName: 'App A',
-          tokenType: 'access_token',
-          scope: 'read',
-          expiresIn: 3600,
-          userId: user(),
-        }),
-    ],
+    ['mint-token (PutItem)', 'mint-token', () => mintEvent(mintBody(user()))],
     ['revoke-user-tokens (Query)', 'revoke-user-tokens', () => bulkEvent(user(), 'admin-1', { reason: 'offboarding' })],
   ] as const)('%s answers 429 with bounded retries and writes nothing', async (_label, route, event) => {
     const before = await tableItems();
     proxy.reset(always(FAULTS.provisionedThroughputExceeded));
     const answer = await invoke(route, event());
     expectErrorAnswer(answer, 429, 'too_many_requests');
-    expect(await expectBoundedRetries(proxy.attempts)).toBe(await configuredMaxAttempts());
+    expect(expectBoundedRetries(proxy.attempts)).toBe(MAX_ATTEMPTS);
     await settle();
     expect(await tableItems()).toStrictEqual(before);
   });
@@ -428,19 +509,9 @@ describe('a DynamoDB that throttles every call', () => {
   it('a mint whose PutItem is throttled throughout answers 429 and leaves no item', async () => {
     const before = await tableItems();
     proxy.reset(always(FAULTS.throttling, ['PutItem']));
-    const answer = await invoke(
-      'mint-token',
-      mintEvent({
-        clientId: 'client-a',
-        clientName: 'App A',
-        tokenType: 'refresh_token',
-        scope: 'read',
-        expiresIn: 3600,
-        userId: user(),
-      }),
-    );
+    const answer = await invoke('mint-token', mintEvent(mintBody(user(), { tokenType: 'refresh_token' })));
     expectErrorAnswer(answer, 429, 'too_many_requests');
-    expect(proxy.attempts.filter((a) => a.operation === 'PutItem')).toHaveLength(await configuredMaxAttempts());
+    expect(proxy.attempts.filter((a) => a.operation === 'PutItem')).toHaveLength(MAX_ATTEMPTS);
     await settle();
     expect(await tableItems()).toStrictEqual(before);
   });
@@ -450,7 +521,7 @@ describe('a throttle on the first attempt only', () => {
   it('revoke: the SDK retries and the request succeeds (200), recorded once', async () => {
     const owner = user();
     const { parent, children } = family(owner, 3);
-    await putRecords(db, [parent, ...children]);
+    await put([parent, ...children]);
 
     proxy.reset(firstAttemptOnly(FAULTS.provisionedThroughputExceeded));
     const answer = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
@@ -484,17 +555,7 @@ describe('a throttle on the first attempt only', () => {
     const owner = user();
     const before = await tableItems();
     proxy.reset(firstAttemptOnly(FAULTS.throttling));
-    const answer = await invoke(
-      'mint-token',
-      mintEvent({
-        clientId: 'client-a',
-        clientName: 'App A',
-        tokenType: 'access_token',
-        scope: 'read',
-        expiresIn: 3600,
-        userId: owner,
-      }),
-    );
+    const answer = await invoke('mint-token', mintEvent(mintBody(owner)));
     expect(answer.status).toBe(201);
     const after = await tableItems();
     const created = [...after.keys()].filter((id) => !before.has(id));
@@ -503,7 +564,7 @@ describe('a throttle on the first attempt only', () => {
 
   it('list: the SDK retries the Query and the list answers 200', async () => {
     const owner = user();
-    await putRecords(db, [live(owner), live(owner)]);
+    await put([live(owner), live(owner)]);
     proxy.reset(firstAttemptOnly(FAULTS.requestLimitExceeded));
     const answer = await invoke('list-own-tokens', listEvent(owner));
     expect(answer.status).toBe(200);
@@ -528,17 +589,17 @@ describe('a DynamoDB that fails', () => {
     async (_label, fault, retry) => {
       const owner = user();
       const { parent, children } = family(owner, 2);
-      await putRecords(db, [parent, ...children]);
+      await put([parent, ...children]);
       const before = await tableItems();
 
-      proxy.reset(always(fault(db.tableName)));
+      proxy.reset(always(fault(rt.tableName)));
       const answer = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
 
       expectErrorAnswer(answer, 500, 'internal_error');
       expect(answer.json.message).toBe('Something went wrong on our side.');
-      const most = await expectBoundedRetries(proxy.attempts);
-      expect(most).toBe(retry === 'retried' ? await configuredMaxAttempts() : 1);
-      expect(answer.logs).toContain('request failed');
+      const most = expectBoundedRetries(proxy.attempts);
+      expect(most).toBe(retry === 'retried' ? MAX_ATTEMPTS : 1);
+      await expectLogged(answer, 'request failed');
       await settle();
       expect(await tableItems()).toStrictEqual(before);
     },
@@ -546,18 +607,8 @@ describe('a DynamoDB that fails', () => {
 
   it.each(failures)('mint answers 500 on %s and leaves no item', async (_label, fault) => {
     const before = await tableItems();
-    proxy.reset(always(fault(db.tableName), ['PutItem']));
-    const answer = await invoke(
-      'mint-token',
-      mintEvent({
-        clientId: 'client-a',
-        clientName: 'App A',
-        tokenType: 'refresh_token',
-        scope: 'read',
-        expiresIn: 3600,
-        userId: user(),
-      }),
-    );
+    proxy.reset(always(fault(rt.tableName), ['PutItem']));
+    const answer = await invoke('mint-token', mintEvent(mintBody(user(), { tokenType: 'refresh_token' })));
     expectErrorAnswer(answer, 500, 'internal_error');
     expect(answer.body).not.toContain('"token"');
     await settle();
@@ -567,20 +618,12 @@ describe('a DynamoDB that fails', () => {
   it('a child mint whose PutItem fails leaves no item and its parent as it was', async () => {
     const owner = user();
     const { parent } = family(owner, 0);
-    await putRecords(db, [parent]);
+    await put([parent]);
     const before = await tableItems();
     proxy.reset(always(FAULTS.internalServerError, ['PutItem']));
     const answer = await invoke(
       'mint-token',
-      mintEvent({
-        clientId: 'client-a',
-        clientName: 'App A',
-        tokenType: 'access_token',
-        scope: 'read',
-        expiresIn: 600,
-        userId: owner,
-        parentTokenId: parent.tokenId,
-      }),
+      mintEvent(mintBody(owner, { expiresIn: 600, parentTokenId: parent.tokenId })),
     );
     expectErrorAnswer(answer, 500, 'internal_error');
     await settle();
@@ -600,7 +643,7 @@ describe('a cascade interrupted by failing writes', () => {
       const owner = user();
       const { parent, children } = family(owner, 10);
       const childIds = children.map((c) => c.tokenId);
-      await putRecords(db, [parent, ...children]);
+      await put([parent, ...children]);
       const before = await tableItems();
 
       // The parent's UpdateItem and 3 children's go through; every later UpdateItem attempt fails.
@@ -608,7 +651,7 @@ describe('a cascade interrupted by failing writes', () => {
       const first = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
       expectErrorAnswer(first, status, code);
       await settle();
-      await expectBoundedRetries(proxy.attempts);
+      expectBoundedRetries(proxy.attempts);
 
       const interrupted = await tableItems();
       expect(interrupted.get(parent.tokenId)).toMatchObject({ revokedBy: owner, revokeReason: 'lost phone' });
@@ -697,7 +740,7 @@ describe('an admin bulk revocation interrupted by failing writes', () => {
       const data = bulkDataset(target);
       const revocable = [...data.selection, ...data.orphans].map((t) => t.tokenId);
       expect(revocable).toHaveLength(50);
-      await putRecords(db, data.all);
+      await put(data.all);
       const before = await tableItems();
       const request = () => bulkEvent(target, 'admin-1', { reason: 'offboarding' });
 
@@ -705,7 +748,7 @@ describe('an admin bulk revocation interrupted by failing writes', () => {
       const first = await invoke('revoke-user-tokens', request());
       expectErrorAnswer(first, status, code);
       await settle();
-      await expectBoundedRetries(proxy.attempts);
+      expectBoundedRetries(proxy.attempts);
 
       const interrupted = await tableItems();
       const done = revoked(interrupted, revocable);
@@ -752,12 +795,14 @@ describe('an admin bulk revocation interrupted by failing writes', () => {
     async () => {
       const target = user();
       const data = bulkDataset(target);
-      await putRecords(db, data.all);
+      await put(data.all);
       proxy.reset(afterSuccesses('UpdateItem', 3, FAULTS.internalServerError));
 
       const answer = await invoke('revoke-user-tokens', bulkEvent(target, 'admin-1', { reason: 'offboarding' }));
-      const stillRunning = fn.pending();
+      // Calls of the function that DynamoDB has not answered yet, and every attempt so far.
+      const stillRunning = proxy.inFlight;
       const attemptsAtAnswer = proxy.attempts.length;
+      // A call sleeping before a retry makes its next attempt within the quiet period settle() waits for.
       await settle();
 
       expectErrorAnswer(answer, 500, 'internal_error');
@@ -777,7 +822,7 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
   it('revoke of a refresh token still answers 200 with the revocation and completes the cascade', async () => {
     const owner = user();
     const { parent, children } = family(owner, 3);
-    await putRecords(db, [parent, ...children]);
+    await put([parent, ...children]);
     proxy.reset(onceWhen((a) => a.operation === 'UpdateItem' && tokenIdOf(a) === parent.tokenId, FAULTS.lostResponse));
 
     const answer = await invoke('revoke-token', revokeEvent(parent.tokenId, owner, { reason: 'lost phone' }));
@@ -789,28 +834,29 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
       expect(items.get(c.tokenId)).toMatchObject({ revokedBy: owner, revokeReason: cascadeReason(parent.tokenId) });
   });
 
-  it(
-    'bulk revocation that answers 200 has also revoked the ' +
-      'cascade-only children of a parent whose write answer was lost',
-    async () => {
-      const target = user();
-      const { parent, children } = family(target, 2);
-      // A child that names the parent but carries no user: only the cascade reaches it.
-      const orphan = live(undefined, { parentTokenId: parent.tokenId });
-      await putRecords(db, [parent, ...children, orphan]);
-      proxy.reset(
-        onceWhen((a) => a.operation === 'UpdateItem' && tokenIdOf(a) === parent.tokenId, FAULTS.lostResponse),
-      );
+  it.each(BULK_ROUTES)(
+    '%s: a bulk revocation that answers 200 has also revoked the cascade-only children ' +
+      'of a parent whose write answer was lost, re-reading the parent as its role allows',
+    async (name, request) => {
+      const { target, parent, children, orphan } = await lostAnswerDataset();
+      loseParentRevocation(parent);
 
-      const answer = await invoke('revoke-user-tokens', bulkEvent(target, 'admin-1', { reason: 'offboarding' }));
+      const { event, revoker } = request(target);
+      const answer = await invoke(name, event);
 
       expect(answer.status).toBe(200);
       // docs/api.md#cascade: no access token outlives the revocation of its refresh token.
-      expect(await item(parent.tokenId)).toMatchObject({ revokedBy: 'admin-1' });
+      expect(await item(parent.tokenId)).toMatchObject({ revokedBy: revoker });
       expect(await item(orphan.tokenId)).toMatchObject({
-        revokedBy: 'admin-1',
+        revokedBy: revoker,
         revokeReason: cascadeReason(parent.tokenId),
       });
+      const items = await tableItems();
+      for (const c of children) expect(items.get(c.tokenId)).toMatchObject({ revokedBy: revoker });
+      // The function learned the parent's revocation by reading it again, which its role allows.
+      const reads = proxy.attempts.filter((a) => a.operation === 'GetItem');
+      expect(reads.map((a) => [tokenIdOf(a), a.fault])).toStrictEqual([[parent.tokenId, undefined]]);
+      expect(reported.filter((line) => line.includes('not authorized'))).toStrictEqual([]);
     },
   );
 
@@ -821,17 +867,7 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
       const before = await tableItems();
       proxy.reset(onceWhen((a) => a.operation === 'PutItem', FAULTS.lostResponse));
 
-      const answer = await invoke(
-        'mint-token',
-        mintEvent({
-          clientId: 'client-a',
-          clientName: 'App A',
-          tokenType: 'refresh_token',
-          scope: 'read',
-          expiresIn: 3600,
-          userId: owner,
-        }),
-      );
+      const answer = await invoke('mint-token', mintEvent(mintBody(owner, { tokenType: 'refresh_token' })));
 
       await settle();
       const created = [...(await tableItems()).keys()].filter((id) => !before.has(id));
@@ -842,6 +878,108 @@ describe('a write that DynamoDB applied but whose answer never arrived (the SDK 
         expectErrorAnswer(answer, 500, 'internal_error');
         expect(created).toStrictEqual([]);
       }
+    },
+  );
+});
+
+// ================================================================ a grant missing from the template
+
+describe('a bulk route whose role may not GetItem, in a copy of the template', () => {
+  it.each(BULK_ROUTES)(
+    '%s answers 500 when the re-read of a parent whose write answer was lost is refused, ' +
+      'and the same request under the template as it is finishes the cascade',
+    async (name, request) => {
+      await restartRuntime({ template: withoutGrant(name, 'dynamodb:GetItem') });
+      const { target, parent, children, orphan } = await lostAnswerDataset();
+      loseParentRevocation(parent);
+
+      const { event, revoker } = request(target);
+      const answer = await invoke(name, event);
+
+      expectErrorAnswer(answer, 500, 'internal_error');
+      await expectLogged(answer, 'request failed');
+      await expectLogged(answer, '"name":"AccessDeniedException"');
+      // Refused by the local AWS endpoint in AWS's words, naming the function's role, the action
+      // and the table: the read never reached DynamoDB.
+      const role = rt.runtime.model.functions.get(rt.functionIdOf(name))?.role.arn;
+      const table = `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:table/${rt.tableName}`;
+      expect(reported).toContain(
+        `local AWS: User: ${role} is not authorized to perform: dynamodb:GetItem on resource: ${table} ` +
+          'because no identity-based policy allows the dynamodb:GetItem action',
+      );
+      expect(proxy.attempts.filter((a) => a.operation === 'GetItem')).toStrictEqual([]);
+      // What it wrote stays; the cascade never ran, so the child only the cascade reaches is live.
+      await settle();
+      const items = await tableItems();
+      for (const t of [parent, ...children]) expect(items.get(t.tokenId)).toMatchObject({ revokedBy: revoker });
+      expect(items.get(orphan.tokenId)).toStrictEqual(orphan);
+
+      await restartRuntime({ tableName: rt.tableName });
+      proxy.reset();
+      const retry = await invoke(name, request(target).event);
+      expect(retry.status).toBe(200);
+      expect(retry.json).toStrictEqual({ revoked: 1 });
+      expect(await item(orphan.tokenId)).toMatchObject({
+        revokedBy: revoker,
+        revokeReason: cascadeReason(parent.tokenId),
+      });
+    },
+  );
+});
+
+// ================================================================ a function past its timeout
+
+describe('a function that runs past its timeout', () => {
+  it(
+    'API Gateway answers with its 5XX response, and no DynamoDB call ' + 'of the function arrives after the timeout',
+    async () => {
+      // The template's 10 s shortened to 2 s, less than the SDK's request timeout: the one PutItem
+      // attempt, held at DynamoDB, outlives the function.
+      const keys = {
+        accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: randomBytes(30).toString('base64'),
+      };
+      await restartRuntime({ template: withTimeout('mint-token', 2), iamKeys: new Map([['ServicePolicyArn', keys]]) });
+      expect(timeoutMsOf('mint-token')).toBe(2_000);
+      const o = {
+        ApiUrl: rt.runtime.apiUrl,
+        Region: LOCAL_REGION,
+        TableName: rt.tableName,
+        ServiceAccessKeyId: keys.accessKeyId,
+        ServiceSecretAccessKey: keys.secretAccessKey,
+      } as StackOutputs;
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      proxy.reset(always({ kind: 'hold', release: released }, ['PutItem']));
+      try {
+        const answer = await serviceCall(o, 'service/tokens', { json: mintBody(user()) });
+
+        // The template's DEFAULT_5XX gateway response, in the API's error shape.
+        const gateway = rt.runtime.model.gatewayResponses.get('DEFAULT_5XX');
+        expect({ status: answer.status, body: answer.text }).toStrictEqual({
+          status: gateway?.statusCode,
+          body: gateway?.body,
+        });
+        expectGatewayError(answer, 500, o);
+        expect(reported).toContain(
+          `local Lambda: ${rt.functionIdOf('mint-token')} timed out after 2 seconds; its environment is ended`,
+        );
+        // In an environment that lived on, the SDK would give up on the held attempt after its
+        // request timeout and try again at once; nothing comes.
+        const [held] = proxy.attempts;
+        await sleep((held?.at ?? 0) + SDK_REQUEST_TIMEOUT_MS + 1_000 - Date.now());
+        expect(proxy.attempts.map((a) => [a.operation, a.attempt, a.fault])).toStrictEqual([['PutItem', 1, 'hold']]);
+      } finally {
+        release();
+      }
+
+      // The next request gets a fresh environment, which answers.
+      await settle();
+      proxy.reset();
+      const next = await serviceCall(o, 'service/tokens', { json: mintBody(user()) });
+      expect(next.status).toBe(201);
     },
   );
 });

@@ -172,7 +172,7 @@ const SCENARIOS: Record<string, (rt: TestRuntime) => Promise<void>> = {
     // The parent is revoked after the child's pre-check and before its write: the child revokes itself.
     proxy.setPolicy((a) =>
       a.operation === 'PutItem' && a.attempt === 1
-        ? { kind: 'hold', until: revokeDirectly(parent.tokenId) }
+        ? { kind: 'hold', release: revokeDirectly(parent.tokenId) }
         : undefined,
     );
     const body = JSON.stringify({
@@ -284,7 +284,7 @@ async function runScenario(template: CfnTemplate, name: string): Promise<Error |
   } catch (error) {
     return error as Error;
   } finally {
-    await proxy.settled(100);
+    await proxy.settled({ quietMs: 100 });
     proxy.reset();
     await rt.close();
   }

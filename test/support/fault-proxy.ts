@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A DynamoDB endpoint that fails on demand: an HTTP proxy in front of dynalite. The functions'
- * SDK client talks to it exactly as to DynamoDB, so an injected fault goes through the SDK's
- * real error parsing and retry strategy (classification, backoff, retry quota), which an
- * in-process middleware would have to imitate. Each SDK attempt is one HTTP request here, and
- * the SDK labels it (`amz-sdk-invocation-id`, `amz-sdk-request: attempt=N; max=M`), so the
- * proxy also counts the retries the SDK really made.
+ * SDK client talks to it exactly as to DynamoDB (through the local AWS endpoint, which forwards
+ * each request as it came), so an injected fault goes through the SDK's real error parsing and
+ * retry strategy (classification, backoff, retry quota), which an in-process middleware would
+ * have to imitate. Each SDK attempt is one HTTP request here, and the SDK labels it
+ * (`amz-sdk-invocation-id`, `amz-sdk-request: attempt=N; max=M`), so the proxy also counts the
+ * retries the SDK really made.
  */
 
 /** One HTTP request the SDK sent: one attempt of one DynamoDB call. */
@@ -28,7 +29,11 @@ export interface DynamoAttempt {
   /** The max the SDK announced for this call. */
   maxAttempts: number | undefined;
   body: Record<string, unknown>;
-  /** What the proxy did instead of forwarding, if anything. */
+  /** When it arrived (epoch milliseconds). */
+  at: number;
+  /** When the proxy was done with it: answered, failed or dropped. */
+  endedAt?: number;
+  /** The fault it met, if any. */
   fault?: string;
 }
 
@@ -43,11 +48,13 @@ export type Fault =
    */
   | { kind: 'lostResponse' }
   /**
-   * Forwards the request only once `until` settles: a write that reaches DynamoDB after something
-   * the test does meanwhile (a race, made to happen every time). If its caller has gone by then
-   * (its process ended), it is dropped: it never reached DynamoDB.
+   * Keeps the request waiting, unanswered and not yet applied, until `release` resolves; then
+   * forwards it, unless its caller has gone meanwhile (the connection closed: its function's
+   * environment ended), in which case it never reaches DynamoDB. A DynamoDB that hangs: for a
+   * function that must run past its timeout with a call in flight, or for a write that must land
+   * after something the test does meanwhile (a race, made to happen every time).
    */
-  | { kind: 'hold'; until: Promise<unknown> };
+  | { kind: 'hold'; release: Promise<void> };
 
 /** Decides each attempt's fate; `undefined` forwards it to dynalite. */
 export type FaultPolicy = (attempt: DynamoAttempt) => Fault | undefined;
@@ -157,17 +164,31 @@ export function onceWhen(match: (a: DynamoAttempt) => boolean, fault: Fault): Fa
   };
 }
 
+export interface FaultProxyOptions {
+  /**
+   * Access keys whose requests are not the calls under test: forwarded untouched, never met by a
+   * fault and not recorded. The local AWS endpoint reads an item's images around each write with
+   * a key of its own (for the table's stream), and a test sets up its table with one; those are
+   * the local stack's bookkeeping, not calls a function made.
+   */
+  readonly bystanders?: readonly string[];
+}
+
 export interface FaultProxy {
   endpoint: string;
   /** Every attempt seen since the last `reset()`, in arrival order. */
   readonly attempts: DynamoAttempt[];
-  /** Requests being handled right now. */
+  /** Requests under test (not bystanders') that have arrived and not yet been answered. */
   readonly inFlight: number;
   /** Clears the policy and the log. */
   reset(policy?: FaultPolicy): void;
   setPolicy(policy: FaultPolicy | undefined): void;
-  /** Resolves once no request has been in flight or arrived for `quietMs`. */
-  settled(quietMs?: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once no request (bystanders' included) has been in flight or arrived for `quietMs`,
+   * and no call can still retry: each call whose last attempt met a fault, with attempts left,
+   * has had `retryPauseMs` (the SDK's longest pause before its next attempt) since that attempt.
+   */
+  settled(options?: { quietMs?: number; retryPauseMs?: number; timeoutMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -184,59 +205,22 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The access key of a SigV4 `Authorization` header. */
+const accessKeyOf = (authorization: string | undefined) => /Credential=([^/]+)\//.exec(authorization ?? '')?.[1];
+
 /** Starts a proxy on 127.0.0.1 (any free port) forwarding to `target` (dynalite's endpoint). */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const upstream = new URL(target);
+  const bystanders = new Set(options.bystanders);
   const attempts: DynamoAttempt[] = [];
   let policy: FaultPolicy | undefined;
   let inFlight = 0;
+  let busy = 0;
   let lastActivity = Date.now();
 
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const raw = await readBody(request);
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const { attempt, max } = parseAttemptHeader(request.headers['amz-sdk-request']);
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
-    } catch {
-      // Not JSON: forwarded as it is.
-    }
-    const record: DynamoAttempt = {
-      operation: target.split('.').pop() ?? '',
-      invocationId: String(request.headers['amz-sdk-invocation-id'] ?? ''),
-      attempt,
-      maxAttempts: max,
-      body,
-    };
-    attempts.push(record);
-    const fault = policy?.(record);
-    if (fault?.kind === 'drop') {
-      record.fault = 'drop';
-      request.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'error') {
-      record.fault = fault.type.split('#').pop();
-      const payload = JSON.stringify({ __type: fault.type, message: fault.message });
-      response.writeHead(fault.status, {
-        'Content-Type': 'application/x-amz-json-1.0',
-        'Content-Length': Buffer.byteLength(payload),
-        'x-amzn-RequestId': `FAULT${attempts.length}`,
-      });
-      response.end(payload);
-      return;
-    }
-    if (fault?.kind === 'lostResponse') record.fault = 'lostResponse';
-    if (fault?.kind === 'hold') {
-      record.fault = 'hold';
-      await fault.until.catch(() => undefined);
-      if (request.socket.destroyed) {
-        record.fault = 'hold, then dropped: its caller had gone';
-        return;
-      }
-    }
-    await new Promise<void>((resolve, reject) => {
+  /** Forwards a request to dynalite and relays its answer, or loses it (`lostResponse`). */
+  const relay = (request: IncomingMessage, response: ServerResponse, raw: Buffer, fault: Fault | undefined) =>
+    new Promise<void>((resolve, reject) => {
       const forward = httpRequest(
         {
           hostname: upstream.hostname,
@@ -263,10 +247,65 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       forward.on('error', reject);
       forward.end(raw);
     });
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const raw = await readBody(request);
+    const accessKeyId = accessKeyOf(request.headers.authorization);
+    if (accessKeyId !== undefined && bystanders.has(accessKeyId)) return relay(request, response, raw, undefined);
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const { attempt, max } = parseAttemptHeader(request.headers['amz-sdk-request']);
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+    } catch {
+      // Not JSON: forwarded as it is.
+    }
+    const record: DynamoAttempt = {
+      operation: target.split('.').pop() ?? '',
+      invocationId: String(request.headers['amz-sdk-invocation-id'] ?? ''),
+      attempt,
+      maxAttempts: max,
+      body,
+      at: Date.now(),
+    };
+    attempts.push(record);
+    inFlight++;
+    try {
+      const fault = policy?.(record);
+      if (fault?.kind === 'drop') {
+        record.fault = 'drop';
+        request.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'error') {
+        record.fault = fault.type.split('#').pop();
+        const payload = JSON.stringify({ __type: fault.type, message: fault.message });
+        response.writeHead(fault.status, {
+          'Content-Type': 'application/x-amz-json-1.0',
+          'Content-Length': Buffer.byteLength(payload),
+          'x-amzn-RequestId': `FAULT${attempts.length}`,
+        });
+        response.end(payload);
+        return;
+      }
+      if (fault?.kind === 'lostResponse') record.fault = 'lostResponse';
+      if (fault?.kind === 'hold') {
+        record.fault = 'hold';
+        await fault.release;
+        if (request.socket.destroyed) {
+          record.fault = 'hold, then dropped: its caller had gone';
+          return;
+        }
+      }
+      await relay(request, response, raw, fault);
+    } finally {
+      inFlight--;
+      record.endedAt = Date.now();
+    }
   };
 
   const server: Server = createServer((request, response) => {
-    inFlight++;
+    busy++;
     lastActivity = Date.now();
     handle(request, response)
       .catch(() => {
@@ -274,7 +313,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         else response.destroy();
       })
       .finally(() => {
-        inFlight--;
+        busy--;
         lastActivity = Date.now();
       });
   });
@@ -294,9 +333,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     setPolicy(next) {
       policy = next;
     },
-    async settled(quietMs = 300, timeoutMs = 30_000) {
+    async settled({ quietMs = 300, retryPauseMs = 0, timeoutMs = 30_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
-      while (inFlight > 0 || Date.now() - lastActivity < quietMs) {
+      const mayRetry = () => {
+        const last = new Map(attempts.map((a) => [a.invocationId, a]));
+        return [...last.values()].some(
+          (a) =>
+            a.fault !== undefined &&
+            a.fault !== 'hold' &&
+            a.attempt < (a.maxAttempts ?? Number.POSITIVE_INFINITY) &&
+            Date.now() - (a.endedAt ?? Date.now()) < retryPauseMs,
+        );
+      };
+      while (busy > 0 || Date.now() - lastActivity < quietMs || mayRetry()) {
         if (Date.now() > deadline) throw new Error('the DynamoDB proxy never went quiet');
         await new Promise((resolve) => setTimeout(resolve, 25));
       }

@@ -3,7 +3,8 @@
  * each function in its own environment with its template settings, every AWS call checked
  * against its role. For tests that need the deployed behaviour without Cognito sign-ins: they
  * invoke functions directly with events like API Gateway's (the gateway is what checks a JWT's
- * signature; the functions read the token it verified).
+ * signature; the functions read the token it verified). Given a cognito-local user pool, its
+ * gateway also serves that pool's signed-in users over HTTP.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,7 +15,7 @@ import { tableInputFromTemplate } from '../../local/create-table';
 import { ensureTable } from '../../local/dynamodb';
 import type { InvokeOutcome } from '../../local/function-host';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
-import { type Runtime, startRuntime } from '../../local/runtime';
+import { type KeyPair, type Runtime, startRuntime } from '../../local/runtime';
 import { synthesizeStack } from '../../local/synth';
 import { fakeConsoleDist } from '../infra/synth';
 import { idTokenEvent } from './api-event';
@@ -49,6 +50,17 @@ export interface TestRuntimeOptions {
   readonly template?: CfnTemplate;
   /** An existing table to serve; default: a new one, created from the template on the backend. */
   readonly tableName?: string;
+  /**
+   * Key pairs for service callers of the gateway (`runtime.apiUrl`), by the output naming their
+   * policy (`ServicePolicyArn`, ...); default: none.
+   */
+  readonly iamKeys?: ReadonlyMap<string, KeyPair>;
+  /**
+   * A user pool of cognito-local whose ID tokens the gateway's authorizer checks (and whose app
+   * client the functions accept); default: none, so only direct invocations and service calls
+   * get through.
+   */
+  readonly cognito?: { readonly endpoint: string; readonly userPoolId: string; readonly clientId: string };
 }
 
 export async function startTestRuntime(options: TestRuntimeOptions): Promise<TestRuntime> {
@@ -67,9 +79,11 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
       client.destroy();
     }
   }
-  const userPoolId = 'local_testpool';
-  const clientId = `client${randomBytes(6).toString('hex')}`;
-  const issuer = `http://127.0.0.1:1/${userPoolId}`;
+  // Nothing listens on port 1: without a pool, a function that calls Cognito finds nobody there.
+  const cognitoEndpoint = options.cognito?.endpoint ?? 'http://127.0.0.1:1';
+  const userPoolId = options.cognito?.userPoolId ?? 'local_testpool';
+  const clientId = options.cognito?.clientId ?? `client${randomBytes(6).toString('hex')}`;
+  const issuer = `${cognitoEndpoint}/${userPoolId}`;
   const secretValues = new Map(
     resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id]) => [id, randomBytes(32).toString('hex')]),
   );
@@ -85,10 +99,9 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
       consoleOrigin: 'http://127.0.0.1:1',
     },
     dynamoDbBackend: options.dynamoDbBackend,
-    // Nothing here signs in; a function that calls Cognito would find nobody listening.
-    cognitoEndpoint: 'http://127.0.0.1:1',
+    cognitoEndpoint,
     secretValues,
-    iamKeys: new Map(),
+    iamKeys: options.iamKeys ?? new Map(),
     apiPort: 0,
     openapi: '{}',
     warm: false,
