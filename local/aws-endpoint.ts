@@ -177,12 +177,13 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   async function forwardWrite(request: IncomingMessage, body: Buffer, keys: Image[], callerGone: AbortSignal) {
     const write = async () => {
       const before = await Promise.all(keys.map(readImage));
-      const result = await forward(request, body, settings.dynamoDbBackend, callerGone);
-      if (result.status === 200) {
+      try {
+        return await forward(request, body, settings.dynamoDbBackend, callerGone);
+      } finally {
+        // Also when the answer was lost: the write may have landed, and the stream records what did.
         const after = await Promise.all(keys.map(readImage));
         for (const [i, key] of keys.entries()) emitChange(key, before[i], after[i]);
       }
-      return result;
     };
     // Locks taken in one order, so two batch writes never wait for each other's.
     const ordered = [...keys].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -280,8 +281,15 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
 
   const server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
-      // A caller that went away abandons its call; anything else is the endpoint's own failure.
-      if ((error as Error).name !== 'AbortError') console.error('local AWS endpoint failed:', error);
+      const { name, code } = error as NodeJS.ErrnoException;
+      // A caller that went away abandoned its call.
+      if (name === 'AbortError') return;
+      // The service behind dropped the connection: so does this endpoint, as the SDK would see it.
+      if (code === 'ECONNRESET' || code === 'ECONNREFUSED' || (error as Error).message === 'socket hang up') {
+        response.destroy();
+        return;
+      }
+      console.error('local AWS endpoint failed:', error);
       if (!response.headersSent) response.writeHead(500).end();
     });
   });

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import sirv from 'sirv';
 import type { ConsoleConfig } from '../console/src/console-config';
 import { consoleContentSecurityPolicy } from '../console/src/content-security-policy';
@@ -12,6 +14,9 @@ import { consoleContentSecurityPolicy } from '../console/src/content-security-po
  * names the API) is given once the API runs; until then every request answers 503.
  */
 export async function startConsoleServer(port: number, root: string) {
+  if (!existsSync(join(root, 'index.html'))) {
+    throw new Error(`the web console is not built (no ${join(root, 'index.html')}): run npm run build:console`);
+  }
   let config: { json: string; headers: Record<string, string> } | undefined;
   const files = sirv(root, {
     dev: false,

@@ -83,29 +83,29 @@ export async function revokeSelection(
   deadline?: AbortSignal,
 ): Promise<number> {
   const { active, refreshTokens } = await bulkSelection(store, selection, now, deadline);
-  const revoked = await mapLimited(
+  // A write whose condition failed either lost to a concurrent revoke, or landed and had its
+  // answer lost: the token is read again, and counts as this call's if it bears this revocation.
+  const revokedHere = (t: TokenRecord) => t.revokedAt === now && t.revokedBy === revokedBy && t.revokeReason === reason;
+  const written = await mapLimited(
     active,
     BULK_CONCURRENCY,
-    (t) => store.revoke({ tokenId: t.tokenId, revokedBy, reason, now }),
+    async (t) => {
+      const revoked = await store.revoke({ tokenId: t.tokenId, revokedBy, reason, now });
+      if (revoked) return { record: revoked, ours: true };
+      const current = await store.get(t.tokenId);
+      return { record: current, ours: current !== undefined && revokedHere(current) };
+    },
     deadline,
   );
-  const justRevoked = new Map(revoked.filter((r) => r !== undefined).map((r) => [r.tokenId, r]));
-  // A parent revoked by this call cascades as this call's revocation, an earlier one as its own.
-  // One that was active when listed but whose write did not succeed here (a concurrent revoke
-  // won, or our write landed and its answer was lost) is read again to learn its revocation.
-  const parents = (
-    await mapLimited(
-      refreshTokens,
-      BULK_CONCURRENCY,
-      async (t) => justRevoked.get(t.tokenId) ?? (t.revokedAt !== undefined ? t : await store.get(t.tokenId)),
-      deadline,
-    )
-  ).filter((t): t is TokenRecord => t?.revokedAt !== undefined);
+  const current = new Map(written.flatMap(({ record }) => (record ? [[record.tokenId, record] as const] : [])));
+  // Every live refresh token cascades: as this call's revocation, another's, or an earlier one's.
+  const parents = refreshTokens.map((t) => current.get(t.tokenId) ?? t).filter((t) => t.revokedAt !== undefined);
   const cascaded = await mapLimited(
     parents,
     BULK_CONCURRENCY,
     (parent) => cascadeRevocation(store, parent, now, deadline),
     deadline,
   );
-  return justRevoked.size + cascaded.reduce((a, b) => a + b, 0);
+  const revokedByThisCall = written.filter(({ ours }) => ours).length;
+  return revokedByThisCall + cascaded.reduce((a, b) => a + b, 0);
 }

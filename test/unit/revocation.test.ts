@@ -2,7 +2,7 @@ import { cascadeReason } from '../../lambdas/domain/cascade';
 import { ApiError } from '../../lambdas/domain/errors';
 import { previewBulkRevocation, revokeByValue, revokeSelection } from '../../lambdas/domain/revocation';
 import type { TokenRecord } from '../../lambdas/domain/token';
-import type { StoredToken } from '../../lambdas/domain/token-store';
+import type { RevokeRequest, StoredToken } from '../../lambdas/domain/token-store';
 import { newTokenValue } from '../../lambdas/domain/token-value';
 import { InMemoryTokenStore } from '../support/in-memory-token-store';
 import { InterruptingStore } from '../support/interrupting-store';
@@ -263,6 +263,30 @@ describe('revokeSelection', () => {
     // Each token was written successfully once.
     const writes = store.revokeRequests.map((r) => r.tokenId);
     expect(new Set(writes).size).toBe(writes.length);
+  });
+
+  it('counts a write whose answer was lost (read back bearing this revocation), and not one another revoke won', async () => {
+    const data = aliceAndBob();
+    /** The first write of `lost` lands, but the caller hears a failed condition; `raced` is revoked by someone else first. */
+    class LossyStore extends InMemoryTokenStore {
+      override async revoke(request: RevokeRequest) {
+        if (request.tokenId === lost.tokenId) {
+          await super.revoke(request);
+          return undefined;
+        }
+        if (request.tokenId === raced.tokenId) {
+          await super.revoke({ ...request, revokedBy: 'someone-else', reason: 'first' });
+          return undefined;
+        }
+        return super.revoke(request);
+      }
+    }
+    const [lost, raced] = data.aliceA.filter((t) => t.parentTokenId === undefined);
+    if (!lost || !raced) throw new Error('the data set needs two tokens without a parent');
+    const store = new LossyStore(data.all);
+    expect(await revokeSelection(store, { userId: 'alice' }, 'admin-1', 'offboarding', NOW)).toBe(9);
+    expect(store.records.get(lost.tokenId)).toMatchObject({ revokedBy: 'admin-1', revokeReason: 'offboarding' });
+    expect(store.records.get(raced.tokenId)).toMatchObject({ revokedBy: 'someone-else' });
   });
 
   it('is idempotent: a second call revokes nothing and changes nothing', async () => {
