@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { decide, denialMessage } from './iam-policy';
 import { LOCAL_CREDENTIALS } from './local-aws';
+import { readBody } from './read-body';
 import { signatureClaim, sigv4Verifier } from './sigv4';
 import type { Principal } from './stack-model';
 
@@ -63,17 +64,6 @@ const errorType = (service: Service, name: string) =>
   service.name === 'dynamodb' ? `com.amazonaws.dynamodb.v20120810#${name}` : name;
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 type Body = Record<string, unknown>;
 
@@ -204,7 +194,7 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
       return refuse(response, service ?? fallback, 400, 'UnknownOperationException', 'Unknown operation.');
     }
     const operation = target.slice(service.targetPrefix.length);
-    const bytes = await readBody(request);
+    const bytes = await readBody(request, MAX_BODY_BYTES);
     if (!bytes) return refuse(response, service, 413, 'RequestEntityTooLarge', 'The request is too large.');
     let body: Body;
     try {

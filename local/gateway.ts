@@ -7,6 +7,7 @@ import { claimsAsGatewayStrings, type cognitoAuthorizer } from './cognito-author
 import type { FunctionHost } from './function-host';
 import { decide } from './iam-policy';
 import { type Identity, proxyEvent } from './proxy-event';
+import { readBody } from './read-body';
 import { signatureClaim, type sigv4Verifier } from './sigv4';
 import type { ApiRoute, GatewayAnswer, Principal, StackModel } from './stack-model';
 
@@ -51,17 +52,6 @@ function decodeSegment(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 const isProxyResult = (value: unknown): value is APIGatewayProxyResult =>
@@ -126,7 +116,7 @@ export async function startGateway(settings: GatewaySettings) {
     if (method === 'OPTIONS' && onPath.length > 0 && model.cors) return preflight(request, response);
     const found = onPath.find((m) => m.compiled.route.method === method);
     if (!found) return sendAnswer(response, 'RESOURCE_NOT_FOUND');
-    const body = await readBody(request);
+    const body = await readBody(request, MAX_PAYLOAD_BYTES);
     if (body === undefined) return sendAnswer(response, 'REQUEST_TOO_LARGE');
     const { route, parameterNames } = found.compiled;
 
