@@ -175,8 +175,9 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
         for (const [i, key] of keys.entries()) emitChange(key, before[i], after[i]);
       }
     };
-    // Locks taken in one order, so two batch writes never wait for each other's.
-    const ordered = [...keys].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    // Each item's lock once, taken in one order, so two batch writes never wait for each other's.
+    const unique = new Map(keys.map((key) => [JSON.stringify(key), key]));
+    const ordered = [...unique].sort(([a], [b]) => a.localeCompare(b)).map(([, key]) => key);
     return ordered.reduceRight<() => ReturnType<typeof write>>((inner, key) => () => withKeyLock(key, inner), write)();
   }
 
