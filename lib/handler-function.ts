@@ -39,8 +39,19 @@ const UNUSED_CREDENTIAL_PROVIDERS = [
 ];
 
 /**
- * How every function is bundled (the cold-start benchmark bundles its empty-handler baseline
- * with exactly these options). What each choice costs or saves is measured in BENCHMARKS.md.
+ * The expression `lambdas/http/tracing.ts` decides by. Run from source it reads the variable; in
+ * a bundle esbuild's `define` writes the deployment's choice over it, so without tracing the
+ * Tracer's branch is dead code and the X-Ray SDK stays out of the bundle.
+ */
+export const TRACING_SWITCH = 'process.env.TOKEN_LEDGER_TRACING';
+
+/** esbuild's `define` for a bundle with or without tracing. */
+const tracingDefine = (tracing: boolean) => ({ [TRACING_SWITCH]: JSON.stringify(String(tracing)) });
+
+/**
+ * How every function is bundled by default, without tracing (the cold-start benchmark bundles its
+ * baselines with exactly these options). What each choice costs or saves is measured in
+ * BENCHMARKS.md.
  */
 export const FUNCTION_BUNDLING = {
   // esbuild is a devDependency, so bundling runs locally: no Docker, also in CI.
@@ -49,7 +60,7 @@ export const FUNCTION_BUNDLING = {
   target: 'node22',
   // Prefer ESM builds of dependencies so esbuild can tree-shake them.
   mainFields: ['module', 'main'],
-  // CJS dependencies (e.g. the X-Ray SDK) call `require`, which ESM lacks.
+  // CommonJS dependencies (the X-Ray SDK, when tracing) call `require`, which ESM lacks.
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   minify: true,
   sourceMap: true,
@@ -72,7 +83,14 @@ export const FUNCTION_BUNDLING = {
   externalModules: UNUSED_CREDENTIAL_PROVIDERS,
   // Only problems, not a size table per function on every synth and test run.
   logLevel: LogLevel.WARNING,
+  define: tracingDefine(false),
 } satisfies BundlingOptions;
+
+/** The same with or without tracing: `-c tracing=true` bundles the Powertools Tracer. */
+export const functionBundling = (tracing: boolean): typeof FUNCTION_BUNDLING => ({
+  ...FUNCTION_BUNDLING,
+  define: tracingDefine(tracing),
+});
 
 /**
  * Every function's memory. Lambda gives CPU in proportion to memory (one vCPU at 1,769 MB) and
@@ -89,6 +107,8 @@ export interface HandlerFunctionProps {
   readonly allowedOrigins: readonly string[];
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Bundle the Powertools Tracer and trace the function's own work (default: false). */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -139,7 +159,7 @@ export class HandlerFunction extends Construct {
         ...(props.allowedOrigins.length > 0 && { [ENV.allowedOrigins]: props.allowedOrigins.join(',') }),
         ...Object.fromEntries(route.secrets.map((name) => [SECRET_ARN_ENV[name], props.secrets[name].secretArn])),
       },
-      bundling: FUNCTION_BUNDLING,
+      bundling: functionBundling(props.tracing ?? false),
     });
 
     props.tokens.grantRouteAccess(this.function, route.table);

@@ -23,9 +23,14 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * | `alarmTopicArn` | none | SNS topic (same region) the alarms notify; without it they only change state |
  * | `waf` | `true` | `false` deploys the API without its WAF web ACL |
  * | `wafRateLimit` | `2000` | requests one IP may send in 5 minutes before WAF blocks it (see below) |
+ * | `tracing` | `false` | `true` bundles the Powertools Tracer: handler and AWS SDK calls as X-Ray subsegments |
  *
  * `retain` also protects the table from deletion. `wafRateLimit` does not count requests to the
  * service routes and may be 10 to 2,000,000,000.
+ *
+ * Lambda's active tracing gives every invocation an X-Ray segment either way. `tracing` adds the
+ * function's own subsegments (its handler, with a cold-start annotation, and each DynamoDB call)
+ * at the price of the X-Ray SDK in every bundle, loaded on every cold start (BENCHMARKS.md).
  *
  * The console's own origin (its CloudFront domain) is always allowed; `allowedOrigins` names
  * further browser apps. `*` is accepted but lets any web page call the API with a user's
@@ -57,6 +62,8 @@ export interface TokenLedgerConfig {
   /** undefined: alarms without actions. */
   readonly alarmTopicArn: string | undefined;
   readonly waf: { readonly enabled: boolean; readonly rateLimit: number };
+  /** Bundle the Powertools Tracer into every function (lib/handler-function.ts). */
+  readonly tracing: boolean;
 }
 
 /** Where `npm run build:console` writes the console. */
@@ -86,6 +93,7 @@ export function readConfig(node: Node): TokenLedgerConfig {
       enabled: flag(get('waf'), 'waf', true),
       rateLimit: wafRateLimit(get('wafRateLimit')),
     },
+    tracing: flag(get('tracing'), 'tracing', false),
   };
 }
 

@@ -104,6 +104,7 @@ export class TokenLedgerStack extends Stack {
           allowedOrigins,
           logRetention,
           removalPolicy,
+          tracing: config.tracing,
         }),
       ]),
     ) as Record<RouteName, HandlerFunction>;

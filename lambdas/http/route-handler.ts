@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -11,8 +10,9 @@ import { nowInSeconds } from '../domain/token';
 import { type RouteDefinition, type RouteName, routeNamed } from '../routes';
 import { callerFromEvent, servicePrincipalFromEvent } from './caller';
 import { jsonResponse, toErrorResponse } from './error-response';
-import { logger, metricsFor, tracer } from './observability';
+import { logger, metricsFor } from './observability';
 import { bodyBytes } from './request';
+import { tracingMiddleware } from './tracing';
 
 export interface RouteRequest {
   route: RouteDefinition;
@@ -65,7 +65,7 @@ function routeStack(route: RouteDefinition, run: (event: APIGatewayProxyEvent) =
     middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds ID tokens and token values.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(tracingMiddleware())
       .use(logMetrics(metrics, { captureColdStartMetric: true }))
       .use(httpCors({ origins: allowedOrigins() }))
       .use(errorAnswers(metrics))

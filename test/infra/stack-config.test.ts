@@ -20,6 +20,7 @@ describe('stack config from context', () => {
       throttling: { rateLimit: 100, burstLimit: 200 },
       alarmTopicArn: undefined,
       waf: { enabled: true, rateLimit: 2000 },
+      tracing: false,
     });
   });
 
@@ -37,6 +38,7 @@ describe('stack config from context', () => {
         alarmTopicArn: ' arn:aws:sns:eu-west-1:123456789012:ledger-alarms ',
         waf: 'off',
         wafRateLimit: '500',
+        tracing: 'true',
       }),
     ).toMatchObject({
       allowPasswordAuth: true,
@@ -50,6 +52,7 @@ describe('stack config from context', () => {
       consoleDist: path.resolve('build/console'),
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ledger-alarms',
       waf: { enabled: false, rateLimit: 500 },
+      tracing: true,
     });
   });
 
