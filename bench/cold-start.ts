@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROUTES } from '../lambdas/routes';
 import { trimSourceMapFile } from '../lib/first-party-source-map.cjs';
-import { FUNCTION_BUNDLING, FUNCTION_MEMORY_MB } from '../lib/handler-function';
+import { esbuildOptions, FUNCTION_MEMORY_MB } from '../lib/handler-function';
 import { type BenchSection, markdownTable, median, percentile, runStandalone, type TargetCheck } from './section';
 
 const ROOT = path.join(__dirname, '..');
@@ -203,22 +203,7 @@ function deployedFunctions(cdkOut: string): DeployedFunction[] {
 }
 
 /** esbuild options equivalent to what NodejsFunction runs with FUNCTION_BUNDLING. */
-function ourBundling(): esbuild.BuildOptions {
-  const b = FUNCTION_BUNDLING;
-  return {
-    bundle: true,
-    platform: 'node',
-    format: b.format === 'esm' ? 'esm' : 'cjs',
-    target: b.target,
-    mainFields: [...b.mainFields],
-    banner: { js: b.banner },
-    minify: b.minify,
-    sourcemap: b.sourceMap,
-    sourcesContent: b.sourcesContent,
-    external: [...b.externalModules],
-    logLevel: 'warning',
-  };
-}
+const ourBundling = (): esbuild.BuildOptions => esbuildOptions();
 
 async function bundle(entry: string, outfile: string, options: esbuild.BuildOptions): Promise<void> {
   mkdirSync(path.dirname(outfile), { recursive: true });

@@ -3,14 +3,13 @@
 /**
  * Cuts a bundle's source map down to the project's own sources.
  *
- * The functions run with `--enable-source-maps`, and Node reads and parses the whole map while it
- * loads the bundle, on every cold start. 97 % of a function's map (750 of 770 KiB) describes its
- * dependencies (the AWS SDK, Powertools, the X-Ray SDK, zod), and parsing it cost tens of
- * milliseconds per cold start (BENCHMARKS.md, cold start). Kept here: every mapping into the
- * project's own code, so its frames still show `lambdas/…/file.ts:line:column`. A frame inside a
- * dependency shows its position in the bundle (`index.mjs:1:123456`) instead of the package
- * file: each run of dropped mappings becomes one mapping to no source, so such a frame never
- * borrows the nearest project line.
+ * 97 % of a function's map (750 of 770 KiB) describes its dependencies (the AWS SDK, Powertools,
+ * zod), which no stack trace of ours needs: a logged error reads the map beside the bundle
+ * (lambdas/http/stack-traces.ts), and so does Node when `--enable-source-maps` is on. Kept here:
+ * every mapping into the project's own code, so its frames still show
+ * `lambdas/…/file.ts:line:column`. A frame inside a dependency shows its position in the bundle
+ * (`index.mjs:1:123456`) instead of the package file: each run of dropped mappings becomes one
+ * mapping to no source, so such a frame never borrows the nearest project line.
  *
  * Plain CommonJS: NodejsFunction runs it after esbuild (`commandHooks`), as
  * `node lib/first-party-source-map.cjs <index.mjs.map>`, which rewrites the map in place. The

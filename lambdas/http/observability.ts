@@ -2,10 +2,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SERVICE_NAME } from '../config';
 import { dynamoDbClient } from '../store/dynamo-client';
+import { withSourceMappedStacks } from './stack-traces';
 import { traceClient } from './tracing';
 
-/** One per function instance, shared by every middleware and handler in it. */
-export const logger = new Logger({ serviceName: SERVICE_NAME });
+/**
+ * One per function instance, shared by every middleware and handler in it. Every error it logs
+ * has its stack in the project's own source lines (see stack-traces.ts).
+ */
+export const logger = new Logger({
+  serviceName: SERVICE_NAME,
+  jsonReplacerFn: (_key, value) => withSourceMappedStacks(value),
+});
 
 /**
  * Metrics per route, with the route as a default dimension: a deployed function serves one

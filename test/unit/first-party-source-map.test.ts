@@ -1,11 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { decode } from '@jridgewell/sourcemap-codec';
-import * as esbuild from 'esbuild';
 import { firstPartySourceMap, type SourceMapV3, trimSourceMapFile } from '../../lib/first-party-source-map.cjs';
+import { bundleFixture } from '../support/bundle-fixture';
 
 let dir: string;
 let bundleFile: string;
@@ -13,23 +11,14 @@ let fullMap: SourceMapV3;
 
 /** A bundle of our code calling a dependency, both of which throw, built as the functions are. */
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'first-party-map-'));
-  mkdirSync(path.join(dir, 'node_modules', 'dep'), { recursive: true });
-  writeFileSync(path.join(dir, 'node_modules', 'dep', 'package.json'), '{"name":"dep","main":"index.js"}');
-  writeFileSync(
-    path.join(dir, 'node_modules', 'dep', 'index.js'),
-    [
+  ({ dir, bundleFile } = await bundleFixture('first-party-map-', {
+    dep: [
       'exports.padding = () => 42;',
       'exports.boom = function boom() {',
       "  throw new Error('from the dependency');",
       '};',
-      '',
-    ].join('\n'),
-  );
-  mkdirSync(path.join(dir, 'src'));
-  writeFileSync(
-    path.join(dir, 'src', 'app.ts'),
-    [
+    ],
+    app: [
       "import { boom, padding } from 'dep';",
       'export function ours(): never {',
       "  throw new Error('from our code');",
@@ -45,21 +34,8 @@ beforeAll(async () => {
       '} catch (error) {',
       '  console.log((error as Error).stack);',
       '}',
-      '',
-    ].join('\n'),
-  );
-  bundleFile = path.join(dir, 'out', 'index.mjs');
-  await esbuild.build({
-    entryPoints: [path.join(dir, 'src', 'app.ts')],
-    outfile: bundleFile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    logLevel: 'silent',
-  });
+    ],
+  }));
   fullMap = JSON.parse(readFileSync(`${bundleFile}.map`, 'utf8'));
 });
 
