@@ -40,6 +40,15 @@ const UNUSED_CREDENTIAL_PROVIDERS = [
 ];
 
 /**
+ * Event-stream support, which the SDK's protocols load with `await import()` only for an
+ * operation that sends or receives an event stream. No DynamoDB or Secrets Manager operation
+ * does, so no function ever loads it. Bundled, it was 20 KiB of every bundle, and because esbuild
+ * turns each module that a dynamic import shares with the rest into a lazily run one, it
+ * wrapped much of the protocol code too.
+ */
+const UNUSED_EVENT_STREAMS = ['@smithy/core/event-streams'];
+
+/**
  * The expression `lambdas/http/tracing.ts` decides by. Run from source it reads the variable; in
  * a bundle esbuild's `define` writes the deployment's choice over it, so without tracing the
  * Tracer's branch is dead code and the X-Ray SDK stays out of the bundle.
@@ -82,8 +91,8 @@ export const FUNCTION_BUNDLING = {
   // Bundle AWS SDK v3 too, instead of using the runtime's copy: the deployed code then runs
   // the exact SDK versions from package-lock.json that the tests ran, not whatever the runtime
   // ships that day, and starts faster (the runtime's copy is every client's whole CommonJS
-  // build, loaded file by file). Only the credential providers Lambda never reaches stay out.
-  externalModules: UNUSED_CREDENTIAL_PROVIDERS,
+  // build, loaded file by file). Only the SDK modules no function ever reaches stay out.
+  externalModules: [...UNUSED_CREDENTIAL_PROVIDERS, ...UNUSED_EVENT_STREAMS],
   // Only problems, not a size table per function on every synth and test run.
   logLevel: LogLevel.WARNING,
   define: tracingDefine(false),
