@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROUTES } from '../lambdas/routes';
 import { trimSourceMapFile } from '../lib/first-party-source-map.cjs';
-import { esbuildOptions, FUNCTION_MEMORY_MB } from '../lib/handler-function';
+import { BUNDLE_FILE, esbuildOptions, FUNCTION_MEMORY_MB } from '../lib/handler-function';
 import { type BenchSection, markdownTable, median, percentile, runStandalone, type TargetCheck } from './section';
 
 const ROOT = path.join(__dirname, '..');
@@ -188,7 +188,7 @@ function deployedFunctions(cdkOut: string): DeployedFunction[] {
     const assetPath = resource.Metadata?.['aws:asset:path'];
     const key = String(resource.Properties?.Code?.S3Key ?? '');
     const asset = typeof assetPath === 'string' ? assetPath : `asset.${key.replace(/\.zip$/, '')}`;
-    const file = path.join(cdkOut, asset, 'index.mjs');
+    const file = path.join(cdkOut, asset, BUNDLE_FILE);
     if (!existsSync(file)) throw new Error(`${logicalId} (${route.name}): no ${file}`);
     const variables: Record<string, unknown> = resource.Properties?.Environment?.Variables ?? {};
     // Values the template leaves to CloudFormation (table name, secret ARNs) become stand-ins.
@@ -369,7 +369,7 @@ export async function run(): Promise<BenchSection> {
     mkdirSync(src);
     writeFileSync(path.join(src, 'empty.mjs'), EMPTY_HANDLER);
     writeFileSync(path.join(src, 'sdk.mjs'), SDK_HANDLER);
-    const emptyFile = path.join(work, 'empty', 'index.mjs');
+    const emptyFile = path.join(work, 'empty', BUNDLE_FILE);
     await bundleOurWay(path.join(src, 'empty.mjs'), emptyFile);
     // (b) what a first attempt looks like: CommonJS, esbuild's defaults (main before module).
     const naiveFile = path.join(work, 'naive', 'index.js');
@@ -385,7 +385,7 @@ export async function run(): Promise<BenchSection> {
     const naivePlainFile = path.join(work, 'naive-unminified', 'index.js');
     await bundle(path.join(src, 'sdk.mjs'), naivePlainFile, naiveOptions);
     // (c) the same handler, bundled with our options: how much of (b) is the SDK itself.
-    const sdkOurWayFile = path.join(work, 'sdk-our-way', 'index.mjs');
+    const sdkOurWayFile = path.join(work, 'sdk-our-way', BUNDLE_FILE);
     await bundleOurWay(path.join(src, 'sdk.mjs'), sdkOurWayFile);
     // The alternative we did not take: the first route's function with the SDK left to the
     // runtime (NodejsFunction's default). Its imports resolve from the repository's node_modules,
@@ -394,7 +394,7 @@ export async function run(): Promise<BenchSection> {
     const altDir = path.join(work, 'alt');
     mkdirSync(altDir);
     symlinkSync(NODE_MODULES, path.join(altDir, 'node_modules'), 'dir');
-    const altFile = path.join(altDir, 'sdk-from-runtime', 'index.mjs');
+    const altFile = path.join(altDir, 'sdk-from-runtime', BUNDLE_FILE);
     await bundleOurWay(path.join(ROOT, 'lambdas', `${altRoute.name}.ts`), altFile, {
       external: ['@aws-sdk/*', '@smithy/*'],
     });
@@ -538,7 +538,7 @@ function method(r: ColdStartResults): string {
     '',
     '- **Bundles**: `cdk synth --quiet -o <temp dir>` builds every function exactly as a deploy would; each ' +
       "route's function is found in the template by its description (`GET /tokens: …`), its code in the asset " +
-      'directory the template names. *Bytes* is the size of `index.mjs`; the `.map` beside it ships in the asset ' +
+      'directory the template names. *Bytes* is the size of `index.js`; the `.map` beside it ships in the asset ' +
       'but is not counted.',
     '- **Baselines**, bundled with esbuild in the same run: (a) *empty*, `export const handler = async () => ' +
       "({ statusCode: 200 })`, with the functions' own bundling (`FUNCTION_BUNDLING` in `lib/handler-function.ts`, " +

@@ -8,11 +8,11 @@
  * (lambdas/http/stack-traces.ts), and so does Node when `--enable-source-maps` is on. Kept here:
  * every mapping into the project's own code, so its frames still show
  * `lambdas/…/file.ts:line:column`. A frame inside a dependency shows its position in the bundle
- * (`index.mjs:1:123456`) instead of the package file: each run of dropped mappings becomes one
+ * (`index.js:1:123456`) instead of the package file: each run of dropped mappings becomes one
  * mapping to no source, so such a frame never borrows the nearest project line.
  *
  * Plain CommonJS: NodejsFunction runs it after esbuild (`commandHooks`), as
- * `node lib/first-party-source-map.cjs <index.mjs.map>`, which rewrites the map in place. The
+ * `node lib/first-party-source-map.cjs <index.js.map>`, which rewrites the map in place. The
  * mappings are decoded and encoded by @jridgewell/sourcemap-codec (a devDependency: it runs where
  * the functions are bundled, never in them).
  */

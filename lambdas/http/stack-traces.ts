@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
  * stacks pass through unchanged.
  */
 
-/** `file:///var/task/index.mjs:1:2345` or `/var/task/index.mjs:1:2345`, as V8 writes a frame. */
+/** `/var/task/index.js:1:2345` (CommonJS) or `file:///var/task/index.mjs:1:2345` (ES module), as V8 writes a frame. */
 const FRAME_LOCATION = /(?<file>(?:file:\/\/)?\/[^\s():]+\.m?js):(?<line>\d+):(?<column>\d+)/;
 
 const maps = new Map<string, SourceMap | undefined>();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Stage } from 'aws-cdk-lib';
 import { ROUTES, type RouteName } from '../../lambdas/routes';
-import { TRACING_SWITCH } from '../../lib/handler-function';
+import { BUNDLE_FILE, TRACING_SWITCH } from '../../lib/handler-function';
 import { functionLogicalId, type Synth, synth } from './synth';
 
 // The module object itself (CDK spawns esbuild through it), not an import's read-only copy.
@@ -28,11 +28,11 @@ function synthWatchingEsbuild(context: Record<string, unknown>): Traced {
   }
 }
 
-/** A function's bundle as the synth wrote it: `asset.<hash>/index.mjs`, the hash in the code's S3 key. */
+/** A function's bundle as the synth wrote it, in `asset.<hash>/`, the hash in the code's S3 key. */
 function bundleOf(synthesized: Synth, route: RouteName): string {
   const key: string = synthesized.resources[functionLogicalId(synthesized, route)]!.Properties!.Code.S3Key;
   const asset = `asset.${key.replace(/\.zip$/, '')}`;
-  return readFileSync(path.join(Stage.of(synthesized.stack)!.outdir, asset, 'index.mjs'), 'utf8');
+  return readFileSync(path.join(Stage.of(synthesized.stack)!.outdir, asset, BUNDLE_FILE), 'utf8');
 }
 
 /** Strings only the X-Ray SDK's code holds (the AWS SDK reads _X_AMZN_TRACE_ID too, so not that). */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import { esbuildOptions } from '../../lib/handler-function';
+import { BUNDLE_FILE, esbuildOptions } from '../../lib/handler-function';
 
 const NODE_MODULES = path.join(__dirname, '..', '..', 'node_modules');
 
@@ -11,7 +11,7 @@ export interface BundleFixture {
   dir: string;
   /** `src/app.ts` */
   app: string;
-  /** `out/index.mjs`, its source map beside it as esbuild wrote it. */
+  /** `out/index.js`, its source map beside it as esbuild wrote it. */
   bundleFile: string;
 }
 
@@ -29,7 +29,7 @@ export async function bundleFixture(prefix: string, lines: { app: string[]; dep:
   mkdirSync(path.join(dir, 'src'));
   const app = path.join(dir, 'src', 'app.ts');
   writeFileSync(app, [...lines.app, ''].join('\n'));
-  const bundleFile = path.join(dir, 'out', 'index.mjs');
+  const bundleFile = path.join(dir, 'out', BUNDLE_FILE);
   await esbuild.build({
     ...esbuildOptions(),
     entryPoints: [app],

@@ -91,6 +91,6 @@ test('stack traces still name our source lines, and a trimmed file trims to itse
   const theirs = stackOf('theirs');
   // Our caller is mapped; the dependency's frame keeps its place in the bundle, not a borrowed line.
   expect(theirs).toMatch(/src\/app\.ts:6:\d+/);
-  expect(theirs).toMatch(/out\/index\.mjs:\d+:\d+/);
+  expect(theirs).toMatch(/out\/index\.js:\d+:\d+/);
   expect(theirs).not.toMatch(/node_modules\/dep/);
 });

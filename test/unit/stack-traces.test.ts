@@ -58,10 +58,10 @@ test('errors the functions log name our source lines, without --enable-source-ma
   expect(ours!.location).toBe(`${app}:4`);
   expect(ours!.stack).toContain(`${app}:4:`);
   expect(ours!.stack).toContain(`${app}:8:`);
-  expect(ours!.stack).not.toMatch(/index\.mjs:/);
+  expect(ours!.stack).not.toMatch(/index\.js:/);
   expect(ours!.cause!.stack).toContain(`${app}:4:`);
   // The dependency's frame keeps its place in the bundle; our caller's frame is mapped.
-  expect(theirs!.location).toMatch(/out\/index\.mjs:\d+$/);
+  expect(theirs!.location).toMatch(/out\/index\.js:\d+$/);
   expect(theirs!.stack).toContain(`${app}:8:`);
   expect(theirs!.stack).not.toContain('node_modules/dep');
 });
