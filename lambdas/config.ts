@@ -24,6 +24,9 @@ export const SECRET_ARN_VARIABLE: Readonly<Record<StackSecret, string>> = {
 
 export const DEFAULT_ADMIN_GROUP = 'token-admins';
 
+/** The service every function's logs, metrics and traces are recorded under. */
+export const SERVICE_NAME = 'token-ledger';
+
 export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);

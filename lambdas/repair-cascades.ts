@@ -8,6 +8,7 @@ import { deadlineOf } from './deadline';
 import { cascadeRevocation } from './domain/cascade';
 import { nowInSeconds, type TokenRecord } from './domain/token';
 import { logger, metricsFor } from './http/observability';
+import { tracingMiddleware } from './http/tracing';
 import { tokenRepository } from './store';
 import { CASCADE_REPAIR } from './table-consumers';
 
@@ -23,6 +24,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>({ timeoutEarlyInMillis: 0 })
   .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
+  .use(tracingMiddleware())
   .use(logMetrics(metrics))
   .handler(async (event, context) => {
     const deadline = deadlineOf(context);

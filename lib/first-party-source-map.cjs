@@ -3,60 +3,21 @@
 /**
  * Cuts a bundle's source map down to the project's own sources.
  *
- * The functions run with `--enable-source-maps`, and Node reads and parses the whole map while it
- * loads the bundle, on every cold start. 97 % of a function's map (750 of 770 KiB) describes its
- * dependencies (the AWS SDK, Powertools, the X-Ray SDK, zod), and parsing it cost tens of
- * milliseconds per cold start (BENCHMARKS.md, cold start). Kept here: every mapping into the project's
- * own code, so its frames still show `lambdas/…/file.ts:line:column`. A frame inside a
- * dependency shows its position in the bundle (`index.mjs:1:123456`) instead of the package
- * file: each run of dropped mappings becomes one mapping to no source, so such a frame never
- * borrows the nearest project line.
+ * 97 % of a function's map (750 of 770 KiB) describes its dependencies (the AWS SDK, Powertools,
+ * zod), which no stack trace of ours needs: a logged error reads the map beside the bundle
+ * (lambdas/http/stack-traces.ts), and so does Node when `--enable-source-maps` is on. Kept here:
+ * every mapping into the project's own code, so its frames still show
+ * `lambdas/…/file.ts:line:column`. A frame inside a dependency shows its position in the bundle
+ * (`index.js:1:123456`) instead of the package file: each run of dropped mappings becomes one
+ * mapping to no source, so such a frame never borrows the nearest project line.
  *
- * Plain CommonJS without dependencies: NodejsFunction runs it after esbuild (`commandHooks`), as
- * `node lib/first-party-source-map.cjs <index.mjs.map>`, which rewrites the map in place.
+ * Plain CommonJS: NodejsFunction runs it after esbuild (`commandHooks`), as
+ * `node lib/first-party-source-map.cjs <index.js.map>`, which rewrites the map in place. The
+ * mappings are decoded and encoded by @jridgewell/sourcemap-codec (a devDependency: it runs where
+ * the functions are bundled, never in them).
  */
 const { readFileSync, writeFileSync } = require('node:fs');
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DIGIT = new Int8Array(128).fill(-1);
-for (let i = 0; i < BASE64.length; i++) DIGIT[BASE64.charCodeAt(i)] = i;
-
-/** The fields of one mapping segment. @param {string} segment @returns {number[]} */
-function decode(segment) {
-  const fields = [];
-  let value = 0;
-  let shift = 0;
-  for (let i = 0; i < segment.length; i++) {
-    const code = segment.charCodeAt(i);
-    const digit = code < 128 ? DIGIT[code] : -1;
-    if (digit < 0) throw new Error(`invalid base64 VLQ digit ${JSON.stringify(segment[i])}`);
-    value += (digit & 31) * 2 ** shift;
-    if (digit & 32) {
-      shift += 5;
-      continue;
-    }
-    fields.push(value % 2 === 1 ? -Math.floor(value / 2) : value / 2);
-    value = 0;
-    shift = 0;
-  }
-  if (shift !== 0) throw new Error('truncated base64 VLQ');
-  return fields;
-}
-
-/** @param {number[]} fields */
-function encode(fields) {
-  let out = '';
-  for (const field of fields) {
-    let v = field < 0 ? -field * 2 + 1 : field * 2;
-    do {
-      let digit = v % 32;
-      v = Math.floor(v / 32);
-      if (v > 0) digit |= 32;
-      out += BASE64[digit];
-    } while (v > 0);
-  }
-  return out;
-}
+const { decode, encode } = require('@jridgewell/sourcemap-codec');
 
 /** Sources under a node_modules directory belong to dependencies. */
 const isFirstParty = (/** @type {string} */ source) => !source.split(/[\\/]/).includes('node_modules');
@@ -64,6 +25,7 @@ const isFirstParty = (/** @type {string} */ source) => !source.split(/[\\/]/).in
 /**
  * @typedef {{ version: number, sources: string[], names?: string[], mappings: string,
  *   sourcesContent?: (string | null)[], sourceRoot?: string, file?: string }} SourceMap
+ * @typedef {import('@jridgewell/sourcemap-codec').SourceMapSegment} Segment
  */
 
 /**
@@ -74,6 +36,7 @@ const isFirstParty = (/** @type {string} */ source) => !source.split(/[\\/]/).in
  */
 function firstPartySourceMap(map, keep = isFirstParty) {
   if (map.version !== 3) throw new Error(`source map version ${map.version}, expected 3`);
+  /** Old source index → new one, for the sources kept. */
   const sourceIndex = new Map();
   const sources = [];
   map.sources.forEach((source, i) => {
@@ -82,62 +45,39 @@ function firstPartySourceMap(map, keep = isFirstParty) {
       sources.push(source);
     }
   });
+  /** Old name index → new one, for the names a kept mapping uses. */
   const nameIndex = new Map();
   const names = [];
-  // Absolute values of the fields that are relative across the whole map, before and after.
-  let source = 0,
-    line = 0,
-    column = 0,
-    name = 0;
-  let outSource = 0,
-    outLine = 0,
-    outColumn = 0,
-    outName = 0;
-  const lines = map.mappings.split(';').map((segments) => {
+  const renamed = (/** @type {number} */ name) => {
+    if (!nameIndex.has(name)) {
+      nameIndex.set(name, names.length);
+      names.push(/** @type {string[]} */ (map.names)[name]);
+    }
+    return nameIndex.get(name);
+  };
+  // Decoded segments hold absolute values: [column, source, line, column in source, name?].
+  const lines = decode(map.mappings).map((segments) => {
+    /** @type {Segment[]} */
     const out = [];
-    let generated = 0;
-    let outGenerated = 0;
     let lastUnmapped = false;
-    for (const segment of segments.split(',')) {
-      if (segment === '') continue;
-      const f = decode(segment);
-      generated += f[0];
-      let mapped = false;
-      if (f.length >= 4) {
-        source += f[1];
-        line += f[2];
-        column += f[3];
-        if (f.length >= 5) name += f[4];
-        mapped = sourceIndex.has(source);
-      }
-      if (mapped) {
-        const s = sourceIndex.get(source);
-        const fields = [generated - outGenerated, s - outSource, line - outLine, column - outColumn];
-        if (f.length >= 5) {
-          if (!nameIndex.has(name)) {
-            nameIndex.set(name, names.length);
-            names.push(/** @type {string[]} */ (map.names)[name]);
-          }
-          const n = nameIndex.get(name);
-          fields.push(n - outName);
-          outName = n;
-        }
-        out.push(encode(fields));
-        outGenerated = generated;
-        outSource = s;
-        outLine = line;
-        outColumn = column;
+    for (const segment of segments) {
+      if (segment.length >= 4 && sourceIndex.has(segment[1])) {
+        const [column, source, line, sourceColumn] = segment;
+        out.push(
+          segment.length === 5
+            ? [column, sourceIndex.get(source), line, sourceColumn, renamed(segment[4])]
+            : [column, sourceIndex.get(source), line, sourceColumn],
+        );
         lastUnmapped = false;
       } else if (!lastUnmapped) {
-        out.push(encode([generated - outGenerated]));
-        outGenerated = generated;
+        out.push([segment[0]]);
         lastUnmapped = true;
       }
     }
-    return out.join(',');
+    return out;
   });
   /** @type {SourceMap} */
-  const trimmed = { version: 3, sources, names, mappings: lines.join(';') };
+  const trimmed = { version: 3, sources, names, mappings: encode(lines) };
   if (map.sourceRoot !== undefined) trimmed.sourceRoot = map.sourceRoot;
   if (map.file !== undefined) trimmed.file = map.file;
   if (map.sourcesContent) trimmed.sourcesContent = [...sourceIndex.keys()].map((i) => map.sourcesContent?.[i] ?? null);
@@ -150,7 +90,7 @@ function trimSourceMapFile(file) {
   writeFileSync(file, JSON.stringify(firstPartySourceMap(map)));
 }
 
-module.exports = { firstPartySourceMap, trimSourceMapFile, decode, encode };
+module.exports = { firstPartySourceMap, trimSourceMapFile };
 
 if (require.main === module) {
   const files = process.argv.slice(2);

@@ -12,5 +12,3 @@ export interface SourceMapV3 {
 export function firstPartySourceMap(map: SourceMapV3, keep?: (source: string) => boolean): SourceMapV3;
 /** Rewrites a source map file in place, keeping only the project's own sources. */
 export function trimSourceMapFile(file: string): void;
-export function decode(segment: string): number[];
-export function encode(fields: number[]): string;

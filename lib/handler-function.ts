@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { ENV, SECRET_ARN_VARIABLE } from '../lambdas/config';
 import type { FunctionDefinition, StackSecret } from '../lambdas/routes';
 import type { TokenTable } from './token-table';
@@ -33,40 +34,94 @@ const UNUSED_CREDENTIAL_PROVIDERS = [
 ];
 
 /**
- * How every function is bundled (the cold-start benchmark bundles its empty-handler baseline
- * with exactly these options). What each choice costs or saves is measured in BENCHMARKS.md.
+ * Event-stream support, which the SDK's protocols load with `await import()` only for an
+ * operation that sends or receives an event stream. No DynamoDB or Secrets Manager operation
+ * does, so no function ever loads it. Bundled, it was 20 KiB of every bundle, and because esbuild
+ * turns each module that a dynamic import shares with the rest into a lazily run one, it
+ * wrapped much of the protocol code too.
+ */
+const UNUSED_EVENT_STREAMS = ['@smithy/core/event-streams'];
+
+/**
+ * The expression `lambdas/http/tracing.ts` decides by. Run from source it reads the variable; in
+ * a bundle esbuild's `define` writes the deployment's choice over it, so without tracing the
+ * Tracer's branch is dead code and the X-Ray SDK stays out of the bundle.
+ */
+export const TRACING_SWITCH = 'process.env.TOKEN_LEDGER_TRACING';
+
+/** esbuild's `define` for a bundle with or without tracing. */
+const tracingDefine = (tracing: boolean) => ({ [TRACING_SWITCH]: JSON.stringify(String(tracing)) });
+
+/** The bundle in each function's asset, with its source map beside it as `index.js.map`. */
+export const BUNDLE_FILE = 'index.js';
+
+/**
+ * How every function is bundled by default, without tracing (the cold-start benchmark bundles its
+ * baselines with exactly these options). What each choice costs or saves is measured in
+ * BENCHMARKS.md.
  */
 export const FUNCTION_BUNDLING = {
   // esbuild is a devDependency, so bundling runs locally: no Docker, also in CI.
   forceDockerBundling: false,
-  format: OutputFormat.ESM,
+  // A CommonJS bundle, which the Lambda runtime loads with require(): Node loads the same code a
+  // few milliseconds faster that way than as an ES module through import() (BENCHMARKS.md).
+  format: OutputFormat.CJS,
   target: 'node22',
   // Prefer ESM builds of dependencies so esbuild can tree-shake them.
   mainFields: ['module', 'main'],
-  // CJS dependencies (e.g. the X-Ray SDK) call `require`, which ESM lacks.
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   minify: true,
   sourceMap: true,
-  // Stack traces need the mappings, not a second copy of the sources.
+  // Stack traces need the mappings, not a second copy of the sources. The functions run without
+  // --enable-source-maps, which makes Node scan every bundle line by line on each cold start; the
+  // logger maps the stack of each error it logs instead (lambdas/http/stack-traces.ts).
   sourcesContent: false,
   commandHooks: {
     beforeInstall: () => [],
     beforeBundling: () => [],
-    // Only the mappings into our own code: Node parses the whole map on every cold start (the
-    // functions run with --enable-source-maps), and 97 % of it described dependencies.
-    // `inputDir` is the project root, also when bundling falls back to Docker.
+    // Only the mappings into our own code, 3 % of the map esbuild writes: what a logged error reads
+    // and parses, and a frame inside a dependency keeps its place in the bundle. `inputDir` is the
+    // project root, also when bundling falls back to Docker.
     afterBundling: (inputDir: string, outputDir: string) => [
-      `node "${inputDir}/lib/first-party-source-map.cjs" "${outputDir}/index.mjs.map"`,
+      `node "${inputDir}/lib/first-party-source-map.cjs" "${outputDir}/${BUNDLE_FILE}.map"`,
     ],
   },
   // Bundle AWS SDK v3 too, instead of using the runtime's copy: the deployed code then runs
   // the exact SDK versions from package-lock.json that the tests ran, not whatever the runtime
   // ships that day, and starts faster (the runtime's copy is every client's whole CommonJS
-  // build, loaded file by file). Only the credential providers Lambda never reaches stay out.
-  externalModules: UNUSED_CREDENTIAL_PROVIDERS,
+  // build, loaded file by file). Only the SDK modules no function ever reaches stay out.
+  externalModules: [...UNUSED_CREDENTIAL_PROVIDERS, ...UNUSED_EVENT_STREAMS],
   // Only problems, not a size table per function on every synth and test run.
   logLevel: LogLevel.WARNING,
+  define: tracingDefine(false),
 } satisfies BundlingOptions;
+
+/** The same with or without tracing: `-c tracing=true` bundles the Powertools Tracer. */
+export const functionBundling = (tracing: boolean): typeof FUNCTION_BUNDLING => ({
+  ...FUNCTION_BUNDLING,
+  define: tracingDefine(tracing),
+});
+
+/**
+ * esbuild's own options for what NodejsFunction runs with `functionBundling(tracing)`, for
+ * building a bundle the same way outside CDK (the cold-start benchmark, tests). The source-map
+ * step after it is `trimSourceMapFile` from first-party-source-map.cjs.
+ */
+export function esbuildOptions(tracing = false): BuildOptions {
+  const b = functionBundling(tracing);
+  return {
+    bundle: true,
+    platform: 'node',
+    format: b.format === OutputFormat.CJS ? 'cjs' : 'esm',
+    target: b.target,
+    mainFields: [...b.mainFields],
+    minify: b.minify,
+    sourcemap: b.sourceMap,
+    sourcesContent: b.sourcesContent,
+    external: [...b.externalModules],
+    define: { ...b.define },
+    logLevel: 'warning',
+  };
+}
 
 /**
  * Every function's memory. Lambda gives CPU in proportion to memory (one vCPU at 1,769 MB) and
@@ -88,6 +143,8 @@ export interface HandlerFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Bundle the Powertools Tracer and trace the function's own work (default: false). */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -134,14 +191,13 @@ export class HandlerFunction extends Construct {
       projectRoot: ROOT,
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         [ENV.tableName]: props.tokens.table.tableName,
         ...props.environment,
         ...Object.fromEntries(
           definition.secrets.map((name) => [SECRET_ARN_VARIABLE[name], props.secrets[name].secretArn]),
         ),
       },
-      bundling: FUNCTION_BUNDLING,
+      bundling: functionBundling(props.tracing ?? false),
     });
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(SOURCE_METADATA_KEY, source);
 

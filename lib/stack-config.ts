@@ -24,8 +24,13 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * | `waf` | `true` | `false` deploys the API without its WAF web ACL |
  * | `wafRateLimit` | `2000` | requests one IP may send to the user and admin routes in 5 minutes before WAF blocks it |
  * | `wafServiceRateLimit` | `15000` | the same for the service routes (signed calls of authorization and resource servers) |
+ * | `tracing` | `false` | `true` bundles the Powertools Tracer: handler and AWS SDK calls as X-Ray subsegments |
  *
  * `retain` also protects the table from deletion. Both WAF limits may be 10 to 2,000,000,000.
+ *
+ * Lambda's active tracing gives every invocation an X-Ray segment either way. `tracing` adds the
+ * function's own subsegments (its handler, with a cold-start annotation, and each DynamoDB call)
+ * at the price of the X-Ray SDK in every bundle, loaded on every cold start (BENCHMARKS.md).
  *
  * The console's own origin (its CloudFront domain) is always allowed; `allowedOrigins` names
  * further browser apps. `*` is accepted but lets any web page call the API with a user's
@@ -57,6 +62,8 @@ export interface TokenLedgerConfig {
   /** undefined: alarms without actions. */
   readonly alarmTopicArn: string | undefined;
   readonly waf: { readonly enabled: boolean; readonly rateLimit: number; readonly serviceRateLimit: number };
+  /** Bundle the Powertools Tracer into every function (lib/handler-function.ts). */
+  readonly tracing: boolean;
 }
 
 /** Where `npm run build:console` writes the console. */
@@ -87,6 +94,7 @@ export function readConfig(node: Node): TokenLedgerConfig {
       rateLimit: wafRateLimit(get('wafRateLimit'), 'wafRateLimit', 2000),
       serviceRateLimit: wafRateLimit(get('wafServiceRateLimit'), 'wafServiceRateLimit', 15_000),
     },
+    tracing: flag(get('tracing'), 'tracing', false),
   };
 }
 

@@ -108,6 +108,7 @@ export class TokenLedgerStack extends Stack {
         environment,
         logRetention,
         removalPolicy,
+        tracing: config.tracing,
       });
     // What the API's functions need to know of their callers: who is an admin, which app client
     // signs their ID tokens in, which browser origins may read their answers.

@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -12,8 +11,9 @@ import { nowInSeconds } from '../domain/token';
 import { type RouteDefinition, type RouteName, routeNamed } from '../routes';
 import { callerFromEvent, servicePrincipalFromEvent } from './caller';
 import { ANSWER_HEADERS, jsonResponse, toErrorResponse } from './error-response';
-import { logger, metricsFor, tracer } from './observability';
+import { logger, metricsFor } from './observability';
 import { bodyBytes } from './request';
+import { tracingMiddleware } from './tracing';
 
 export interface RouteRequest {
   route: RouteDefinition;
@@ -77,7 +77,7 @@ function routeStack(
     middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
       // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds ID tokens and token values.
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(tracingMiddleware())
       .use(logMetrics(metrics, { captureColdStartMetric: true }))
       .use(httpCors({ origins: allowedOrigins() }))
       .use(errorAnswers(route, metrics))

@@ -20,6 +20,7 @@ describe('stack config from context', () => {
       throttling: { rateLimit: 100, burstLimit: 200 },
       alarmTopicArn: undefined,
       waf: { enabled: true, rateLimit: 2000, serviceRateLimit: 15_000 },
+      tracing: false,
     });
   });
 
@@ -38,6 +39,7 @@ describe('stack config from context', () => {
         waf: 'off',
         wafRateLimit: '500',
         wafServiceRateLimit: '90000',
+        tracing: 'true',
       }),
     ).toMatchObject({
       allowPasswordAuth: true,
@@ -51,6 +53,7 @@ describe('stack config from context', () => {
       consoleDist: path.resolve('build/console'),
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ledger-alarms',
       waf: { enabled: false, rateLimit: 500, serviceRateLimit: 90_000 },
+      tracing: true,
     });
   });
 
