@@ -105,6 +105,7 @@ export class TokenLedgerStack extends Stack {
         trigger,
         tokens,
         secrets,
+        userPool: users.userPool,
         environment,
         logRetention,
         removalPolicy,
