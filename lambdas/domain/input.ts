@@ -1,13 +1,17 @@
 // zod/mini: the same checks as classic zod from a quarter of its bytes in every bundle
 // (BENCHMARKS.md, cold start). It ships no locale, so every check carries its own message.
 import * as z from 'zod/mini';
-import { DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH, MAX_PAGE_SIZE, MAX_PEOPLE_FOUND, MAX_REASON_LENGTH } from './limits';
+import {
+  codePoints,
+  DEFAULT_PAGE_SIZE,
+  MAX_EMAIL_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_PEOPLE_FOUND,
+  MAX_REASON_LENGTH,
+} from './limits';
 import { TOKEN_STATUSES, TOKEN_TYPES } from './token';
 
-export { DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH, MAX_PAGE_SIZE, MAX_PEOPLE_FOUND, MAX_REASON_LENGTH };
-
-/** Text limits count Unicode code points, not UTF-16 units (docs/api.md#input-rules-and-order-of-checks). */
-export const codePoints = (s: string): number => [...s].length;
+export { codePoints, DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH, MAX_PAGE_SIZE, MAX_PEOPLE_FOUND, MAX_REASON_LENGTH };
 
 export const MAX_BODY_BYTES = 4096;
 

@@ -1,5 +1,5 @@
 /**
- * The API's numeric limits (docs/api.md#input-rules-and-order-of-checks). No imports, so the web
+ * The API's numeric limits, and how text is measured against them (docs/api.md#input-rules-and-order-of-checks). No imports, so the web
  * console takes them from here too, and never holds a copy that could drift.
  */
 
@@ -13,3 +13,6 @@ export const MAX_REASON_LENGTH = 500;
 export const MAX_PEOPLE_FOUND = 20;
 /** The longest email address (RFC 5321's path limit), and so the longest prefix of one. */
 export const MAX_EMAIL_LENGTH = 254;
+
+/** Text limits count Unicode code points, not UTF-16 units (docs/api.md#input-rules-and-order-of-checks). */
+export const codePoints = (s: string): number => [...s].length;
