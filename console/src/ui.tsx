@@ -470,6 +470,14 @@ export function RevokeTokenDialog(props: {
     setError(undefined);
     try {
       const trimmed = reason.trim() || undefined;
+      // A tab open for a while may show a token that was revoked since: say so rather than
+      // claim this revocation (the API answers a second revoke with the first one, as it stands).
+      const now = await api.get<TokenView>(`tokens/${segment(token.tokenId)}`);
+      if (now.status === 'revoked') {
+        rememberRevokedToken(now);
+        onRevoked(now, true);
+        return;
+      }
       const sentAt = Date.now();
       const view = await api.post<TokenView>(
         `tokens/${segment(token.tokenId)}/revoke`,

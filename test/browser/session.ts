@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import {
   createUser,
@@ -36,11 +36,11 @@ export interface ConsoleSession {
  * A local stack with the demo users and tokens, and a browser, for one test file: the session
  * is filled in before its first test and stopped after its last.
  */
-export function withConsole(): ConsoleSession {
+export function withConsole(env: Record<string, string> = {}): ConsoleSession {
   jest.setTimeout(60_000);
   const session = {} as ConsoleSession;
   beforeAll(async () => {
-    session.stack = await startLocalStack({ env: { LOCAL_SEED: '1' } });
+    session.stack = await startLocalStack({ env: { LOCAL_SEED: '1', ...env } });
     session.consoleUrl = session.stack.outputs.ConsoleUrl;
     session.browser = await launchBrowser();
   }, 90_000);
@@ -99,6 +99,15 @@ export const browserFailures = (page: Page): string[] => failuresOf.get(page) ??
 export async function openManageTokens(page: Page): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Manage Tokens' }).click();
   await page.getByRole('heading', { name: 'Manage Tokens', level: 1 }).waitFor();
+}
+
+/** Presses Tab (at most 80 times) until `target` has the focus: how a keyboard user gets there. */
+export async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    if (await target.evaluate((el) => el === (globalThis as any).document.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${target}`);
 }
 
 /** How far the page itself scrolls sideways (0 when it fits its viewport). */
