@@ -38,6 +38,7 @@ let custom: Synth;
 let withoutWaf: Synth;
 const ORIGINS = ['https://app.example.com', 'https://admin.example.com'];
 const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ledger-alarms';
+const SCOPE_DESCRIPTIONS = { 'calendar.read': 'See your calendar' };
 
 beforeAll(() => {
   defaults = synth();
@@ -55,6 +56,7 @@ beforeAll(() => {
     alarmTopicArn: ALARM_TOPIC,
     wafRateLimit: '500',
     wafServiceRateLimit: '40000',
+    scopeDescriptions: JSON.stringify(SCOPE_DESCRIPTIONS),
   });
   withoutWaf = synth({ waf: 'false' }, { bundle: false });
 });
@@ -875,7 +877,7 @@ describe('web console', () => {
 
   test(
     'config.json: the deployed API, pool, client and admin ' +
-      "group, and hosted sign-in that returns to the console's URL",
+      "group, hosted sign-in that returns to the console's URL, and scope descriptions when given",
     () => {
       for (const synthesized of [defaults, custom]) {
         const { stack } = synthesized;
@@ -914,6 +916,8 @@ describe('web console', () => {
             },
             redirectUri: consoleUrl(synthesized),
           },
+          // Only when the deployment gives them.
+          ...(synthesized === custom && { scopeDescriptions: SCOPE_DESCRIPTIONS }),
         });
         // What the deployment substitutes into the uploaded config.json.
         const { pages } = deployments(synthesized);
