@@ -95,7 +95,6 @@ test('an admin filters by user, previews a bulk revocation and confirms it', asy
   await bulk.getByRole('button', { name: 'Preview' }).click();
   await expectPage(page.getByText('3 tokens would be revoked')).toBeVisible();
   await expectPage(page.getByRole('list', { name: 'By client' })).toContainText('notes-app: 2 tokens');
-  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/manage-tokens.png`, fullPage: true });
 
   await page.getByRole('button', { name: 'Revoke 3 tokens' }).click();
   const dialog = page.getByRole('dialog', { name: 'Revoke 3 tokens?' });

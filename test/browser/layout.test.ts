@@ -10,6 +10,7 @@ import {
   openManageTokens,
   PHONE,
   personWithTokens,
+  SCREENSHOTS,
   sidewaysScroll,
   signIn,
   type Viewport,
@@ -59,6 +60,7 @@ async function manageTokensOnPhone(): Promise<Page> {
 
 test('on a phone, Manage Tokens does not scroll sideways, and each row shows its status and Details', async () => {
   const page = await manageTokensOnPhone();
+  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/manage-tokens-phone.png` });
   expect(await sidewaysScroll(page)).toBe(0);
   const row = page.getByRole('table').getByRole('row').nth(1);
   for (const part of [

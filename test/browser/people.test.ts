@@ -4,7 +4,16 @@
  */
 import type { Page } from 'playwright-core';
 import { expect as expectPage } from './expect-page';
-import { browserFailures, openManageTokens, PHONE, personWithTokens, signIn, tabTo, withConsole } from './session';
+import {
+  browserFailures,
+  openManageTokens,
+  PHONE,
+  personWithTokens,
+  SCREENSHOTS,
+  signIn,
+  tabTo,
+  withConsole,
+} from './session';
 
 const session = withConsole();
 
@@ -43,6 +52,7 @@ test("by keyboard alone, an admin finds bob by typing 'bob', previews and revoke
   await page.keyboard.press('Enter');
   await expectPage(page.getByText('1 token would be revoked')).toBeVisible();
   await expectPage(page.getByText(/^Tokens of bob@example\.com \(user [0-9a-f-]+\)$/)).toBeVisible();
+  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/manage-tokens.png`, fullPage: true });
 
   await tabTo(page, page.getByRole('button', { name: 'Revoke 1 token' }));
   await page.keyboard.press('Enter');
