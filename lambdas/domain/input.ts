@@ -55,6 +55,7 @@ export const userSearchQuerySchema = z.strictObject({
   email: z.string({ error: 'email is required' }).check(
     z.minLength(1, 'email must not be empty'),
     z.refine((s) => codePoints(s) <= MAX_EMAIL_LENGTH, `email must be at most ${MAX_EMAIL_LENGTH} characters`),
+    z.refine((s) => !/\p{Cc}/u.test(s), 'email must not contain control characters'),
   ),
   limit: z.optional(limitUpTo(MAX_PEOPLE_FOUND)),
 });

@@ -31,11 +31,25 @@ export interface CognitoDirectorySettings {
   readonly clock?: () => number;
 }
 
+/** ListUsers' `Filter` is at most this long. */
+export const MAX_FILTER_LENGTH = 256;
+
 /**
  * Cognito's filter syntax: the value between double quotes, with `"` and `\` escaped by a
- * backslash (ListUsers' `Filter` parameter).
+ * backslash (ListUsers' `Filter` parameter). A prefix too long for the filter is cut to the
+ * longest that fits (never inside an escape or a character); `findByEmailPrefix` then keeps only
+ * the people whose email starts with the whole prefix.
  */
-export const emailPrefixFilter = (prefix: string): string => `email ^= "${prefix.replace(/["\\]/g, '\\$&')}"`;
+export function emailPrefixFilter(prefix: string): string {
+  const start = 'email ^= "';
+  let value = '';
+  for (const character of prefix) {
+    const escaped = character === '"' || character === '\\' ? `\\${character}` : character;
+    if (start.length + value.length + escaped.length + 1 > MAX_FILTER_LENGTH) break;
+    value += escaped;
+  }
+  return `${start}${value}"`;
+}
 
 const attribute = (attributes: AttributeType[] | undefined, name: string) =>
   attributes?.find((a) => a.Name === name)?.Value;
@@ -83,10 +97,11 @@ export class CognitoUserDirectory implements UserDirectory {
       }),
     );
     const people: Person[] = [];
+    const whole = prefix.toLowerCase();
     for (const user of Users) {
       const userId = attribute(user.Attributes, 'sub') ?? user.Username;
       const email = attribute(user.Attributes, 'email');
-      if (userId && email) people.push({ userId, email });
+      if (userId && email?.toLowerCase().startsWith(whole)) people.push({ userId, email });
     }
     // Some servers (cognito-local among them) do not apply Limit.
     return people.slice(0, limit);

@@ -69,12 +69,18 @@ describe('GET admin/users as an admin', () => {
     const quoted = await find(`?email=${encodeURIComponent('a" or email ^= "')}`, carol.idToken);
     expect(quoted.status).toBe(200);
     expect(quoted.body).toEqual({ items: [] });
+    // The longest prefix there is, and one full of characters the filter escapes.
+    for (const prefix of ['a'.repeat(254), '"\\'.repeat(127)]) {
+      const res = await find(`?email=${encodeURIComponent(prefix)}`, carol.idToken);
+      expect([res.status, res.body]).toEqual([200, { items: [] }]);
+    }
   });
 
   it.each([
     ['', /^email: email is required\.$/],
     ['?email=', /^email: email must not be empty\.$/],
     [`?email=${'a'.repeat(255)}`, /^email: email must be at most 254 characters\.$/],
+    ['?email=a%0Ab', /^email: email must not contain control characters\.$/],
     ['?email=a&limit=0', /^limit: limit must be a whole number from 1 to 20\.$/],
     ['?email=a&limit=21', /^limit: limit must be a whole number from 1 to 20\.$/],
     ['?email=a&limit=x', /^limit: limit must be a whole number from 1 to 20\.$/],

@@ -13,7 +13,12 @@ import {
   type CognitoIdentityProviderClient,
   CreateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CognitoUserDirectory, emailPrefixFilter, type LookupFailure } from '../../lambdas/store/user-directory';
+import {
+  CognitoUserDirectory,
+  emailPrefixFilter,
+  type LookupFailure,
+  MAX_FILTER_LENGTH,
+} from '../../lambdas/store/user-directory';
 import { type LocalCognito, startCognito } from '../../local/cognito';
 
 jest.setTimeout(30_000);
@@ -72,6 +77,19 @@ describe('findByEmailPrefix', () => {
       { userId: subs.get('bob@example.com'), email: 'bob@example.com' },
     ]);
     expect(await directory.findByEmailPrefix('nobody', 20)).toEqual([]);
+  });
+
+  it('keeps the filter within its 256 characters, and still matches the whole of a long prefix', async () => {
+    const longest = 'a'.repeat(254);
+    expect(emailPrefixFilter(longest)).toHaveLength(MAX_FILTER_LENGTH);
+    expect(emailPrefixFilter('"'.repeat(200)).length).toBeLessThanOrEqual(MAX_FILTER_LENGTH);
+    expect(emailPrefixFilter('"'.repeat(200))).toMatch(/^email \^= "(\\")+"$/); // never half an escape
+    const directory = directoryOf(cognito.client);
+    const local = 'l'.repeat(240);
+    await addUser(cognito.client, `${local}x@example.com`);
+    await addUser(cognito.client, `${local}y@example.com`);
+    const found = await directory.findByEmailPrefix(`${local}y@example.c`, 20);
+    expect(found.map((p) => p.email)).toEqual([`${local}y@example.com`]);
   });
 
   it('escapes " and \\ so a prefix can never end the filter value early', async () => {
