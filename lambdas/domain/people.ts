@@ -1,5 +1,6 @@
 import type { Caller } from './authorization';
-import { MAX_PEOPLE_FOUND, type UserSearchQuery } from './input';
+import type { UserSearchQuery } from './input';
+import { MAX_PEOPLE_FOUND } from './limits';
 import type { TokenView } from './token';
 import type { PersonList } from './views';
 
