@@ -428,8 +428,10 @@ function BulkRevoke({
         dryRun: true,
         ...(client ? { clientId: client } : {}),
       });
-      if (chosen.email && user.person?.userId !== chosen.userId)
-        onUserChange(personInputFor(chosen.userId, chosen.email));
+      // Remember whom the typed email named, keeping the text: a new text would void this preview.
+      if (chosen.email !== undefined && chosen.email === user.text.trim() && !user.person) {
+        onUserChange({ text: user.text, person: { userId: chosen.userId, email: chosen.email } });
+      }
       setPreview({ ...answer, user: chosen, clientId: client });
     } catch (err) {
       setPreview(null);
