@@ -10,6 +10,8 @@ export const ENV = {
   allowedOrigins: 'ALLOWED_ORIGINS',
   /** The app client whose ID tokens the API accepts (API Gateway's authorizer does not pin it). */
   userPoolClientId: 'USER_POOL_CLIENT_ID',
+  /** The user pool whose people the admin routes name; set only where the route lists `userPool` actions. */
+  userPoolId: 'USER_POOL_ID',
   /** ARN of the Secrets Manager secret holding the cursor signing key. */
   cursorSecretArn: 'CURSOR_SECRET_ARN',
   /** ARN of the Secrets Manager secret holding the token hash pepper. */

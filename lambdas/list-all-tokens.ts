@@ -1,18 +1,20 @@
 import { adminListQuerySchema } from './domain/input';
+import { withUserEmails } from './domain/people';
 import { listTokens } from './domain/token-service';
 import { queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';
 import { stackSecret } from './store/stack-secrets';
+import { userDirectory } from './store/user-pool';
 
 export const handler = routeHandler('list-all-tokens', async ({ route, event, caller, now }) => {
   const query = queryOf(event, adminListQuerySchema);
-  const body = await listTokens(tokenRepository, query, {
+  const page = await listTokens(tokenRepository, query, {
     route: route.name,
     caller,
     userId: query.userId,
     cursorSecret: await stackSecret('cursor'),
     now,
   });
-  return { body };
+  return { body: { ...page, items: await withUserEmails(userDirectory, caller, page.items) } };
 });

@@ -20,6 +20,9 @@ export type ServiceCaller = 'authorization-server' | 'resource-server';
 /** DynamoDB actions a function may call on the token table; the CDK grants exactly these. */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'Scan';
 
+/** Cognito actions a function may call on this stack's user pool; the CDK grants exactly these. */
+export type UserPoolAction = 'ListUsers' | 'AdminGetUser';
+
 /** Stack secrets a function reads: the list cursor signing key, the token hash pepper. */
 export type StackSecret = 'cursor' | 'tokenHash';
 
@@ -29,6 +32,8 @@ export interface FunctionDefinition {
   readonly summary: string;
   readonly table: readonly TableAction[];
   readonly secrets: readonly StackSecret[];
+  /** Cognito actions on the user pool, whose id the function then gets in `USER_POOL_ID`; none if absent. */
+  readonly userPool?: readonly UserPoolAction[];
   /**
    * For work that grows with the data (bulk revocation of thousands of tokens): up to API
    * Gateway's 29 s integration limit for a route. Others keep the function construct's default.
@@ -64,6 +69,7 @@ export const ROUTES = [
     access: 'admin',
     table: ['Query', 'Scan'],
     secrets: ['cursor'],
+    userPool: ['AdminGetUser'],
     summary: "List every user's tokens",
   },
   {
@@ -73,6 +79,7 @@ export const ROUTES = [
     access: 'user',
     table: ['GetItem'],
     secrets: [],
+    userPool: ['AdminGetUser'],
     summary: 'Show one token',
   },
   {
@@ -112,6 +119,16 @@ export const ROUTES = [
     secrets: [],
     summary: "Revoke a user's tokens, or preview it",
     timeoutSeconds: 28,
+  },
+  {
+    name: 'find-users',
+    method: 'GET',
+    path: '/admin/users',
+    access: 'admin',
+    table: [],
+    secrets: [],
+    userPool: ['ListUsers'],
+    summary: 'Find people by the start of their email',
   },
   {
     name: 'mint-token',

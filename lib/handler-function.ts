@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -139,6 +140,8 @@ export interface HandlerFunctionProps {
   readonly tokens: TokenTable;
   /** Every stack secret; the function gets (and may read) only those its definition lists. */
   readonly secrets: Readonly<Record<StackSecret, ISecret>>;
+  /** The user pool, for a function whose definition lists `userPool` actions. */
+  readonly userPool?: IUserPool;
   /** Variables of its own, beside the table's name and its secrets' ARNs. */
   readonly environment?: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
@@ -149,7 +152,7 @@ export interface HandlerFunctionProps {
 
 /**
  * The one way a function is built: `lambdas/<definition.name>.ts`, with exactly the table actions
- * its definition declares and read access to exactly the secrets it lists. The template records
+ * and user pool actions its definition declares and read access to exactly the secrets it lists. The template records
  * the source file, so the local stack runs the very function this resource deploys.
  */
 export class HandlerFunction extends Construct {
@@ -159,6 +162,9 @@ export class HandlerFunction extends Construct {
     super(scope, id);
     const { definition } = props;
     const source = path.join('lambdas', `${definition.name}.ts`);
+    const userPoolActions = [...new Set(definition.userPool ?? [])];
+    const { userPool } = props;
+    if (userPoolActions.length > 0 && !userPool) throw new Error(`${definition.name} needs the user pool`);
 
     // An explicit log group, so retention and removal follow the stack settings (the logRetention
     // prop is deprecated and needs a custom resource to do the same).
@@ -193,6 +199,7 @@ export class HandlerFunction extends Construct {
       environment: {
         [ENV.tableName]: props.tokens.table.tableName,
         ...props.environment,
+        ...(userPool && userPoolActions.length > 0 && { [ENV.userPoolId]: userPool.userPoolId }),
         ...Object.fromEntries(
           definition.secrets.map((name) => [SECRET_ARN_VARIABLE[name], props.secrets[name].secretArn]),
         ),
@@ -203,6 +210,9 @@ export class HandlerFunction extends Construct {
 
     props.tokens.grantRouteAccess(this.function, definition.table);
     for (const name of new Set(definition.secrets)) props.secrets[name].grantRead(this.function);
+    if (userPool && userPoolActions.length > 0) {
+      userPool.grant(this.function, ...userPoolActions.map((action) => `cognito-idp:${action}`));
+    }
 
     NagSuppressions.addResourceSuppressions(
       role,

@@ -14,6 +14,7 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * | `allowedOrigins` | none | comma-separated browser origins allowed by CORS, besides the console's |
  * | `authDomainPrefix` | derived | Cognito domain prefix of the managed login pages |
  * | `consoleDist` | `console/dist` | the built console (`npm run build:console`) the stack serves |
+ * | `scopeDescriptions` | none | a JSON object of plain-language scope descriptions the console shows |
  * | `allowPasswordAuth` | `false` | also allow `USER_PASSWORD_AUTH` (test deployments) |
  * | `selfSignUp` | `false` | let anyone create an account in the user pool |
  * | `removalPolicy` | `retain` | `destroy` deletes table, pool and logs with the stack (see below) |
@@ -54,6 +55,8 @@ export interface TokenLedgerConfig {
   readonly authDomainPrefix: string | undefined;
   /** Absolute path of the built console directory. */
   readonly consoleDist: string;
+  /** What the console shows for each scope it knows, instead of the raw scope. */
+  readonly scopeDescriptions: Readonly<Record<string, string>> | undefined;
   readonly allowPasswordAuth: boolean;
   readonly selfSignUp: boolean;
   readonly removalPolicy: RemovalPolicy;
@@ -80,6 +83,7 @@ export function readConfig(node: Node): TokenLedgerConfig {
     allowedOrigins: origins(get('allowedOrigins')),
     authDomainPrefix: domainPrefix(get('authDomainPrefix')),
     consoleDist: path.resolve(text(get('consoleDist'), 'consoleDist', DEFAULT_CONSOLE_DIST)),
+    scopeDescriptions: scopeDescriptions(get('scopeDescriptions')),
     allowPasswordAuth: flag(get('allowPasswordAuth'), 'allowPasswordAuth', false),
     selfSignUp: flag(get('selfSignUp'), 'selfSignUp', false),
     removalPolicy: removalPolicy(get('removalPolicy')),
@@ -106,6 +110,24 @@ function text(value: unknown, key: string, fallback: string): string {
   if (isUnset(value)) return fallback;
   if (typeof value !== 'string') throw new Error(`context ${key} must be a string, got ${JSON.stringify(value)}`);
   return value.trim();
+}
+
+/** A JSON object of strings by scope (`-c` delivers it as text, cdk.json as an object). */
+export function scopeDescriptions(value: unknown): Record<string, string> | undefined {
+  if (isUnset(value)) return undefined;
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error('context scopeDescriptions must be a JSON object of descriptions by scope');
+    }
+  }
+  const entries = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+  if (entries.length === 0 || !entries.every(([, text]) => typeof text === 'string' && text.trim() !== '')) {
+    throw new Error('context scopeDescriptions must be a JSON object of non-empty descriptions by scope');
+  }
+  return Object.fromEntries(entries as [string, string][]);
 }
 
 function flag(value: unknown, key: string, fallback: boolean): boolean {

@@ -105,6 +105,7 @@ export class TokenLedgerStack extends Stack {
         trigger,
         tokens,
         secrets,
+        userPool: users.userPool,
         environment,
         logRetention,
         removalPolicy,
@@ -164,6 +165,7 @@ export class TokenLedgerStack extends Stack {
       userPoolClientId: users.client.userPoolClientId,
       adminGroupName: users.adminGroup.groupName,
       auth: { kind: 'hosted', domain: signInDomain, redirectUri: site.url },
+      ...(config.scopeDescriptions && { scopeDescriptions: { ...config.scopeDescriptions } }),
     });
 
     new CfnOutput(this, 'ConsoleUrl', { value: site.url, description: 'The web console; ends with /' });

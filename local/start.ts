@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ADMIN_GROUP, ENV } from '../lambdas/config';
+import { scopeDescriptions } from '../lib/stack-config';
 import { createUserPool, startCognito, userPoolAnswers } from './cognito';
 import { startConsoleServer } from './console-server';
 import { tableInputFromTemplate } from './create-table';
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
     userPoolClientId: state.userPoolClientId,
     adminGroupName: state.adminGroupName,
     auth: { kind: 'password', cognitoEndpoint: cognito.endpoint },
+    // Optional, as `-c scopeDescriptions=…` deployed: a JSON object of descriptions by scope.
+    ...(process.env.SCOPE_DESCRIPTIONS && { scopeDescriptions: scopeDescriptions(process.env.SCOPE_DESCRIPTIONS) }),
   });
 
   // outputs.json promises a working stack: check every part answers before writing it.

@@ -1,9 +1,11 @@
 /**
  * "Manage Tokens" (admins): every token (GET admin/tokens) with filters and paging, a token's
  * details with Revoke, and bulk revocation of a user's tokens after a dry run
- * (POST admin/users/{userId}/revoke).
+ * (POST admin/users/{userId}/revoke). People are found by email (GET admin/users) and named by
+ * email wherever a user appears, with their user ID beside it.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { DEFAULT_PAGE_SIZE } from '../../lambdas/domain/limits';
 import {
   type BulkRevokePreview,
   errorMessage,
@@ -17,12 +19,26 @@ import {
 } from './api';
 import { useConsole } from './context';
 import {
+  type ChosenUser,
+  NO_PERSON,
+  type PersonInput,
+  PersonPicker,
+  personInputFor,
+  resolvePerson,
+  userText,
+} from './people';
+import {
+  alreadyRevokedText,
   ConfirmDialog,
   ErrorAlert,
   focusSoon,
   Loading,
+  Owner,
   plural,
+  ReasonField,
   RevokeTokenDialog,
+  reasonProblem,
+  Scopes,
   StatusBadge,
   Time,
   TokenDetails,
@@ -30,43 +46,87 @@ import {
   useResource,
 } from './ui';
 
-const PAGE_SIZE = 20;
-
 interface Filters {
-  userId: string;
+  user?: ChosenUser;
   clientId: string;
   tokenType: '' | TokenType;
   status: '' | TokenStatus;
 }
 
-const NO_FILTERS: Filters = { userId: '', clientId: '', tokenType: '', status: '' };
+interface Draft extends Omit<Filters, 'user'> {
+  user: PersonInput;
+}
+
+const NO_FILTERS: Filters = { clientId: '', tokenType: '', status: '' };
+const NO_DRAFT: Draft = { user: NO_PERSON, clientId: '', tokenType: '', status: '' };
 
 export function AdminPage() {
   const { api, announce } = useConsole();
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const [draft, setDraft] = useState<Draft>(NO_DRAFT);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [userError, setUserError] = useState<string>();
+  const [applying, setApplying] = useState(false);
   /** cursors[i] opens page i + 1; the last one is the page shown. */
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [selected, setSelected] = useState<TokenView | null>(null);
   const [revoking, setRevoking] = useState<TokenView | null>(null);
-  const [bulkUserId, setBulkUserId] = useState('');
+  const [bulkUser, setBulkUser] = useState<PersonInput>(NO_PERSON);
+  /** Pages fetched ahead, by cursor: "Next" is offered only when the next page has tokens. */
+  const ahead = useRef(new Map<string, TokenPage>());
 
   const cursor = cursors[cursors.length - 1] ?? null;
+  const query = {
+    userId: filters.user?.userId,
+    clientId: filters.clientId,
+    tokenType: filters.tokenType,
+    status: filters.status,
+    limit: DEFAULT_PAGE_SIZE,
+  };
   const page = useResource(
-    (signal) =>
-      api
-        .get<TokenPage>('admin/tokens', { ...filters, limit: PAGE_SIZE, cursor }, signal)
-        .then((p) => ({ ...p, items: withRecentRevocations(p.items) })),
+    async (signal) => {
+      const fetchPage = (at: string | null) => api.get<TokenPage>('admin/tokens', { ...query, cursor: at }, signal);
+      const known = cursor ? ahead.current.get(cursor) : undefined;
+      ahead.current.clear();
+      const shown = known ?? (await fetchPage(cursor));
+      // A cursor promises more, but the rest may all have expired or been revoked away meanwhile.
+      let hasNext = false;
+      if (shown.nextCursor) {
+        const next = await fetchPage(shown.nextCursor);
+        hasNext = next.items.length > 0;
+        if (hasNext) ahead.current.set(shown.nextCursor, next);
+      }
+      return { ...shown, items: withRecentRevocations(shown.items), hasNext };
+    },
     [api, filters, cursor],
   );
 
-  const apply = (next: Filters) => {
-    const trimmed = { ...next, userId: next.userId.trim(), clientId: next.clientId.trim() };
-    setDraft(trimmed);
-    setFilters(trimmed);
+  const showFilters = (next: Filters, nextDraft: Draft) => {
+    setDraft(nextDraft);
+    setFilters(next);
     setCursors([null]);
     setSelected(null);
-    if (trimmed.userId) setBulkUserId(trimmed.userId);
+    setUserError(undefined);
+    // The bulk form follows the user filter, also when it is cleared.
+    setBulkUser(nextDraft.user);
+  };
+
+  const apply = async (next: Draft) => {
+    if (applying) return;
+    const trimmed = { ...next, clientId: next.clientId.trim() };
+    if (!trimmed.user.text.trim()) {
+      showFilters({ ...trimmed, user: undefined }, { ...trimmed, user: NO_PERSON });
+      return;
+    }
+    setApplying(true);
+    try {
+      const user = await resolvePerson(api, trimmed.user);
+      showFilters({ ...trimmed, user }, { ...trimmed, user: personInputFor(user.userId, user.email) });
+    } catch (err) {
+      setUserError(errorMessage(err));
+      focusSoon(() => document.getElementById('filter-user'));
+    } finally {
+      setApplying(false);
+    }
   };
 
   const select = (token: TokenView) => {
@@ -74,45 +134,50 @@ export function AdminPage() {
     focusSoon(() => document.getElementById('token-details-heading'));
   };
 
-  const revoked = (view: TokenView) => {
+  const revoked = (view: TokenView, already: boolean) => {
     setRevoking(null);
     setSelected(view);
-    announce(`Revoked the ${tokenTypeLabel(view.tokenType).toLowerCase()} of ${view.clientName}.`);
+    announce(
+      already
+        ? alreadyRevokedText(view)
+        : `Revoked the ${tokenTypeLabel(view.tokenType).toLowerCase()} of ${view.clientName}.`,
+    );
     page.reload();
     focusSoon(() => document.getElementById('token-details-heading'));
   };
 
   const items = page.data?.items ?? [];
   const pageNumber = cursors.length;
+  const hasNext = page.data?.hasNext === true;
 
   return (
     <>
       <h1 tabIndex={-1}>Manage Tokens</h1>
       <p class="lead">
-        Every user's tokens, and tokens with no user. Filter, open a token to see or revoke it, or revoke all of a
-        user's tokens at once.
+        Every user's tokens, and tokens with no user. Find a person by email, open a token to see or revoke it, or
+        revoke all of a person's tokens at once.
       </p>
 
       <h2 id="filter-heading">Filter tokens</h2>
       <form
         class="card filters"
         aria-labelledby="filter-heading"
+        aria-busy={applying}
         onSubmit={(event) => {
           event.preventDefault();
-          apply(draft);
+          void apply(draft);
         }}
       >
-        <div class="field">
-          <label for="filter-user">User ID</label>
-          <input
-            id="filter-user"
-            type="text"
-            autocomplete="off"
-            spellcheck={false}
-            value={draft.userId}
-            onInput={(e) => setDraft({ ...draft, userId: e.currentTarget.value })}
-          />
-        </div>
+        <PersonPicker
+          id="filter-user"
+          label="User"
+          value={draft.user}
+          error={userError}
+          onChange={(user) => {
+            setUserError(undefined);
+            setDraft({ ...draft, user });
+          }}
+        />
         <div class="field">
           <label for="filter-client">Client ID</label>
           <input
@@ -149,16 +214,22 @@ export function AdminPage() {
           </select>
         </div>
         <div class="form-actions">
-          <button type="submit" class="button button-primary">
+          <button type="submit" class="button button-primary" aria-disabled={applying}>
             Apply
           </button>
-          <button type="button" class="button" onClick={() => apply(NO_FILTERS)}>
+          <button type="button" class="button" onClick={() => showFilters(NO_FILTERS, NO_DRAFT)}>
             Clear filters
           </button>
         </div>
       </form>
 
       <section class="token-table" aria-busy={page.loading}>
+        {filters.user && (
+          <p class="showing">
+            Showing the tokens of <strong>{filters.user.email ?? `user ${filters.user.userId}`}</strong>
+            {filters.user.email && <code class="muted"> {filters.user.userId}</code>}
+          </p>
+        )}
         {page.error ? (
           <ErrorAlert message={page.error} onRetry={page.reload} />
         ) : !page.data ? (
@@ -197,15 +268,11 @@ export function AdminPage() {
                     </td>
                     <td data-label="Type">{tokenTypeLabel(token.tokenType)}</td>
                     <td data-label="User">
-                      {token.userId ? (
-                        <code class="id" title={token.userId}>
-                          {token.userId}
-                        </code>
-                      ) : (
-                        <span class="muted">No user</span>
-                      )}
+                      <Owner token={token} />
                     </td>
-                    <td data-label="Scopes">{token.scopes.join(' ')}</td>
+                    <td data-label="Scopes">
+                      <Scopes scopes={token.scopes} />
+                    </td>
                     <td data-label="Issued">
                       <Time iso={token.issuedAt} />
                     </td>
@@ -215,13 +282,14 @@ export function AdminPage() {
                     <td data-label="Status">
                       <StatusBadge status={token.status} />
                     </td>
-                    <td>
+                    <td class="row-actions">
                       <button
                         type="button"
                         class="button button-small"
                         data-token-id={token.tokenId}
                         aria-controls="token-details"
                         aria-expanded={selected?.tokenId === token.tokenId}
+                        aria-label={`Details of the ${tokenTypeLabel(token.tokenType).toLowerCase()} of ${token.clientName}`}
                         onClick={() => select(token)}
                       >
                         Details
@@ -234,7 +302,7 @@ export function AdminPage() {
           </section>
         )}
         {page.loading && page.data && <Loading>Loading tokens…</Loading>}
-        {!(pageNumber === 1 && page.data && !page.data.nextCursor) && (
+        {!(pageNumber === 1 && page.data && !hasNext) && (
           <nav class="pager" aria-label="Pages">
             <button
               type="button"
@@ -248,8 +316,10 @@ export function AdminPage() {
             <button
               type="button"
               class="button"
-              aria-disabled={!page.data?.nextCursor || page.loading}
-              onClick={() => page.data?.nextCursor && !page.loading && setCursors([...cursors, page.data.nextCursor])}
+              aria-disabled={!hasNext || page.loading}
+              onClick={() =>
+                hasNext && page.data?.nextCursor && !page.loading && setCursors([...cursors, page.data.nextCursor])
+              }
             >
               Next
             </button>
@@ -270,15 +340,18 @@ export function AdminPage() {
                   Revoke
                 </button>
               )}
-              selected.userId && (
-              <button
-                type="button"
-                class="button"
-                onClick={() => selected.userId && apply({ ...NO_FILTERS, userId: selected.userId })}
-              >
-                Show this user's tokens
-              </button>
-              )
+              {selected.userId && (
+                <button
+                  type="button"
+                  class="button"
+                  onClick={() =>
+                    selected.userId &&
+                    void apply({ ...NO_DRAFT, user: personInputFor(selected.userId, selected.userEmail) })
+                  }
+                >
+                  Show this user's tokens
+                </button>
+              )}
               <button
                 type="button"
                 class="button"
@@ -296,54 +369,70 @@ export function AdminPage() {
       </section>
       <RevokeTokenDialog token={revoking} showOwner onCancel={() => setRevoking(null)} onRevoked={revoked} />
 
-      <BulkRevoke userId={bulkUserId} onUserIdChange={setBulkUserId} onDone={page.reload} />
+      <BulkRevoke user={bulkUser} onUserChange={setBulkUser} onDone={page.reload} />
     </>
   );
 }
 
+type Preview = BulkRevokePreview & { user: ChosenUser; clientId: string };
+
 function BulkRevoke({
-  userId,
-  onUserIdChange,
+  user,
+  onUserChange,
   onDone,
 }: {
-  userId: string;
-  onUserIdChange(id: string): void;
+  user: PersonInput;
+  onUserChange(user: PersonInput): void;
   onDone(): void;
 }) {
   const { api } = useConsole();
   const [clientId, setClientId] = useState('');
   const [reason, setReason] = useState('');
-  const [preview, setPreview] = useState<(BulkRevokePreview & { userId: string; clientId: string }) | null>(null);
+  const [reasonError, setReasonError] = useState<string>();
+  const [preview, setPreview] = useState<Preview | null>(null);
   const [result, setResult] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [userError, setUserError] = useState<string>();
   const [error, setError] = useState<string>();
   const [confirming, setConfirming] = useState(false);
   const [confirmError, setConfirmError] = useState<string>();
 
-  // A preview stands for exactly the user and client it was made for.
-  useEffect(() => setPreview(null), [userId, clientId]);
+  // A preview stands for exactly the person and client it was made for.
+  useEffect(() => setPreview(null), [user.text, clientId]);
 
-  const target = (p: { userId: string; clientId: string }) =>
-    `user ${p.userId}${p.clientId ? ` for client ${p.clientId}` : ''}`;
+  const target = (p: Preview) => `${userText(p.user)}${p.clientId ? ` for client ${p.clientId}` : ''}`;
 
   const runPreview = async () => {
     if (busy) return;
-    const user = userId.trim();
     const client = clientId.trim();
     setResult(undefined);
     setError(undefined);
-    if (!user) {
-      setError('Enter the user ID whose tokens to revoke.');
+    setUserError(undefined);
+    if (!user.text.trim()) {
+      setUserError('Enter the email of the person whose tokens to revoke, or their user ID.');
       document.getElementById('bulk-user')?.focus();
       return;
     }
     setBusy(true);
     try {
-      const answer = await api.post<BulkRevokePreview>(`admin/users/${segment(user)}/revoke`, {
+      let chosen: ChosenUser;
+      try {
+        chosen = await resolvePerson(api, user);
+      } catch (err) {
+        setPreview(null);
+        setUserError(errorMessage(err));
+        document.getElementById('bulk-user')?.focus();
+        return;
+      }
+      const answer = await api.post<BulkRevokePreview>(`admin/users/${segment(chosen.userId)}/revoke`, {
         dryRun: true,
         ...(client ? { clientId: client } : {}),
       });
-      setPreview({ ...answer, userId: user, clientId: client });
+      // Remember whom the typed email named, keeping the text: a new text would void this preview.
+      if (chosen.email !== undefined && chosen.email === user.text.trim() && !user.person) {
+        onUserChange({ text: user.text, person: { userId: chosen.userId, email: chosen.email } });
+      }
+      setPreview({ ...answer, user: chosen, clientId: client });
     } catch (err) {
       setPreview(null);
       setError(errorMessage(err));
@@ -352,13 +441,24 @@ function BulkRevoke({
     }
   };
 
+  const openConfirmation = () => {
+    const problem = reasonProblem(reason);
+    setReasonError(problem);
+    if (problem) {
+      focusSoon(() => document.querySelector<HTMLElement>('.bulk [aria-invalid="true"]'));
+      return;
+    }
+    setConfirmError(undefined);
+    setConfirming(true);
+  };
+
   const revoke = async () => {
     if (!preview) return;
     setBusy(true);
     setConfirmError(undefined);
     try {
       const trimmed = reason.trim();
-      const { revoked } = await api.post<RevokedCount>(`admin/users/${segment(preview.userId)}/revoke`, {
+      const { revoked } = await api.post<RevokedCount>(`admin/users/${segment(preview.user.userId)}/revoke`, {
         ...(preview.clientId ? { clientId: preview.clientId } : {}),
         ...(trimmed ? { reason: trimmed } : {}),
       });
@@ -382,10 +482,11 @@ function BulkRevoke({
         Bulk revoke user
       </h2>
       <p class="muted">
-        Revoke every active token of one user, optionally only one app's. Preview first: nothing changes until you
+        Revoke every active token of one person, optionally only one app's. Preview first: nothing changes until you
         confirm.
       </p>
       <form
+        class="bulk-form"
         aria-labelledby="bulk-heading"
         aria-busy={busy && !confirming}
         onSubmit={(event) => {
@@ -393,18 +494,17 @@ function BulkRevoke({
           void runPreview();
         }}
       >
-        <div class="field">
-          <label for="bulk-user">User ID</label>
-          <input
-            id="bulk-user"
-            type="text"
-            autocomplete="off"
-            spellcheck={false}
-            aria-required="true"
-            value={userId}
-            onInput={(e) => onUserIdChange(e.currentTarget.value)}
-          />
-        </div>
+        <PersonPicker
+          id="bulk-user"
+          label="User"
+          required
+          value={user}
+          error={userError}
+          onChange={(next) => {
+            setUserError(undefined);
+            onUserChange(next);
+          }}
+        />
         <div class="field">
           <label for="bulk-client">Client ID (optional)</label>
           <input
@@ -416,16 +516,15 @@ function BulkRevoke({
             onInput={(e) => setClientId(e.currentTarget.value)}
           />
         </div>
-        <div class="field field-wide">
-          <label for="bulk-reason">Reason (optional)</label>
-          <input
-            id="bulk-reason"
-            type="text"
-            maxLength={500}
-            value={reason}
-            onInput={(e) => setReason(e.currentTarget.value)}
-          />
-        </div>
+        <ReasonField
+          value={reason}
+          wide
+          error={reasonError}
+          onInput={(value) => {
+            setReason(value);
+            setReasonError(undefined);
+          }}
+        />
         <div class="form-actions">
           <button type="submit" class="button button-primary" aria-disabled={busy}>
             Preview
@@ -442,6 +541,7 @@ function BulkRevoke({
                 ? `No tokens would be revoked: ${target(preview)} has no active tokens.`
                 : `${plural(n, 'token')} would be revoked`}
             </p>
+            {n > 0 && <p class="preview-of">Tokens of {target(preview)}</p>}
             {n > 0 && (
               <ul class="by-client" aria-label="By client">
                 {Object.entries(preview.byClient).map(([client, count]) => (
@@ -456,14 +556,7 @@ function BulkRevoke({
         {result && <p class="count">{result}</p>}
       </div>
       {preview && n > 0 && (
-        <button
-          type="button"
-          class="button button-danger"
-          onClick={() => {
-            setConfirmError(undefined);
-            setConfirming(true);
-          }}
-        >
+        <button type="button" class="button button-danger" onClick={openConfirmation}>
           {revokeLabel}
         </button>
       )}

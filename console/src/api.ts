@@ -5,11 +5,13 @@
 import type { TokenView } from '../../lambdas/domain/token';
 import type { ConnectedApp } from '../../lambdas/domain/views';
 
+export type { Person } from '../../lambdas/domain/people';
 // The API's own answer shapes, type-only: nothing of the server code enters the bundle.
 export type { TokenStatus, TokenType, TokenView } from '../../lambdas/domain/token';
 export type {
   BulkPreview as BulkRevokePreview,
   ConnectedApp,
+  PersonList,
   RevokedCount,
   TokenPage,
 } from '../../lambdas/domain/views';

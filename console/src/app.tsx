@@ -29,13 +29,16 @@
  *   states: "Loading your connected apps…" (aria-busy="true" on the section) /
  *     "No connected apps yet." / alert with the API's message + button "Retry"
  *   per app: region named by the app's name (e.g. region "Calendar Sync", its h2), holding
- *     list "Scopes" (one listitem per scope), text "N active tokens", "expires <date>",
- *     "last issued <date>", button "Tokens" (aria-expanded, disclosure), button "Revoke Access"
+ *     list "Scopes" (one listitem per scope: its description from config.json when there is one,
+ *     with the raw scope), text "N active tokens", "expires in N days (<exact time with zone>)",
+ *     "last issued …", button "Tokens" (aria-expanded, disclosure), button "Revoke Access"; an
+ *     app whose access ended during the visit leaves text "<name> <clientId>: access revoked. …"
+ *     (not a region)
  *   "Revoke Access" → dialog "Revoke access for Calendar Sync?" with text "Calendar Sync will no
  *     longer be able to access your account with these 2 tokens." and buttons "Cancel",
  *     "Revoke Access"
- *   expanded: heading (h3) "Tokens", list "Tokens" of article per token named
- *     "<Access token|Refresh token> issued <date>" holding text "Active" or "Revoked",
+ *   expanded: heading (h3) "Tokens", checkbox "Hide revoked tokens", list "Tokens" of article
+ *     per token named "<Access token|Refresh token> issued <date>" holding text "Active" or "Revoked",
  *     button "Details" (aria-expanded), button "Revoke" (active tokens only), list "Scopes";
  *     "Details" shows a description list: Status, Type, App, Scopes, Issued, Expires,
  *     Last used, Revoked at / Revoked by / Reason (when revoked), Parent token, Token ID;
@@ -43,27 +46,42 @@
  *   token "Revoke" → dialog "Revoke this token?" with text "This access token of Calendar Sync
  *     (scopes: calendar.read) will stop working immediately." (a refresh token adds ", and so
  *     will the access tokens issued from it."), textbox "Reason (optional)", buttons "Cancel",
- *     "Revoke"
+ *     "Revoke"; a reason over 500 characters shows role="alert" "The reason is N characters
+ *     long; …" and keeps the dialog open; a token revoked meanwhile (another tab) gives status
+ *     "This access token of Calendar Sync was already revoked (<time>)."
+ *   Times name their zone ("Nov 30, 2026, 9:48 AM UTC").
  *
  * Manage Tokens (#/admin, admins only)
  *   heading (h1) "Manage Tokens"
- *   form "Filter tokens" (its h2) > textbox "User ID", textbox "Client ID", combobox "Token type"
- *     (options "Any type", "Access token", "Refresh token"), combobox "Status" (options
- *     "Any status", "Active", "Revoked"), button "Apply", button "Clear filters"
- *   table "Tokens (page N)" (caption) with columns App, Type, User, Scopes, Issued, Expires,
- *     Status, Actions (visually hidden); each row: status text "Active"/"Revoked", button
- *     "Details"; states "Loading tokens…" / "No tokens match these filters." / alert + "Retry"
- *   navigation "Pages" > button "Previous", button "Next" (shown when there is more than a page)
- *   region "Token details" (h2) > the description list (plus User), button "Revoke" (active
- *     only), button "Show this user's tokens", button "Close details"; "Revoke" opens dialog
- *     "Revoke this token?" (text names the user: "… of Calendar Sync issued to user <sub> …");
+ *   form "Filter tokens" (its h2) > combobox "User" (a person: see below), textbox "Client ID",
+ *     combobox "Token type" (options "Any type", "Access token", "Refresh token"), combobox
+ *     "Status" (options "Any status", "Active", "Revoked"), button "Apply", button "Clear filters"
+ *   after Apply with a user: text "Showing the tokens of <email>"
+ *   table "Tokens (page N)" (caption) with columns App, Type, User (the email, then the sub),
+ *     Scopes, Issued, Expires, Status, Actions (visually hidden); each row: status text
+ *     "Active"/"Revoked", button "Details of the <access|refresh> token of <app>" (text
+ *     "Details"); under 40rem each row is a card; states "Loading tokens…" / "No tokens match
+ *     these filters." / alert + "Retry"
+ *   navigation "Pages" > button "Previous", button "Next" (shown when the next page has tokens)
+ *   region "Token details" (h2) > the description list (plus User: email, sub, button "Copy
+ *     user ID"), button "Revoke" (active only), button "Show this user's tokens", button "Close
+ *     details"; "Revoke" opens dialog "Revoke this token?" (text names the user: "… of Calendar
+ *     Sync issued to alice@example.com (user <sub>) …", or "user <sub>" with no email known);
  *     after it, status "Revoked the access token of Calendar Sync." and the panel says "Revoked"
- *   region "Bulk revoke user" (h2) > form "Bulk revoke user" > textbox "User ID" (prefilled by
- *     Apply with a User ID filter), textbox "Client ID (optional)", textbox "Reason (optional)",
- *     button "Preview"; then role="status" text "N tokens would be revoked" (or "1 token would be
- *     revoked", or "No tokens would be revoked: …") and list "By client" ("<clientId>: N tokens"),
- *     and button "Revoke N tokens" ("Revoke 1 token") → dialog "Revoke N tokens?" with buttons
- *     "Cancel", "Revoke N tokens" → status text "Revoked N tokens of user <sub>."
+ *   region "Bulk revoke user" (h2) > form "Bulk revoke user" > combobox "User" (prefilled by
+ *     Apply with a user, emptied by "Clear filters"), textbox "Client ID (optional)", textbox
+ *     "Reason (optional)", button "Preview"; then role="status" text "N tokens would be revoked"
+ *     (or "1 token would be revoked", or "No tokens would be revoked: …"), text "Tokens of
+ *     <email> (user <sub>)" and list "By client" ("<clientId>: N tokens"), and button "Revoke N
+ *     tokens" ("Revoke 1 token") → dialog "Revoke N tokens?" ("Every active token of <email>
+ *     (user <sub>) will stop working …") with buttons "Cancel", "Revoke N tokens" → status text
+ *     "Revoked N tokens of <email> (user <sub>)." ("of user <sub>" for a pasted user ID)
+ *   combobox "User": type the start of an email; after a pause, listbox "People whose email
+ *     starts with <text>" of options "<email> <sub>"; Down and Up move (aria-activedescendant),
+ *     Enter chooses, Escape closes; a status says "N people found; …", or text "No one's email
+ *     starts with “<text>”."; Apply or Preview with text that is nobody's email shows
+ *     role="alert" "No one in the user pool has the email “…”." (or "… Choose one from the
+ *     suggestions.")
  *
  * Every dialog is a native modal <dialog>: Escape or "Cancel" closes it; focus returns to the
  * control that opened it (or, when that is gone, to a nearby heading). Errors in a dialog show

@@ -3,6 +3,7 @@
  * (GET tokens?clientId=…), with "Revoke Access" per app and "Revoke" per token.
  */
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { DEFAULT_PAGE_SIZE } from '../../lambdas/domain/limits';
 import {
   type ConnectedApp,
   errorMessage,
@@ -16,6 +17,7 @@ import {
 } from './api';
 import { useConsole } from './context';
 import {
+  alreadyRevokedText,
   ConfirmDialog,
   ErrorAlert,
   focusSoon,
@@ -29,8 +31,6 @@ import {
   tokenTypeLabel,
   useResource,
 } from './ui';
-
-const PAGE_SIZE = 20;
 
 /**
  * The API lists apps newest first, so revoking a token can reorder them. Within one visit, keep
@@ -47,15 +47,27 @@ function keepOrder(previous: string[], apps: ConnectedApp[]): ConnectedApp[] {
     .map((x) => x.app);
 }
 
+/** A card, or where an app's card was until its access ended during this visit. */
+type Slot = { app: ConnectedApp; gone: boolean };
+
 export function AppsPage() {
   const { api } = useConsole();
   const order = useRef<string[]>([]);
+  /** Apps seen during this visit, so one whose access ends leaves a notice rather than nothing. */
+  const seen = useRef(new Map<string, ConnectedApp>());
   const apps = useResource(
     (signal) =>
-      api.get<{ items: ConnectedApp[] }>('apps', undefined, signal).then((r) => {
-        const items = keepOrder(order.current, withoutRecentlyRevokedApps(r.items));
-        order.current = items.map((app) => app.clientId);
-        return items;
+      api.get<{ items: ConnectedApp[] }>('apps', undefined, signal).then((r): Slot[] => {
+        const items = withoutRecentlyRevokedApps(r.items);
+        const live = new Set(items.map((app) => app.clientId));
+        const gone = [...seen.current.values()].filter((app) => !live.has(app.clientId));
+        for (const app of items) seen.current.set(app.clientId, app);
+        const slots = keepOrder(order.current, [...items, ...gone]).map((app) => ({
+          app,
+          gone: !live.has(app.clientId),
+        }));
+        order.current = slots.map((slot) => slot.app.clientId);
+        return slots;
       }),
     [api],
   );
@@ -79,9 +91,16 @@ export function AppsPage() {
           <p class="empty">No connected apps yet.</p>
         ) : (
           <ul class="app-list">
-            {apps.data.map((app) => (
+            {apps.data.map(({ app, gone }) => (
               <li key={app.clientId}>
-                <AppCard app={app} onChanged={apps.reload} />
+                {gone ? (
+                  <p class="card app-gone">
+                    <strong>{app.clientName}</strong> <code class="muted">{app.clientId}</code>: access revoked. It has
+                    no active tokens left and can no longer reach your account; it would need your permission again.
+                  </p>
+                ) : (
+                  <AppCard app={app} onChanged={apps.reload} />
+                )}
               </li>
             ))}
           </ul>
@@ -129,10 +148,10 @@ function AppCard({ app, onChanged }: { app: ConnectedApp; onChanged(): void }) {
       <p class="facts">
         <span>{plural(count, 'active token')}</span>
         <span>
-          expires <Time iso={app.expiresAt} date />
+          expires <Time iso={app.expiresAt} relative />
         </span>
         <span>
-          last issued <Time iso={app.lastIssuedAt} />
+          last issued <Time iso={app.lastIssuedAt} relative />
         </span>
       </p>
       <div class="actions">
@@ -187,13 +206,21 @@ function AppTokens({ app, onChanged }: { app: ConnectedApp; onChanged(): void })
   const [error, setError] = useState<{ message: string; cursor: string | null }>();
   const [reloads, setReloads] = useState(0);
   const [revoking, setRevoking] = useState<TokenView | null>(null);
+  const [hideRevoked, setHideRevoked] = useState(false);
   const headingId = useId();
+  const hideId = useId();
 
   const load = async (cursor: string | null, signal?: AbortSignal) => {
     setLoading(true);
     setError(undefined);
     try {
-      const page = await api.get<TokenPage>('tokens', { clientId: app.clientId, limit: PAGE_SIZE, cursor }, signal);
+      const query = {
+        clientId: app.clientId,
+        limit: DEFAULT_PAGE_SIZE,
+        cursor,
+        ...(hideRevoked && { status: 'active' }),
+      };
+      const page = await api.get<TokenPage>('tokens', query, signal);
       if (signal?.aborted) return;
       setItems((previous) => withRecentRevocations(cursor ? [...previous, ...page.items] : page.items));
       setNext(page.nextCursor);
@@ -208,12 +235,16 @@ function AppTokens({ app, onChanged }: { app: ConnectedApp; onChanged(): void })
     const controller = new AbortController();
     void load(null, controller.signal);
     return () => controller.abort();
-  }, [app.clientId, reloads]);
+  }, [app.clientId, reloads, hideRevoked]);
 
-  const revoked = (view: TokenView) => {
+  const revoked = (view: TokenView, already: boolean) => {
     setRevoking(null);
     setItems((previous) => previous.map((t) => (t.tokenId === view.tokenId ? view : t)));
-    announce(`Revoked the ${tokenTypeLabel(view.tokenType).toLowerCase()} of ${view.clientName}. It no longer works.`);
+    announce(
+      already
+        ? alreadyRevokedText(view)
+        : `Revoked the ${tokenTypeLabel(view.tokenType).toLowerCase()} of ${view.clientName}. It no longer works.`,
+    );
     setReloads((n) => n + 1); // a refresh token takes its access tokens with it
     onChanged(); // counts and expiry of the app
     focusSoon(() => document.getElementById(detailsButtonId(view.tokenId)));
@@ -221,7 +252,18 @@ function AppTokens({ app, onChanged }: { app: ConnectedApp; onChanged(): void })
 
   return (
     <div aria-busy={loading}>
-      <h3 id={headingId}>Tokens</h3>
+      <div class="tokens-head">
+        <h3 id={headingId}>Tokens</h3>
+        <label class="check" for={hideId}>
+          <input
+            id={hideId}
+            type="checkbox"
+            checked={hideRevoked}
+            onChange={(e) => setHideRevoked(e.currentTarget.checked)}
+          />{' '}
+          Hide revoked tokens
+        </label>
+      </div>
       {items.length > 0 && (
         <ul class="token-list" aria-labelledby={headingId}>
           {items.map((token) => (
@@ -236,7 +278,7 @@ function AppTokens({ app, onChanged }: { app: ConnectedApp; onChanged(): void })
       ) : loading ? (
         <Loading>Loading tokens…</Loading>
       ) : items.length === 0 ? (
-        <p class="empty">No tokens.</p>
+        <p class="empty">{hideRevoked ? 'No active tokens.' : 'No tokens.'}</p>
       ) : (
         next && (
           <button type="button" class="button" onClick={() => void load(next)}>

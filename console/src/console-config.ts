@@ -11,6 +11,11 @@ export interface ConsoleConfig {
   userPoolClientId: string;
   adminGroupName: string;
   auth: PasswordAuth | HostedAuth;
+  /**
+   * Plain-language descriptions of OAuth scopes, by scope, where the deployment supplies them
+   * (`-c scopeDescriptions=…`, `SCOPE_DESCRIPTIONS` locally); a scope without one shows as it is.
+   */
+  scopeDescriptions?: Record<string, string>;
 }
 
 /** Local stack: sign in with USER_PASSWORD_AUTH straight against cognito-local. */

@@ -3,21 +3,52 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { codePoints, MAX_REASON_LENGTH } from '../../lambdas/domain/limits';
 import { errorMessage, rememberRevokedToken, segment, type TokenView } from './api';
 import { useConsole } from './context';
 
 /* ---------- formatting ---------- */
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+/** Every time names its time zone: an admin in one zone reads what a user in another did. */
+const exactTime = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  timeZoneName: 'short',
+});
+const relativeTime = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
 
-export function Time({ iso, date }: { iso: string; date?: boolean }) {
+/** "in 3 days", "5 minutes ago", "now". */
+export function fromNow(when: Date, now = Date.now()): string {
+  const ms = when.getTime() - now;
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(ms) >= size) return relativeTime.format(Math.round(ms / size), unit);
+  }
+  return relativeTime.format(0, 'minute');
+}
+
+/**
+ * A time with its time zone ("Nov 30, 2026, 9:48 AM UTC"). `relative` leads with how far away it
+ * is ("in 3 days") and keeps the exact time beside it.
+ */
+export function Time({ iso, relative }: { iso: string; relative?: boolean }) {
   const value = new Date(iso);
   if (Number.isNaN(value.getTime())) return <span>{iso}</span>;
+  const exact = exactTime.format(value);
+  if (!relative) return <time dateTime={iso}>{exact}</time>;
   return (
-    <time dateTime={iso} title={value.toUTCString()}>
-      {(date ? dateOnly : dateTime).format(value)}
-    </time>
+    <span class="time-relative">
+      <time dateTime={iso}>{fromNow(value)}</time> <span class="muted">({exact})</span>
+    </span>
   );
 }
 
@@ -36,15 +67,26 @@ export function StatusBadge({ status }: { status: string }) {
   );
 }
 
+/** The scopes, each in words where the deployment describes it (config.json), raw otherwise. */
 export function Scopes({ scopes }: { scopes: string[] }) {
+  const { config } = useConsole();
   if (scopes.length === 0) return <span class="muted">No scopes</span>;
   return (
     <ul class="chips" aria-label="Scopes">
-      {scopes.map((scope) => (
-        <li key={scope} class="chip">
-          {scope}
-        </li>
-      ))}
+      {scopes.map((scope) => {
+        const description = config.scopeDescriptions?.[scope];
+        return (
+          <li key={scope} class="chip">
+            {description ? (
+              <>
+                {description} <code class="scope-raw">{scope}</code>
+              </>
+            ) : (
+              scope
+            )}
+          </li>
+        );
+      })}
     </ul>
   );
 }
@@ -202,6 +244,95 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
   );
 }
 
+/* ---------- people ---------- */
+
+/** Copies text to the clipboard, saying so in the page's live region. */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const { announce } = useConsole();
+  return (
+    <button
+      type="button"
+      class="button button-small"
+      onClick={() =>
+        navigator.clipboard.writeText(text).then(
+          () => announce(`Copied ${text}.`),
+          () => announce('The browser did not allow copying; select the text and copy it instead.'),
+        )
+      }
+    >
+      {label}
+    </button>
+  );
+}
+
+/** How a sentence names a token's owner: their email when the API sent it, with their user ID. */
+export function ownerText(token: Pick<TokenView, 'userId' | 'userEmail'>): string {
+  if (!token.userId) return 'no user';
+  return token.userEmail ? `${token.userEmail} (user ${token.userId})` : `user ${token.userId}`;
+}
+
+/** A token's owner: their email, and their user ID (the `sub`) to copy. */
+export function Owner({ token, copy }: { token: Pick<TokenView, 'userId' | 'userEmail'>; copy?: boolean }) {
+  if (!token.userId) return <span class="muted">No user (client credentials)</span>;
+  return (
+    <span class="owner">
+      {token.userEmail ? (
+        <span class="owner-email">{token.userEmail}</span>
+      ) : (
+        <span class="muted">Email not known</span>
+      )}{' '}
+      <code class="owner-id" title={token.userId}>
+        {token.userId}
+      </code>
+      {copy && <CopyButton text={token.userId} label="Copy user ID" />}
+    </span>
+  );
+}
+
+/* ---------- revocation reasons ---------- */
+
+/** Why a reason cannot be sent, or undefined: the API refuses more than its limit, never cuts it. */
+export function reasonProblem(reason: string): string | undefined {
+  const length = codePoints(reason.trim());
+  if (length <= MAX_REASON_LENGTH) return undefined;
+  return `The reason is ${length} characters long; at most ${MAX_REASON_LENGTH} are allowed. Shorten it to revoke.`;
+}
+
+/** "Reason (optional)", with its limit stated and a too-long reason refused in words. */
+export function ReasonField(props: {
+  value: string;
+  onInput(value: string): void;
+  error?: string;
+  multiline?: boolean;
+  wide?: boolean;
+}) {
+  const { value, onInput, error, multiline, wide } = props;
+  const id = useId();
+  const hintId = useId();
+  const errorId = useId();
+  const common = {
+    id,
+    value,
+    'aria-describedby': error ? `${hintId} ${errorId}` : hintId,
+    'aria-invalid': error ? true : undefined,
+    onInput: (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => onInput(e.currentTarget.value),
+  };
+  return (
+    <div class={wide ? 'field field-wide' : 'field'}>
+      <label for={id}>Reason (optional)</label>
+      {multiline ? <textarea rows={2} {...common} /> : <input type="text" {...common} />}
+      <span id={hintId} class="hint">
+        At most {MAX_REASON_LENGTH} characters; the person can read it.
+      </span>
+      {error && (
+        <span id={errorId} class="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
 /* ---------- one token ---------- */
 
 /** Who revoked, in words, from the viewer's point of view. */
@@ -210,7 +341,7 @@ function revokedByText(token: TokenView, mySub: string): string {
   if (!by) return 'Unknown';
   if (by === mySub) return 'You';
   if (by.startsWith('client:')) return `The app itself (${by})`;
-  if (token.userId && by === token.userId) return `The token's owner (user ${by})`;
+  if (token.userId && by === token.userId) return `The token's owner (${ownerText(token)})`;
   // Only the owner or an admin can revoke a token through the API.
   return `An administrator (user ${by})`;
 }
@@ -232,7 +363,9 @@ export function TokenDetails({ token, showOwner }: { token: TokenView; showOwner
       {showOwner && (
         <>
           <dt>User</dt>
-          <dd>{token.userId ? <code>{token.userId}</code> : 'No user (client credentials)'}</dd>
+          <dd>
+            <Owner token={token} copy />
+          </dd>
         </>
       )}
       <dt>Scopes</dt>
@@ -245,10 +378,10 @@ export function TokenDetails({ token, showOwner }: { token: TokenView; showOwner
       </dd>
       <dt>Expires</dt>
       <dd>
-        <Time iso={token.expiresAt} />
+        <Time iso={token.expiresAt} relative />
       </dd>
       <dt>Last used</dt>
-      <dd>{token.lastUsedAt ? <Time iso={token.lastUsedAt} /> : 'Not recorded'}</dd>
+      <dd>{token.lastUsedAt ? <Time iso={token.lastUsedAt} relative /> : 'Not recorded'}</dd>
       {token.status === 'revoked' && (
         <>
           <dt>Revoked at</dt>
@@ -256,7 +389,7 @@ export function TokenDetails({ token, showOwner }: { token: TokenView; showOwner
           <dt>Revoked by</dt>
           <dd>{revokedByText(token, session.sub)}</dd>
           <dt>Reason</dt>
-          <dd>{token.revokeReason ?? 'No reason given'}</dd>
+          <dd class="reason">{token.revokeReason ?? 'No reason given'}</dd>
         </>
       )}
       {token.parentTokenId && (
@@ -277,7 +410,7 @@ export function TokenDetails({ token, showOwner }: { token: TokenView; showOwner
 
 /** "This access token of Calendar Sync (scopes: calendar.read) will stop working immediately." */
 export function revokeTokenMessage(token: TokenView, showOwner: boolean): string {
-  const owner = showOwner ? ` issued to ${token.userId ? `user ${token.userId}` : 'no user'}` : '';
+  const owner = showOwner ? ` issued to ${ownerText(token)}` : '';
   const scopes = token.scopes.length ? ` (scopes: ${token.scopes.join(', ')})` : '';
   const what =
     `This ${tokenTypeLabel(token.tokenType).toLowerCase()} of ${token.clientName}${owner}${scopes}` +
@@ -286,21 +419,37 @@ export function revokeTokenMessage(token: TokenView, showOwner: boolean): string
 }
 
 /**
+ * Whether a revoke answer is an earlier revocation (revoking again answers the token as it
+ * stands, first revocation kept): another tab, another admin or the app itself got there first.
+ */
+function revokedEarlier(view: TokenView, mySub: string, reason: string | undefined, sentAt: number): boolean {
+  if (view.revokedBy !== mySub || view.revokeReason !== reason) return true;
+  // A minute's leeway for the clocks of browser and server.
+  return view.revokedAt !== undefined && Date.parse(view.revokedAt) < sentAt - 60_000;
+}
+
+/** "This token was already revoked on Nov 30, 2026, 9:01 AM UTC." */
+export const alreadyRevokedText = (view: TokenView) =>
+  `This ${tokenTypeLabel(view.tokenType).toLowerCase()} of ${view.clientName} was already revoked` +
+  (view.revokedAt ? ` (${exactTime.format(new Date(view.revokedAt))}).` : '.');
+
+/**
  * "Revoke" for one token: a confirmation naming what stops working, an optional reason, then
- * POST tokens/{tokenId}/revoke. `token` null means closed.
+ * POST tokens/{tokenId}/revoke. `token` null means closed. `onRevoked` learns whether this
+ * request revoked it or an earlier one had.
  */
 export function RevokeTokenDialog(props: {
   token: TokenView | null;
   showOwner?: boolean;
   onCancel(): void;
-  onRevoked(view: TokenView): void;
+  onRevoked(view: TokenView, already: boolean): void;
 }) {
   const { token, showOwner = false, onCancel, onRevoked } = props;
-  const { api } = useConsole();
+  const { api, session } = useConsole();
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const reasonId = useId();
+  const [reasonError, setReasonError] = useState<string>();
   const shown = useRef<TokenView | null>(null);
   if (token) shown.current = token; // keep the text while the dialog closes
 
@@ -308,21 +457,37 @@ export function RevokeTokenDialog(props: {
     if (token) {
       setReason('');
       setError(undefined);
+      setReasonError(undefined);
     }
   }, [token?.tokenId]);
 
   const confirm = async () => {
     if (!token) return;
+    const problem = reasonProblem(reason);
+    setReasonError(problem);
+    if (problem) return;
     setBusy(true);
     setError(undefined);
     try {
-      const trimmed = reason.trim();
+      const trimmed = reason.trim() || undefined;
+      // A tab open for a while may show a token that was revoked since: say so rather than
+      // claim this revocation (the API answers a second revoke with the first one, as it stands).
+      const now = await api.get<TokenView>(`tokens/${segment(token.tokenId)}`);
+      if (now.status === 'revoked') {
+        rememberRevokedToken(now);
+        onRevoked(now, true);
+        return;
+      }
+      const sentAt = Date.now();
       const view = await api.post<TokenView>(
         `tokens/${segment(token.tokenId)}/revoke`,
         trimmed ? { reason: trimmed } : undefined,
       );
       rememberRevokedToken(view);
-      onRevoked(view);
+      onRevoked(
+        { ...view, userEmail: view.userEmail ?? token.userEmail },
+        revokedEarlier(view, session.sub, trimmed, sentAt),
+      );
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -342,16 +507,7 @@ export function RevokeTokenDialog(props: {
       onConfirm={confirm}
       onCancel={onCancel}
     >
-      <div class="field">
-        <label for={reasonId}>Reason (optional)</label>
-        <textarea
-          id={reasonId}
-          rows={2}
-          maxLength={500}
-          value={reason}
-          onInput={(e) => setReason(e.currentTarget.value)}
-        />
-      </div>
+      <ReasonField value={reason} onInput={setReason} error={reasonError} multiline />
     </ConfirmDialog>
   );
 }

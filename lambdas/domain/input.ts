@@ -1,13 +1,19 @@
 // zod/mini: the same checks as classic zod from a quarter of its bytes in every bundle
 // (BENCHMARKS.md, cold start). It ships no locale, so every check carries its own message.
 import * as z from 'zod/mini';
+import {
+  codePoints,
+  DEFAULT_PAGE_SIZE,
+  MAX_EMAIL_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_PEOPLE_FOUND,
+  MAX_REASON_LENGTH,
+} from './limits';
 import { TOKEN_STATUSES, TOKEN_TYPES } from './token';
 
-/** Text limits count Unicode code points, not UTF-16 units (docs/api.md#input-rules-and-order-of-checks). */
-export const codePoints = (s: string): number => [...s].length;
+export { codePoints, DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH, MAX_PAGE_SIZE, MAX_PEOPLE_FOUND, MAX_REASON_LENGTH };
 
 export const MAX_BODY_BYTES = 4096;
-export const MAX_REASON_LENGTH = 500;
 
 const TOKEN_ID_RULE = 'tokenId must be 8–128 characters of A–Z, a–z, 0–9, _ or -';
 export const tokenIdSchema = z.string({ error: TOKEN_ID_RULE }).check(z.regex(/^[A-Za-z0-9_-]{8,128}$/, TOKEN_ID_RULE));
@@ -20,11 +26,16 @@ export const externalId = (name: string) =>
     z.refine((s) => !/\p{Cc}/u.test(s), `${name} must not contain control characters`),
   );
 
-const LIMIT_RULE = 'limit must be a whole number from 1 to 100';
-const limit = z.pipe(
-  z.pipe(z.string({ error: LIMIT_RULE }).check(z.regex(/^(0|[1-9][0-9]{0,5})$/, LIMIT_RULE)), z.transform(Number)),
-  z.number().check(z.minimum(1, LIMIT_RULE), z.maximum(100, LIMIT_RULE)),
-);
+/** `limit` as a query parameter: a plain whole number from 1 to `max`. */
+function limitUpTo(max: number) {
+  const rule = `limit must be a whole number from 1 to ${max}`;
+  return z.pipe(
+    z.pipe(z.string({ error: rule }).check(z.regex(/^(0|[1-9][0-9]{0,5})$/, rule)), z.transform(Number)),
+    z.number().check(z.minimum(1, rule), z.maximum(max, rule)),
+  );
+}
+
+const limit = limitUpTo(MAX_PAGE_SIZE);
 
 const listQueryFields = {
   limit: z.optional(limit),
@@ -38,9 +49,17 @@ export const ownListQuerySchema = z.strictObject(listQueryFields);
 export const adminListQuerySchema = z.strictObject({ ...listQueryFields, userId: z.optional(externalId('userId')) });
 export type ListQuery = z.infer<typeof adminListQuerySchema>;
 
-export const DEFAULT_PAGE_SIZE = 20;
-
 export const noQuerySchema = z.strictObject({});
+
+export const userSearchQuerySchema = z.strictObject({
+  email: z.string({ error: 'email is required' }).check(
+    z.minLength(1, 'email must not be empty'),
+    z.refine((s) => codePoints(s) <= MAX_EMAIL_LENGTH, `email must be at most ${MAX_EMAIL_LENGTH} characters`),
+    z.refine((s) => !/\p{Cc}/u.test(s), 'email must not contain control characters'),
+  ),
+  limit: z.optional(limitUpTo(MAX_PEOPLE_FOUND)),
+});
+export type UserSearchQuery = z.infer<typeof userSearchQuerySchema>;
 
 export const revokeBodySchema = z.strictObject({
   reason: z.optional(

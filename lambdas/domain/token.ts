@@ -37,6 +37,8 @@ export interface TokenView {
   revokeReason?: string;
   parentTokenId?: string;
   lastUsedAt?: string;
+  /** The owner's current email, in views sent to admins; never from the token record. */
+  userEmail?: string;
 }
 
 export const nowInSeconds = (): number => Math.floor(Date.now() / 1000);

@@ -1,3 +1,4 @@
+import type { Person } from './people';
 import type { TokenView } from './token';
 
 /**
@@ -26,4 +27,9 @@ export interface RevokedCount {
 export interface BulkPreview {
   wouldRevoke: number;
   byClient: Record<string, number>;
+}
+
+/** `GET admin/users`: the people found, with no cursor. */
+export interface PersonList {
+  items: Person[];
 }

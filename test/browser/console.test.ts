@@ -2,59 +2,20 @@
  * The web console in a real browser (Debian's Chromium driven by playwright-core) against a
  * local stack with its demo data: the README's screenshots are taken here.
  */
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import {
-  createUser,
-  type LocalStack,
-  putTokens,
-  REPO_ROOT,
-  startLocalStack,
-  tokenRecord,
-} from '../support/local-stack';
-import { launchBrowser } from './browser';
 import { expect as expectPage } from './expect-page';
+import {
+  browserFailures,
+  nowSeconds,
+  openManageTokens,
+  personWithTokens,
+  SCREENSHOTS,
+  signIn as signInAs,
+  withConsole,
+} from './session';
 
-jest.setTimeout(60_000);
+const session = withConsole();
 
-const DEMO_PASSWORD = 'Demo-Passw0rd!';
-const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
-
-let stack: LocalStack;
-let browser: Browser;
-let consoleUrl: string;
-
-beforeAll(async () => {
-  // Demo users and tokens, as a new user sees them after `npm start`.
-  stack = await startLocalStack({ env: { LOCAL_SEED: '1' } });
-  consoleUrl = (stack.outputs as unknown as { ConsoleUrl: string }).ConsoleUrl;
-  browser = await launchBrowser();
-}, 90_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, 30_000);
-
-async function signIn(email: string, password = DEMO_PASSWORD): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const failures: string[] = [];
-  page.on('pageerror', (error) => failures.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') failures.push(message.text());
-  });
-  (page as Page & { failures?: string[] }).failures = failures;
-  await page.goto(consoleUrl);
-  const form = page.getByRole('form', { name: 'Sign in' });
-  await form.getByRole('textbox', { name: 'Email' }).fill(email);
-  await form.getByLabel('Password').fill(password);
-  await form.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'My Connected Apps' }).waitFor();
-  return page;
-}
-
-/** No script errors and no CSP violations (they surface as console errors). */
-const browserFailures = (page: Page) => (page as Page & { failures?: string[] }).failures ?? [];
+const signIn = (email: string) => signInAs(session, email);
 
 test('a user signs in, opens an app, revokes a token and sees it revoked', async () => {
   const page = await signIn('alice@example.com');
@@ -64,7 +25,7 @@ test('a user signs in, opens an app, revokes a token and sees it revoked', async
   const tokens = app.getByRole('list', { name: 'Tokens' });
   const accessToken = tokens.getByRole('article', { name: /^Access token issued/ });
   await expectPage(accessToken.getByText('Active', { exact: true })).toBeVisible();
-  await page.screenshot({ path: join(SCREENSHOTS, 'my-connected-apps.png'), fullPage: true });
+  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/my-connected-apps.png`, fullPage: true });
 
   await accessToken.getByRole('button', { name: 'Revoke', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Revoke this token?' });
@@ -103,7 +64,7 @@ test('a non-admin never sees Manage Tokens, not even by its address', async () =
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expectPage(nav.getByRole('link', { name: 'My Connected Apps' })).toBeVisible();
   await expectPage(nav.getByRole('link', { name: 'Manage Tokens' })).toHaveCount(0);
-  await page.goto(`${consoleUrl}#/admin`);
+  await page.goto(`${session.consoleUrl}#/admin`);
   await page.getByRole('heading', { name: 'My Connected Apps' }).waitFor();
   await expectPage(page.getByRole('heading', { name: 'Manage Tokens' })).toHaveCount(0);
   await page.close();
@@ -111,56 +72,29 @@ test('a non-admin never sees Manage Tokens, not even by its address', async () =
 
 test('an admin filters by user, previews a bulk revocation and confirms it', async () => {
   // A user of our own, so the counts are known: 3 active tokens over two apps, 1 already revoked.
-  const dana = await createUser(stack.outputs, 'dana');
-  const now = Math.floor(Date.now() / 1000);
-  await putTokens(stack.outputs, [
-    tokenRecord({
-      userId: dana.sub,
-      clientId: 'notes-app',
-      clientName: 'Notes',
-      issuedAt: now - 60,
-      expiresAt: now + 3600,
-    }),
-    tokenRecord({
-      userId: dana.sub,
-      clientId: 'notes-app',
-      clientName: 'Notes',
-      issuedAt: now - 50,
-      expiresAt: now + 3600,
-    }),
-    tokenRecord({
-      userId: dana.sub,
-      clientId: 'maps-app',
-      clientName: 'Maps',
-      issuedAt: now - 40,
-      expiresAt: now + 3600,
-    }),
-    tokenRecord({
-      userId: dana.sub,
-      clientId: 'maps-app',
-      clientName: 'Maps',
-      issuedAt: now - 30,
-      expiresAt: now + 3600,
-      revokedAt: now - 10,
-      revokedBy: dana.sub,
-    }),
+  const now = nowSeconds();
+  const notes = { clientId: 'notes-app', clientName: 'Notes', expiresAt: now + 3600 };
+  const maps = { clientId: 'maps-app', clientName: 'Maps', expiresAt: now + 3600 };
+  const { user: dana } = await personWithTokens(session, 'dana', [
+    { ...notes, issuedAt: now - 60 },
+    { ...notes, issuedAt: now - 50 },
+    { ...maps, issuedAt: now - 40 },
+    { ...maps, issuedAt: now - 30, revokedAt: now - 10 },
   ]);
-
   const page = await signIn('admin@example.com');
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Manage Tokens' }).click();
-  await page.getByRole('heading', { name: 'Manage Tokens' }).waitFor();
+  await openManageTokens(page);
   const filters = page.getByRole('form', { name: 'Filter tokens' });
-  await filters.getByRole('textbox', { name: 'User ID', exact: true }).fill(dana.sub);
+  // A user ID pasted in works as well as a person chosen by email.
+  await filters.getByRole('combobox', { name: 'User', exact: true }).fill(dana.sub);
   await filters.getByRole('button', { name: 'Apply' }).click();
   const table = page.getByRole('table', { name: /Tokens \(page 1\)/ });
   await expectPage(table.getByRole('row')).toHaveCount(1 + 4);
 
   const bulk = page.getByRole('form', { name: 'Bulk revoke user' });
-  await expectPage(bulk.getByRole('textbox', { name: 'User ID', exact: true })).toHaveValue(dana.sub);
+  await expectPage(bulk.getByRole('combobox', { name: 'User', exact: true })).toHaveValue(dana.sub);
   await bulk.getByRole('button', { name: 'Preview' }).click();
   await expectPage(page.getByText('3 tokens would be revoked')).toBeVisible();
   await expectPage(page.getByRole('list', { name: 'By client' })).toContainText('notes-app: 2 tokens');
-  await page.screenshot({ path: join(SCREENSHOTS, 'manage-tokens.png'), fullPage: true });
 
   await page.getByRole('button', { name: 'Revoke 3 tokens' }).click();
   const dialog = page.getByRole('dialog', { name: 'Revoke 3 tokens?' });

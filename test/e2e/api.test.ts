@@ -79,6 +79,12 @@ function viewOf(r: TokenRecord): Record<string, unknown> {
   return view;
 }
 
+/** The view an admin gets: the owner's email too, when the owner is one of the users of this file. */
+function adminViewOf(r: TokenRecord): Record<string, unknown> {
+  const owner = [alice, bob, carol].find((user) => user.sub === r.userId);
+  return owner ? { ...viewOf(r), userEmail: owner.username } : viewOf(r);
+}
+
 /** Follows nextCursor to the end of a list. */
 async function listAll(path: string, token: string, limit = 100): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
@@ -166,7 +172,7 @@ describe('every role × route × ownership', () => {
       if (ownership !== 'unknown id') await putTokens(o, [record]);
       const res = await call(o, 'GET', `tokens/${record.tokenId}`, { token: callerOf(role)?.idToken });
       expectStatus(res, status);
-      if (status === 200) expect(res.body).toEqual(viewOf(record));
+      if (status === 200) expect(res.body).toEqual(role === 'admin' ? adminViewOf(record) : viewOf(record));
       // Reading changes nothing.
       expect(await getRecord(o, record.tokenId)).toEqual(ownership === 'unknown id' ? undefined : record);
     });
@@ -240,9 +246,9 @@ describe('every role × route × ownership', () => {
       expectStatus(res, status);
       if (status !== 200) return;
       const byId = new Map((await listAll('admin/tokens', carol.idToken)).map((v) => [v.tokenId, v]));
-      expect(byId.get(ofAlice.tokenId)).toEqual(viewOf(ofAlice));
-      expect(byId.get(ofBob.tokenId)).toEqual(viewOf(ofBob));
-      expect(byId.get(nobody.tokenId)).toEqual(viewOf(nobody)); // no userId key at all
+      expect(byId.get(ofAlice.tokenId)).toEqual({ ...viewOf(ofAlice), userEmail: alice.username });
+      expect(byId.get(ofBob.tokenId)).toEqual({ ...viewOf(ofBob), userEmail: bob.username });
+      expect(byId.get(nobody.tokenId)).toEqual(viewOf(nobody)); // no userId key at all, no userEmail
     });
   });
 });
@@ -383,6 +389,7 @@ describe('authentication (as the Cognito authorizer)', () => {
     for (const [method, path] of [
       ['GET', 'tokens'],
       ['GET', 'admin/tokens'],
+      ['GET', 'admin/users?email=a'],
       ['GET', `tokens/${id.tokenId}`],
       ['POST', `tokens/${id.tokenId}/revoke`],
     ] as const) {
@@ -424,7 +431,7 @@ describe('groups arrive as claims', () => {
     await putTokens(o, [foreign]);
     const res = await call(o, 'GET', `tokens/${foreign.tokenId}`, { token: multi.idToken });
     expectOk(res);
-    expect(res.body).toEqual(viewOf(foreign));
+    expect(res.body).toEqual(adminViewOf(foreign));
   });
 
   test('groups named with commas, brackets or quotes around the admin group make nobody an admin', async () => {

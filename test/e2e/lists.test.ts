@@ -154,7 +154,10 @@ function expectEachOnce(items: Record<string, unknown>[]): void {
 
 const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 
-function expectViewsMatch(items: Record<string, unknown>[], records: TokenRecord[]): void {
+/** An admin's views also carry the owner's email (docs/api.md#the-token-view). */
+const emailOf = (userId: string | undefined) => [alice, bob, carol, dave].find((u) => u.sub === userId)?.username;
+
+function expectViewsMatch(items: Record<string, unknown>[], records: TokenRecord[], asAdmin = false): void {
   const byId = new Map(records.map((r) => [r.tokenId, r]));
   for (const v of items) {
     const r = byId.get(String(v.tokenId))!;
@@ -174,6 +177,7 @@ function expectViewsMatch(items: Record<string, unknown>[], records: TokenRecord
         revokedBy: r.revokedBy,
         revokeReason: r.revokeReason,
       }),
+      ...(asAdmin && emailOf(r.userId) !== undefined && { userEmail: emailOf(r.userId) }),
     };
     expect(v).toEqual(view);
   }
@@ -374,7 +378,7 @@ describe('GET admin/tokens', () => {
       const { items } = await listAll('admin/tokens', carol.idToken, { limit });
       expect(sortedIds(items)).toEqual(sortedIds(live(everyone())));
       expectEachOnce(items);
-      expectViewsMatch(items, everyone());
+      expectViewsMatch(items, everyone(), true);
     }
   });
 

@@ -6,6 +6,16 @@ import { DEFAULT_CONSOLE_DIST, readConfig } from '../../lib/stack-config';
 const read = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
 
 describe('stack config from context', () => {
+  test('scopeDescriptions: a JSON object of descriptions by scope, from -c text or cdk.json', () => {
+    const map = { 'calendar.read': 'See your calendar', openid: 'Know who you are' };
+    expect(read({ scopeDescriptions: JSON.stringify(map) }).scopeDescriptions).toEqual(map);
+    expect(read({ scopeDescriptions: map }).scopeDescriptions).toEqual(map);
+    expect(read({ scopeDescriptions: ' ' }).scopeDescriptions).toBeUndefined();
+    for (const bad of ['{', '[]', '"text"', '{"a": 1}', '{"a": ""}', '{}', ['a']]) {
+      expect(() => read({ scopeDescriptions: bad })).toThrow(/scopeDescriptions must be a JSON object/);
+    }
+  });
+
   test('defaults are the safe ones', () => {
     expect(read({})).toEqual({
       stackName: 'TokenLedger',
@@ -13,6 +23,7 @@ describe('stack config from context', () => {
       allowedOrigins: [],
       authDomainPrefix: undefined,
       consoleDist: path.join(__dirname, '..', '..', 'console', 'dist'),
+      scopeDescriptions: undefined,
       allowPasswordAuth: false,
       selfSignUp: false,
       removalPolicy: RemovalPolicy.RETAIN,

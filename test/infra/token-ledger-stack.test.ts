@@ -38,6 +38,7 @@ let custom: Synth;
 let withoutWaf: Synth;
 const ORIGINS = ['https://app.example.com', 'https://admin.example.com'];
 const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ledger-alarms';
+const SCOPE_DESCRIPTIONS = { 'calendar.read': 'See your calendar' };
 
 beforeAll(() => {
   defaults = synth();
@@ -55,6 +56,7 @@ beforeAll(() => {
     alarmTopicArn: ALARM_TOPIC,
     wafRateLimit: '500',
     wafServiceRateLimit: '40000',
+    scopeDescriptions: JSON.stringify(SCOPE_DESCRIPTIONS),
   });
   withoutWaf = synth({ waf: 'false' }, { bundle: false });
 });
@@ -339,7 +341,7 @@ describe('REST API', () => {
       ['GET', '/tokens/tok_12345678/unknown'],
       ['POST', '/tokens/tok_12345678/revoke/again'],
       ['GET', '/admin'],
-      ['GET', '/admin/users'],
+      ['POST', '/admin/users'],
       ['GET', '/admin/users/some-user'],
       ['GET', '/admin/users/some-user/revoke'],
       ['POST', '/admin/users/some-user/tokens'],
@@ -605,9 +607,21 @@ describe('functions', () => {
     const statements = roleStatements(defaults, name);
     const dynamo = route.table.map((action) => `dynamodb:${action}`);
     const secrets = route.secrets.length > 0 ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [];
+    const userPoolActions: readonly string[] = 'userPool' in route ? route.userPool : [];
+    const cognito = userPoolActions.map((action) => `cognito-idp:${action}`);
     const xray = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-    expect(actionsOf(statements)).toEqual([...new Set([...dynamo, ...secrets, ...xray, ...logs])].sort());
+    expect(actionsOf(statements)).toEqual([...new Set([...dynamo, ...secrets, ...cognito, ...xray, ...logs])].sort());
+
+    // Cognito actions only on this stack's user pool, in statements of their own.
+    const [poolId] = resourcesOfType(defaults, 'AWS::Cognito::UserPool')[0];
+    const cognitoStatements = statements.filter((s) => actionsOf([s], 'cognito-idp').length > 0);
+    for (const s of cognitoStatements) {
+      expect(actionsOf([s])).toEqual(actionsOf([s], 'cognito-idp'));
+      expect([s.Resource].flat()).toEqual([{ 'Fn::GetAtt': [poolId, 'Arn'] }]);
+    }
+    const variables = defaults.resources[functionLogicalId(defaults, name)].Properties!.Environment.Variables;
+    expect(variables[ENV.userPoolId]).toEqual(cognito.length > 0 ? { Ref: poolId } : undefined);
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(statements.every((s) => !('Condition' in s))).toBe(true);
 
@@ -619,9 +633,8 @@ describe('functions', () => {
     const dynamoResources = dynamoStatements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
     // Only Query and Scan can read an index; GetItem, PutItem and UpdateItem only the base table.
     const readsIndexes = route.table.some((action) => action === 'Query' || action === 'Scan');
-    expect(dynamoResources).toEqual(
-      readsIndexes ? [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }] : [tableArn],
-    );
+    const tableResources = readsIndexes ? [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }] : [tableArn];
+    expect(dynamoResources).toEqual(route.table.length > 0 ? tableResources : []);
 
     const secretStatements = statements.filter((s) => actionsOf([s], 'secretsmanager').length > 0);
     const secretResources = secretStatements.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
@@ -864,7 +877,7 @@ describe('web console', () => {
 
   test(
     'config.json: the deployed API, pool, client and admin ' +
-      "group, and hosted sign-in that returns to the console's URL",
+      "group, hosted sign-in that returns to the console's URL, and scope descriptions when given",
     () => {
       for (const synthesized of [defaults, custom]) {
         const { stack } = synthesized;
@@ -903,6 +916,8 @@ describe('web console', () => {
             },
             redirectUri: consoleUrl(synthesized),
           },
+          // Only when the deployment gives them.
+          ...(synthesized === custom && { scopeDescriptions: SCOPE_DESCRIPTIONS }),
         });
         // What the deployment substitutes into the uploaded config.json.
         const { pages } = deployments(synthesized);

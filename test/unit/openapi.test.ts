@@ -15,7 +15,9 @@ import {
   DEFAULT_PAGE_SIZE,
   introspectFormSchema,
   MAX_BODY_BYTES,
+  MAX_EMAIL_LENGTH,
   MAX_EXPIRES_IN,
+  MAX_PEOPLE_FOUND,
   MAX_REASON_LENGTH,
   MIN_EXPIRES_IN,
   mintBodySchema,
@@ -24,12 +26,15 @@ import {
   revokeBodySchema,
   revokeFormSchema,
   tokenIdSchema,
+  userSearchQuerySchema,
 } from '../../lambdas/domain/input';
 import { INACTIVE, type Introspection } from '../../lambdas/domain/introspection';
+import { type Person, withUserEmails } from '../../lambdas/domain/people';
 import { TOKEN_STATUSES, TOKEN_TYPES, type TokenRecord, toView } from '../../lambdas/domain/token';
 import { newTokenValue, TOKEN_PREFIX } from '../../lambdas/domain/token-value';
 import type { BulkPreview, ConnectedApp } from '../../lambdas/domain/views';
 import { type Access, ROUTES, type RouteName } from '../../lambdas/routes';
+import { InMemoryUserDirectory } from '../support/in-memory-user-directory';
 
 // The document is plain JSON; walk it loosely.
 type Node = any;
@@ -90,6 +95,7 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
     query: noQuerySchema,
     body: { contentType: 'application/json', schema: bulkRevokeBodySchema, optional: true },
   },
+  'find-users': { ok: ['200', 'PersonList'], query: userSearchQuerySchema },
   'mint-token': {
     ok: ['201', 'MintedToken'],
     query: noQuerySchema,
@@ -127,6 +133,8 @@ const VIEW_KEYS = [
   'parentTokenId',
   'lastUsedAt',
 ];
+/** docs/api.md#the-token-view: the keys only views sent to admins carry, added to toView()'s. */
+const ADMIN_VIEW_KEYS = ['userEmail'];
 
 const sorted = (values: Iterable<string>): string[] => [...values].sort();
 
@@ -321,8 +329,10 @@ describe('openapi.json matches the route table', () => {
 
   it.each(ROUTES.map((r) => [r.name, r] as const))('%s: query parameters equal its zod schema', (_name, route) => {
     const documented = parametersOf(operationOf(route), 'query');
-    expect(sorted(documented.map((p) => p.name))).toEqual(sorted(Object.keys(ROUTE_DOCS[route.name].query.shape)));
-    for (const p of documented) expect(p.required ?? false).toBe(false);
+    const { query } = ROUTE_DOCS[route.name];
+    expect(sorted(documented.map((p) => p.name))).toEqual(sorted(Object.keys(query.shape)));
+    for (const p of documented)
+      expect([p.name, p.required ?? false]).toEqual([p.name, requiredKeys(query).includes(p.name)]);
   });
 
   it.each(ROUTES.map((r) => [r.name, r] as const))(
@@ -408,6 +418,27 @@ describe('openapi.json matches the input schemas', () => {
     for (const status of TOKEN_STATUSES) expect(ownListQuerySchema.safeParse({ status }).success).toBe(true);
     expect(ownListQuerySchema.safeParse({ tokenType: 'id_token' }).success).toBe(false);
     expect(ownListQuerySchema.safeParse({ status: 'expired' }).success).toBe(false);
+  });
+
+  it('admin/users: email 1–254 code points and required; limit 1–20, default 20, as the zod schema accepts', () => {
+    const email = param('emailPrefix');
+    expect(email).toMatchObject({ name: 'email', required: true });
+    expect(email.schema).toMatchObject({ type: 'string', minLength: 1, maxLength: MAX_EMAIL_LENGTH });
+    expect(userSearchQuerySchema.safeParse({ email: '😀'.repeat(MAX_EMAIL_LENGTH) }).success).toBe(true);
+    expect(userSearchQuerySchema.safeParse({ email: 'x'.repeat(MAX_EMAIL_LENGTH + 1) }).success).toBe(false);
+    expect(userSearchQuerySchema.safeParse({ email: '' }).success).toBe(false);
+    expect(userSearchQuerySchema.safeParse({}).success).toBe(false);
+    const limit = param('peopleLimit');
+    expect(limit.schema).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_PEOPLE_FOUND,
+      default: MAX_PEOPLE_FOUND,
+    });
+    for (let n = 0; n <= MAX_PEOPLE_FOUND + 1; n++) {
+      const inRange = n >= 1 && n <= MAX_PEOPLE_FOUND;
+      expect([n, userSearchQuerySchema.safeParse({ email: 'a', limit: String(n) }).success]).toEqual([n, inRange]);
+    }
   });
 
   it('revoke reason: the length limit the API enforces, in code points', () => {
@@ -564,6 +595,21 @@ describe('openapi.json matches the lifecycle answers', () => {
     });
   });
 
+  it('PersonList is items of at least userId and email, at most the search limit, with no cursor', () => {
+    const keys: Record<keyof Person, true> = { userId: true, email: true };
+    expect(schemas.Person.additionalProperties).toBeUndefined(); // items may carry more fields
+    expect(sorted(Object.keys(schemas.Person.properties))).toEqual(sorted(Object.keys(keys)));
+    expect(sorted(schemas.Person.required)).toEqual(sorted(Object.keys(keys)));
+    expect(schemas.PersonList).toMatchObject({
+      additionalProperties: false,
+      required: ['items'],
+      properties: {
+        items: { type: 'array', maxItems: MAX_PEOPLE_FOUND, items: { $ref: '#/components/schemas/Person' } },
+      },
+    });
+    expect(Object.keys(schemas.PersonList.properties)).toEqual(['items']);
+  });
+
   it('bulk revocation answers {revoked} or the dry-run preview', () => {
     const previewKeys: Record<keyof BulkPreview, true> = { wouldRevoke: true, byClient: true };
     expect(schemas.BulkRevokeResult.oneOf).toEqual([
@@ -612,8 +658,17 @@ describe('openapi.json matches the view and the errors', () => {
 
   it('TokenView has exactly the documented view keys, and toView() of a full record yields them', () => {
     expect(viewSchema.additionalProperties).toBe(false);
-    expect(sorted(Object.keys(viewSchema.properties))).toEqual(sorted(VIEW_KEYS));
+    expect(sorted(Object.keys(viewSchema.properties))).toEqual(sorted([...VIEW_KEYS, ...ADMIN_VIEW_KEYS]));
     expect(sorted(Object.keys(toView(full)))).toEqual(sorted(VIEW_KEYS));
+  });
+
+  it("an admin's view of a full record also carries the owner's email, as documented", async () => {
+    const directory = new InMemoryUserDirectory([{ userId: 'user-sub-1', email: 'one@example.com' }]);
+    const [view] = await withUserEmails(directory, { sub: 'admin', isAdmin: true }, [toView(full)]);
+    expect(sorted(Object.keys(view!))).toEqual(sorted([...VIEW_KEYS, ...ADMIN_VIEW_KEYS]));
+    expect(viewSchema.properties.userEmail).toMatchObject({ type: 'string' });
+    expect(viewSchema.properties.userEmail.description).toMatch(/admins/);
+    expect(viewSchema.required).not.toContain('userEmail');
   });
 
   it('TokenView requires exactly what toView() always shows', () => {

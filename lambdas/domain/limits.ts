@@ -1,0 +1,18 @@
+/**
+ * The API's numeric limits, and how text is measured against them (docs/api.md#input-rules-and-order-of-checks). No imports, so the web
+ * console takes them from here too, and never holds a copy that could drift.
+ */
+
+/** Items in a list page when the client asks for no `limit`. */
+export const DEFAULT_PAGE_SIZE = 20;
+/** The largest `limit` of a token list. */
+export const MAX_PAGE_SIZE = 100;
+/** The longest revocation reason, in Unicode characters. */
+export const MAX_REASON_LENGTH = 500;
+/** At most this many people per `GET admin/users` answer, and by default. */
+export const MAX_PEOPLE_FOUND = 20;
+/** The longest email address (RFC 5321's path limit), and so the longest prefix of one. */
+export const MAX_EMAIL_LENGTH = 254;
+
+/** Text limits count Unicode code points, not UTF-16 units (docs/api.md#input-rules-and-order-of-checks). */
+export const codePoints = (s: string): number => [...s].length;
