@@ -10,6 +10,10 @@
  * refuse it deployed. A grant whose removal no scenario notices would be one no test covers.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AdminCreateUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SECRET_ARN_VARIABLE } from '../../lambdas/config';
@@ -18,6 +22,7 @@ import { type FunctionDefinition, ROUTES, type StackSecret } from '../../lambdas
 import { CASCADE_REPAIR, TABLE_CONSUMERS } from '../../lambdas/table-consumers';
 import { SOURCE_METADATA_KEY } from '../../lib/handler-function';
 import type { CfnTemplate } from '../../local/cfn-template';
+import { createUserPool, type LocalCognito, startCognito } from '../../local/cognito';
 import type { InvokeOutcome } from '../../local/function-host';
 import { apiEvent } from '../support/api-event';
 import { putRecords, type RunningDynalite, startDynalite } from '../support/dynalite';
@@ -29,15 +34,37 @@ jest.setTimeout(240_000);
 
 let db: RunningDynalite;
 let proxy: FaultProxy;
+let cognito: LocalCognito;
+let pool: { endpoint: string; userPoolId: string; clientId: string };
+/** A person of the user pool, owner of tokens whose views show admins their email. */
+let person: { sub: string; email: string };
+const cognitoDir = mkdtempSync(join(tmpdir(), 'least-privilege-cognito-'));
 
 beforeAll(async () => {
   db = await startDynalite();
   proxy = await startFaultProxy(db.endpoint);
-});
+  cognito = await startCognito(cognitoDir, 0);
+  const ids = await createUserPool(cognito.client, localTemplate().template);
+  pool = { endpoint: cognito.endpoint, userPoolId: ids.userPoolId, clientId: ids.userPoolClientId };
+  const email = `someone-${randomBytes(4).toString('hex')}@example.com`;
+  const { User } = await cognito.client.send(
+    new AdminCreateUserCommand({
+      UserPoolId: pool.userPoolId,
+      Username: email,
+      UserAttributes: [{ Name: 'email', Value: email }],
+      MessageAction: 'SUPPRESS',
+    }),
+  );
+  const sub = User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
+  if (!sub) throw new Error('cognito-local gave no sub');
+  person = { sub, email };
+}, 60_000);
 
 afterAll(async () => {
+  await cognito?.stop();
   await proxy?.stop();
   await db?.stop();
+  rmSync(cognitoDir, { recursive: true, force: true });
 });
 
 // ------------------------------------------------------------------ the table, directly
@@ -113,7 +140,7 @@ const SCENARIOS: Record<string, (rt: TestRuntime) => Promise<void>> = {
     status(await rt.invoke('list-own-tokens', event({ limit: '1', cursor: first.nextCursor })), 200);
   },
   async 'list-all-tokens'(rt) {
-    const user = id('user');
+    const user = person.sub;
     await putRecords(db, [tokenRecord({ userId: user }), tokenRecord({ userId: user })]);
     const adminSub = id('admin'); // a cursor is bound to its caller
     const admin = (params: Record<string, string>) => rt.userEvent(adminSub, query(params), { admin: true });
@@ -121,13 +148,27 @@ const SCENARIOS: Record<string, (rt: TestRuntime) => Promise<void>> = {
     const page = status(await rt.invoke('list-all-tokens', admin({ userId: user, limit: '1' })), 200) as {
       nextCursor: string;
     };
-    status(await rt.invoke('list-all-tokens', admin({ userId: user, limit: '1', cursor: page.nextCursor })), 200);
+    const next = status(
+      await rt.invoke('list-all-tokens', admin({ userId: user, limit: '1', cursor: page.nextCursor })),
+      200,
+    ) as { items: { userEmail?: string }[] };
+    if (next.items[0]?.userEmail !== person.email) throw new Error('no userEmail for an admin');
   },
   async 'get-token'(rt) {
-    const token = tokenRecord({ userId: id('user') });
+    const token = tokenRecord({ userId: person.sub });
     await putRecords(db, [token]);
-    const event = rt.userEvent(token.userId ?? '', { pathParameters: { tokenId: token.tokenId } });
+    const event = rt.userEvent(person.sub, { pathParameters: { tokenId: token.tokenId } });
     status(await rt.invoke('get-token', event), 200);
+    // An admin sees whose token it is: the owner's email, from the user pool.
+    const asAdmin = rt.userEvent(id('admin'), { pathParameters: { tokenId: token.tokenId } }, { admin: true });
+    const view = status(await rt.invoke('get-token', asAdmin), 200) as { userEmail?: string };
+    if (view.userEmail !== person.email) throw new Error('no userEmail for an admin');
+  },
+  async 'find-users'(rt) {
+    const prefix = person.email.slice(0, 12);
+    const event = rt.userEvent(id('admin'), query({ email: prefix }), { admin: true });
+    const found = status(await rt.invoke('find-users', event), 200) as { items: { userId: string }[] };
+    if (!found.items.some((u) => u.userId === person.sub)) throw new Error('the person was not found');
   },
   async 'revoke-token'(rt) {
     const user = id('user');
@@ -235,12 +276,24 @@ function loseAnswerOf(tokenId: string): FaultPolicy {
 
 const DEFINITIONS: readonly FunctionDefinition[] = [...ROUTES, ...TABLE_CONSUMERS];
 
-type Grant = { kind: 'table'; action: string } | { kind: 'secret'; secret: StackSecret };
+type Grant =
+  | { kind: 'table'; action: string }
+  | { kind: 'secret'; secret: StackSecret }
+  | { kind: 'userPool'; action: string };
 
 const grantsOf = (definition: FunctionDefinition): Grant[] => [
   ...definition.table.map((action): Grant => ({ kind: 'table', action })),
   ...definition.secrets.map((secret): Grant => ({ kind: 'secret', secret })),
+  ...(definition.userPool ?? []).map((action): Grant => ({ kind: 'userPool', action })),
 ];
+
+/** The IAM action a grant stands for. */
+const actionOf = (grant: Grant) =>
+  grant.kind === 'table'
+    ? `dynamodb:${grant.action}`
+    : grant.kind === 'userPool'
+      ? `cognito-idp:${grant.action}`
+      : 'secretsmanager:GetSecretValue';
 
 type Statement = { Action: string | string[]; Resource: unknown };
 
@@ -263,7 +316,7 @@ function withoutGrant(template: CfnTemplate, functionId: string, grant: Grant): 
         continue;
       }
       const actions = [statement.Action].flat();
-      const left = grant.kind === 'table' ? actions.filter((a) => a !== `dynamodb:${grant.action}`) : actions;
+      const left = grant.kind === 'secret' ? actions : actions.filter((a) => a !== actionOf(grant));
       removed += actions.length - left.length;
       if (left.length > 0) kept.push({ ...statement, Action: left });
     }
@@ -275,7 +328,12 @@ function withoutGrant(template: CfnTemplate, functionId: string, grant: Grant): 
 
 async function runScenario(template: CfnTemplate, name: string): Promise<Error | undefined> {
   proxy.reset();
-  const rt = await startTestRuntime({ dynamoDbBackend: proxy.endpoint, tableName: db.tableName, template });
+  const rt = await startTestRuntime({
+    dynamoDbBackend: proxy.endpoint,
+    tableName: db.tableName,
+    template,
+    cognito: pool,
+  });
   try {
     const scenario = SCENARIOS[name];
     if (!scenario) throw new Error(`no scenario for ${name}`);
@@ -303,9 +361,7 @@ describe('the route table grants each function exactly what its code needs', () 
   );
 
   const cases = DEFINITIONS.flatMap((definition) =>
-    grantsOf(definition).map(
-      (grant) => [definition.name, grant.kind === 'table' ? grant.action : `secret ${grant.secret}`, grant] as const,
-    ),
+    grantsOf(definition).map((grant) => [definition.name, actionOf(grant), grant] as const),
   );
   test.each(cases)('%s without %s: the local stack refuses the call and the scenario fails', async (name, _, grant) => {
     const errors: string[] = [];
@@ -320,7 +376,7 @@ describe('the route table grants each function exactly what its code needs', () 
       if (!functionId) throw new Error(`no function for ${name}`);
       const failure = await runScenario(withoutGrant(template, functionId, grant), name);
       expect(failure).toBeInstanceOf(Error);
-      const action = grant.kind === 'table' ? `dynamodb:${grant.action}` : 'secretsmanager:GetSecretValue';
+      const action = actionOf(grant);
       // The local AWS endpoint's own record of the refusal, worded as IAM words it.
       expect(errors.some((line) => line.includes(`is not authorized to perform: ${action} on resource`))).toBe(true);
     } finally {
