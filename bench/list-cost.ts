@@ -20,10 +20,10 @@ import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Caller } from '../lambdas/domain/authorization';
 import { connectedApps } from '../lambdas/domain/connected-apps';
-import type { ListQuery } from '../lambdas/domain/input';
 import { TOKEN_TYPES, type TokenRecord } from '../lambdas/domain/token';
+import type { ListQuery } from '../lambdas/domain/token-service';
 import { listTokens } from '../lambdas/domain/token-service';
-import type { ListRequest, TokenPage as StorePage, TokenStore } from '../lambdas/domain/token-store';
+import type { ListRequest, RecordPage, TokenStore } from '../lambdas/domain/token-store';
 import { type IndexDefinition, TOKEN_TABLE } from '../lambdas/store/table-definition';
 import { TokenRepository } from '../lambdas/store/token-repository';
 import { ensureTable } from '../local/dynamodb';
@@ -350,7 +350,7 @@ class CountingStore implements TokenStore {
   /** DynamoDB calls so far, counted by a middleware on the document client. */
   calls = 0;
   constructor(private readonly inner: TokenRepository) {}
-  async list(request: ListRequest): Promise<StorePage> {
+  async list(request: ListRequest): Promise<RecordPage> {
     const page = await this.inner.list(request);
     this.itemsRead += page.itemsRead;
     return page;
@@ -373,7 +373,8 @@ interface Scenario {
   label: string;
   route: 'list-own-tokens' | 'list-all-tokens' | 'list-apps';
   caller: (s: Subject) => Caller;
-  query: (s: Subject) => ListQuery;
+  /** The admin list's `userId` filter rides along with the query, as on the wire. */
+  query: (s: Subject) => ListQuery & { userId?: string };
   /** Pages per walk at most (the unfiltered admin list is capped). */
   maxPages?: number;
   /** Held to the latency budget 100k ÷ 1k; bench/list-cost.md says why the typical user is not. */

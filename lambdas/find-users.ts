@@ -1,5 +1,5 @@
-import { userSearchQuerySchema } from './domain/input';
 import { findPeople } from './domain/people';
+import { userSearchQuerySchema } from './http/input';
 import { queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { userDirectory } from './store/user-pool';

@@ -1,6 +1,6 @@
-import { noQuerySchema, tokenIdSchema } from './domain/input';
 import { withUserEmails } from './domain/people';
 import { getToken } from './domain/token-service';
+import { noQuerySchema, tokenIdSchema } from './http/input';
 import { pathParameter, queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';

@@ -1,5 +1,5 @@
-import { introspectFormSchema, noQuerySchema } from './domain/input';
 import { introspect } from './domain/introspection';
+import { introspectFormSchema, noQuerySchema } from './http/input';
 import { formBodyOf, queryOf } from './http/request';
 import { serviceRouteHandler } from './http/route-handler';
 import { tokenRepository } from './store';

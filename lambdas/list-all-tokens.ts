@@ -1,6 +1,6 @@
-import { adminListQuerySchema } from './domain/input';
 import { withUserEmails } from './domain/people';
 import { listTokens } from './domain/token-service';
+import { adminListQuerySchema } from './http/input';
 import { queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';

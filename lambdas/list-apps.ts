@@ -1,5 +1,5 @@
 import { connectedApps } from './domain/connected-apps';
-import { noQuerySchema } from './domain/input';
+import { noQuerySchema } from './http/input';
 import { queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';

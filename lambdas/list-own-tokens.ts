@@ -1,5 +1,5 @@
-import { ownListQuerySchema } from './domain/input';
 import { listTokens } from './domain/token-service';
+import { ownListQuerySchema } from './http/input';
 import { queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';

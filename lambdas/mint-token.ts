@@ -1,5 +1,5 @@
-import { mintBodySchema, noQuerySchema } from './domain/input';
 import { mintToken } from './domain/minting';
+import { mintBodySchema, noQuerySchema } from './http/input';
 import { jsonBodyOf, queryOf } from './http/request';
 import { serviceRouteHandler } from './http/route-handler';
 import { tokenRepository } from './store';

@@ -1,5 +1,5 @@
-import { appRevokeBodySchema, externalId, noQuerySchema } from './domain/input';
 import { revokeSelection } from './domain/revocation';
+import { appRevokeBodySchema, externalId, noQuerySchema } from './http/input';
 import { jsonBodyOf, pathParameter, queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';

@@ -1,5 +1,5 @@
-import { noQuerySchema, revokeFormSchema } from './domain/input';
 import { revokeByValue } from './domain/revocation';
+import { noQuerySchema, revokeFormSchema } from './http/input';
 import { formBodyOf, queryOf } from './http/request';
 import { serviceRouteHandler } from './http/route-handler';
 import { tokenRepository } from './store';

@@ -1,5 +1,5 @@
-import { noQuerySchema, revokeBodySchema, tokenIdSchema } from './domain/input';
 import { revokeToken } from './domain/token-service';
+import { noQuerySchema, revokeBodySchema, tokenIdSchema } from './http/input';
 import { jsonBodyOf, pathParameter, queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';

@@ -1,5 +1,5 @@
-import { bulkRevokeBodySchema, externalId, noQuerySchema } from './domain/input';
 import { previewBulkRevocation, revokeSelection } from './domain/revocation';
+import { bulkRevokeBodySchema, externalId, noQuerySchema } from './http/input';
 import { jsonBodyOf, pathParameter, queryOf } from './http/request';
 import { routeHandler } from './http/route-handler';
 import { tokenRepository } from './store';

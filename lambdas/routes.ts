@@ -5,11 +5,9 @@
  * `lambdas/<name>.ts`.
  */
 
-/**
- * Who may call: `user` any signed-in user (Cognito ID token), `admin` members of the admin group,
- * `service` a server signing with AWS SigV4 (IAM) whose policy allows the route (see `callers`).
- */
-export type Access = 'user' | 'admin' | 'service';
+import type { Access } from './domain/authorization';
+
+export type { Access };
 
 /**
  * The two kinds of service caller, each with its own managed policy: the authorization server

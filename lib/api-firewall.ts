@@ -3,7 +3,7 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { ERROR_STATUS } from '../lambdas/domain/errors';
+import { ERROR_STATUS } from '../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 import { GATEWAY_RESPONSES } from './gateway-responses';
 import { PERIOD } from './metrics';

@@ -1,5 +1,6 @@
 import { ResponseType, type RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { ERROR_STATUS, type ErrorCode } from '../lambdas/domain/errors';
+import type { ErrorCode } from '../lambdas/domain/errors';
+import { ERROR_STATUS } from '../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 
 interface GatewayResponse {

@@ -1,6 +1,6 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { NagSuppressions } from 'cdk-nag';
-import { ERROR_STATUS } from '../lambdas/domain/errors';
+import { ERROR_STATUS } from '../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 
 /** The API's answer to a path or method it has no route for. */

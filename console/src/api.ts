@@ -17,14 +17,14 @@ export type {
 } from '../../lambdas/domain/views';
 
 /** A non-2xx answer (`{error, message}`), or `network` when there was no answer. */
-export class ApiError extends Error {
+export class ApiCallError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
   ) {
     super(message);
-    this.name = 'ApiError';
+    this.name = 'ApiCallError';
   }
 }
 
@@ -61,7 +61,7 @@ export function createApi(
     if (!token) {
       const message = 'Your session has expired. Please sign in again.';
       onUnauthorized(message);
-      throw new ApiError(401, 'unauthorized', message);
+      throw new ApiCallError(401, 'unauthorized', message);
     }
     const url = new URL(path, base);
     for (const [key, value] of Object.entries(query ?? {})) {
@@ -75,7 +75,7 @@ export function createApi(
       response = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined, signal });
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new ApiError(0, 'network', 'The token API could not be reached. Check your connection and try again.');
+      throw new ApiCallError(0, 'network', 'The token API could not be reached. Check your connection and try again.');
     }
     const text = await response.text();
     let data: unknown;
@@ -91,7 +91,7 @@ export function createApi(
           ? fields.message
           : `The token API answered with status ${response.status}.`;
       if (response.status === 401) onUnauthorized(message);
-      throw new ApiError(response.status, typeof fields.error === 'string' ? fields.error : 'http_error', message);
+      throw new ApiCallError(response.status, typeof fields.error === 'string' ? fields.error : 'http_error', message);
     }
     return data as T;
   }

@@ -1,6 +1,11 @@
-import type { Access } from '../routes';
 import { forbidden } from './errors';
 import type { TokenRecord } from './token';
+
+/**
+ * Who may call a route: `user` any signed-in user (a Cognito ID token), `admin` a member of the
+ * admin group, `service` a server signing with AWS SigV4 whose IAM policy allows the route.
+ */
+export type Access = 'user' | 'admin' | 'service';
 
 /** The signed-in user making a request, as the authorizer vouched for them. */
 export interface Caller {

@@ -1,17 +1,14 @@
-/** The API's error codes (docs/api.md#errors), each with the one HTTP status it maps to. */
-export const ERROR_STATUS = {
-  invalid_request: 400,
+/** The API's error codes (docs/api.md#errors); `http/error-response.ts` maps each to its HTTP status. */
+export type ErrorCode =
+  | 'invalid_request'
   /** RFC 7009: the token belongs to another client than the one revoking it. */
-  unauthorized_client: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  too_many_requests: 429,
-  internal_error: 500,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
+  | 'unauthorized_client'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_many_requests'
+  | 'internal_error';
 
 /** A failure the client may see: its message is written for the client, never for us. */
 export class ApiError extends Error {
@@ -21,10 +18,6 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
-  }
-
-  get status(): number {
-    return ERROR_STATUS[this.code];
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * The API's numeric limits, and how text is measured against them (docs/api.md#input-rules-and-order-of-checks). No imports, so the web
- * console takes them from here too, and never holds a copy that could drift.
+ * The API's numeric limits, and how text is measured against them (docs/api.md#input-rules-and-order-of-checks).
+ * No imports, so the web console takes them from here too, and never holds a copy that could drift.
  */
 
 /** Items in a list page when the client asks for no `limit`. */
@@ -11,6 +11,9 @@ export const MAX_PAGE_SIZE = 100;
 export const MAX_REASON_LENGTH = 500;
 /** At most this many people per `GET admin/users` answer, and by default. */
 export const MAX_PEOPLE_FOUND = 20;
+/** The shortest and longest lifetime of a minted token, in seconds (a year at most). */
+export const MIN_EXPIRES_IN = 60;
+export const MAX_EXPIRES_IN = 31_536_000;
 /** The longest email address (RFC 5321's path limit), and so the longest prefix of one. */
 export const MAX_EMAIL_LENGTH = 254;
 

@@ -1,9 +1,20 @@
 import { revokeAsChildOf } from './cascade';
 import { invalidRequest } from './errors';
-import type { MintBody } from './input';
-import { isExpired, type TokenView, toView } from './token';
+import { isExpired, type TokenType, type TokenView, toView } from './token';
 import type { StoredToken, TokenStore } from './token-store';
 import { newTokenValue } from './token-value';
+
+/** A mint request, checked (docs/api.md#minting-a-token). */
+export interface MintRequest {
+  clientId: string;
+  clientName: string;
+  tokenType: TokenType;
+  scope: string;
+  /** Seconds from now. */
+  expiresIn: number;
+  userId?: string;
+  parentTokenId?: string;
+}
 
 export type MintedToken = TokenView & { token: string };
 
@@ -12,7 +23,7 @@ const unusableParent = () =>
 
 function assertUsableParent(
   parent: StoredToken | undefined,
-  body: MintBody,
+  body: MintRequest,
   now: number,
 ): asserts parent is StoredToken {
   if (
@@ -33,7 +44,12 @@ function assertUsableParent(
  * have run before the child existed, so the child revokes itself and the mint fails. Either way
  * no access token outlives its refresh token's revocation.
  */
-export async function mintToken(store: TokenStore, body: MintBody, pepper: Buffer, now: number): Promise<MintedToken> {
+export async function mintToken(
+  store: TokenStore,
+  body: MintRequest,
+  pepper: Buffer,
+  now: number,
+): Promise<MintedToken> {
   const { parentTokenId } = body;
   if (parentTokenId !== undefined) assertUsableParent(await store.get(parentTokenId), body, now);
   const { tokenId, value, secretHash } = newTokenValue(pepper);

@@ -1,5 +1,4 @@
 import type { Caller } from './authorization';
-import type { UserSearchQuery } from './input';
 import { MAX_PEOPLE_FOUND } from './limits';
 import type { TokenView } from './token';
 import type { PersonList } from './views';
@@ -9,6 +8,12 @@ export interface Person {
   /** Their `sub`: the `userId` of their tokens. */
   userId: string;
   email: string;
+}
+
+/** Who an admin is looking for: people whose email starts with `email`. */
+export interface PeopleSearch {
+  email: string;
+  limit?: number;
 }
 
 /**
@@ -26,7 +31,7 @@ export interface UserDirectory {
   emailsOf(userIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
-export async function findPeople(directory: UserDirectory, query: UserSearchQuery): Promise<PersonList> {
+export async function findPeople(directory: UserDirectory, query: PeopleSearch): Promise<PersonList> {
   return { items: await directory.findByEmailPrefix(query.email, query.limit ?? MAX_PEOPLE_FOUND) };
 }
 

@@ -2,10 +2,19 @@ import { type Caller, maySeeToken, requiredOwner } from './authorization';
 import { cascadeRevocation } from './cascade';
 import { type CursorBinding, decodeCursor, encodeCursor, type PageKey } from './cursor';
 import { ApiError, deadlineExceeded, notFound } from './errors';
-import { DEFAULT_PAGE_SIZE, type ListQuery } from './input';
-import { isExpired, type TokenRecord, type TokenView, toView } from './token';
+import { DEFAULT_PAGE_SIZE } from './limits';
+import { isExpired, type TokenRecord, type TokenStatus, type TokenType, type TokenView, toView } from './token';
 import type { ListRequest, TokenStore } from './token-store';
 import type { TokenPage } from './views';
+
+/** What a client asks of a token list, checked (docs/api.md#listing-tokens). */
+export interface ListQuery {
+  limit?: number;
+  cursor?: string;
+  clientId?: string;
+  tokenType?: TokenType;
+  status?: TokenStatus;
+}
 
 export interface ListContext {
   route: string;

@@ -17,7 +17,7 @@ export interface ListRequest {
   now: number;
 }
 
-export interface TokenPage {
+export interface RecordPage {
   items: TokenRecord[];
   /** Where the next page starts; absent on the last page. */
   nextKey?: PageKey;
@@ -55,7 +55,7 @@ export interface TokenStore {
    * minted or revoked during the walk may be missed or show its new state). A page never holds
    * more than `limit` items, and a page with a `nextKey` is never empty.
    */
-  list(request: ListRequest): Promise<TokenPage>;
+  list(request: ListRequest): Promise<RecordPage>;
   /** Revokes a live, unrevoked (and, with `owner`, owned) token; undefined when that condition failed. */
   revoke(request: RevokeRequest): Promise<TokenRecord | undefined>;
   /** Sets lastUsedAt to `now` unless it was set less than `minInterval` seconds ago. */

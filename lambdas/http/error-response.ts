@@ -1,5 +1,17 @@
-import { ApiError, ERROR_STATUS, type ErrorCode } from '../domain/errors';
+import { ApiError, type ErrorCode } from '../domain/errors';
 import { GATEWAY_MESSAGES } from './gateway-messages';
+
+/** Each error code's one HTTP status (docs/api.md#errors). */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
+  invalid_request: 400,
+  unauthorized_client: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_many_requests: 429,
+  internal_error: 500,
+};
 
 export interface JsonResponse {
   statusCode: number;
@@ -51,7 +63,7 @@ export function toErrorResponse(
   style: ErrorStyle = {},
 ): { response: JsonResponse; unexpected: boolean } {
   if (error instanceof ApiError) {
-    return { response: errorResponse(error.code, error.message, style), unexpected: error.status >= 500 };
+    return { response: errorResponse(error.code, error.message, style), unexpected: ERROR_STATUS[error.code] >= 500 };
   }
   if (error instanceof Error && THROTTLING.has(error.name)) {
     const response = errorResponse('too_many_requests', 'Too many requests; try again shortly.', style);

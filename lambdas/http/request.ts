@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { invalidRequest } from '../domain/errors';
-import { describeIssue, MAX_BODY_BYTES } from '../domain/input';
+import { describeIssue, MAX_BODY_BYTES } from './input';
 
 function parse<S extends z.ZodMiniType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { cursorExpired, type PageKey } from '../domain/cursor';
 import type { TokenRecord } from '../domain/token';
-import type { ListRequest, RevokeRequest, StoredToken, TokenPage, TokenStore } from '../domain/token-store';
+import type { ListRequest, RecordPage, RevokeRequest, StoredToken, TokenStore } from '../domain/token-store';
 import { type IndexName, TOKEN_TABLE } from './table-definition';
 
 /**
@@ -120,7 +120,7 @@ export class TokenRepository implements TokenStore {
     }
   }
 
-  async list(request: ListRequest): Promise<TokenPage> {
+  async list(request: ListRequest): Promise<RecordPage> {
     const { index, key, filter } = planFor(request);
     if (request.startKey && !isPositionIn(request.startKey, index)) throw cursorExpired();
     // Read backwards, latest expiry first: past a position that has expired since, everything has

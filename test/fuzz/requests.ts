@@ -16,7 +16,7 @@ import {
   mintBodySchema,
   revokeBodySchema,
   tokenIdSchema,
-} from '../../lambdas/domain/input';
+} from '../../lambdas/http/input';
 import { ROUTES, type RouteDefinition } from '../../lambdas/routes';
 
 // ---------------------------------------------------------------------------------------------

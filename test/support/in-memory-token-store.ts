@@ -1,6 +1,6 @@
 import { cursorExpired, type PageKey } from '../../lambdas/domain/cursor';
 import type { TokenRecord } from '../../lambdas/domain/token';
-import type { ListRequest, RevokeRequest, StoredToken, TokenPage, TokenStore } from '../../lambdas/domain/token-store';
+import type { ListRequest, RecordPage, RevokeRequest, StoredToken, TokenStore } from '../../lambdas/domain/token-store';
 import { TOKEN_TABLE } from '../../lambdas/store/table-definition';
 
 const copy = <T extends TokenRecord>(r: T): T => ({ ...r });
@@ -87,7 +87,7 @@ export class InMemoryTokenStore implements TokenStore {
     this.records.set(record.tokenId, copy(record));
   }
 
-  async list(request: ListRequest): Promise<TokenPage> {
+  async list(request: ListRequest): Promise<RecordPage> {
     this.listRequests.push({ ...request });
     const index = request.userId !== undefined ? 'byUser' : request.clientId !== undefined ? 'byClient' : undefined;
     const keyNames = ['tokenId', ...(index ? [TOKEN_TABLE.indexes[index].partitionKey.name, 'expiresAt'] : [])];

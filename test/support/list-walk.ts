@@ -1,9 +1,9 @@
 import type { TokenRecord, TokenStatus, TokenType } from '../../lambdas/domain/token';
-import type { ListRequest, TokenPage, TokenStore } from '../../lambdas/domain/token-store';
+import type { ListRequest, RecordPage, TokenStore } from '../../lambdas/domain/token-store';
 import { NOW } from './token-records';
 
 /** What happens between two pages of a walk (writes, time passing): answers the next page's "now". */
-export type BetweenPages = (pagesSoFar: TokenPage[], now: number) => Promise<number>;
+export type BetweenPages = (pagesSoFar: RecordPage[], now: number) => Promise<number>;
 
 /**
  * Follows nextKey to the end, checking the page rules on every page: never more than `limit`
@@ -13,8 +13,8 @@ export async function walk(
   store: TokenStore,
   request: Omit<ListRequest, 'startKey'>,
   between?: BetweenPages,
-): Promise<{ items: TokenRecord[]; pages: TokenPage[] }> {
-  const pages: TokenPage[] = [];
+): Promise<{ items: TokenRecord[]; pages: RecordPage[] }> {
+  const pages: RecordPage[] = [];
   let startKey: ListRequest['startKey'];
   let now = request.now;
   do {

@@ -1,4 +1,5 @@
 import { ApiError, type ErrorCode } from '../../lambdas/domain/errors';
+import { ERROR_STATUS } from '../../lambdas/http/error-response';
 
 /** Runs `run`, expecting it to throw an ApiError of `code` and `status`; returns that error. */
 export function thrownApiError(run: () => unknown, code: ErrorCode, status: number): ApiError {
@@ -7,7 +8,7 @@ export function thrownApiError(run: () => unknown, code: ErrorCode, status: numb
   } catch (e) {
     expect(e).toBeInstanceOf(ApiError);
     expect((e as ApiError).code).toBe(code);
-    expect((e as ApiError).status).toBe(status);
+    expect(ERROR_STATUS[(e as ApiError).code]).toBe(status);
     return e as ApiError;
   }
   throw new Error(`expected a ${status} ${code}`);

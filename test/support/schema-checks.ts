@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { describeIssue } from '../../lambdas/domain/input';
+import { describeIssue } from '../../lambdas/http/input';
 
 export const accepts = (schema: z.ZodMiniType, value: unknown): boolean => schema.safeParse(value).success;
 

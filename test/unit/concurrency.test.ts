@@ -84,7 +84,7 @@ describe('mapLimited', () => {
       finished.push(i);
       return i;
     };
-    const error = await rejection(
+    await rejection(
       mapLimited(
         Array.from({ length: 10 }, (_, i) => i),
         3,
@@ -93,7 +93,6 @@ describe('mapLimited', () => {
       ),
       'internal_error',
     );
-    expect(error.status).toBe(500);
     expect(started).toEqual([0, 1, 2]);
     // Every write it started had ended before it gave its answer.
     expect(finished.sort()).toEqual([0, 1, 2]);

@@ -1,5 +1,5 @@
-import { ApiError, ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
-import { errorResponse, toErrorResponse } from '../../lambdas/http/error-response';
+import { ApiError, type ErrorCode } from '../../lambdas/domain/errors';
+import { ERROR_STATUS, errorResponse, toErrorResponse } from '../../lambdas/http/error-response';
 
 const bodyOf = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
 

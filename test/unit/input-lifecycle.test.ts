@@ -1,12 +1,6 @@
 import type * as z from 'zod/mini';
-import {
-  appRevokeBodySchema,
-  bulkRevokeBodySchema,
-  MAX_EXPIRES_IN,
-  MAX_REASON_LENGTH,
-  MIN_EXPIRES_IN,
-  mintBodySchema,
-} from '../../lambdas/domain/input';
+import { MAX_EXPIRES_IN, MAX_REASON_LENGTH, MIN_EXPIRES_IN } from '../../lambdas/domain/limits';
+import { appRevokeBodySchema, bulkRevokeBodySchema, mintBodySchema } from '../../lambdas/http/input';
 import { accepts, messageFor } from '../support/schema-checks';
 
 const valid = {

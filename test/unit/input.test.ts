@@ -1,14 +1,12 @@
 import type * as z from 'zod/mini';
+import { codePoints, DEFAULT_PAGE_SIZE, MAX_REASON_LENGTH } from '../../lambdas/domain/limits';
 import {
   adminListQuerySchema,
-  codePoints,
-  DEFAULT_PAGE_SIZE,
-  MAX_REASON_LENGTH,
   noQuerySchema,
   ownListQuerySchema,
   revokeBodySchema,
   tokenIdSchema,
-} from '../../lambdas/domain/input';
+} from '../../lambdas/http/input';
 import { accepts, messageFor } from '../support/schema-checks';
 
 describe('list query', () => {

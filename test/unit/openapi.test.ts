@@ -7,19 +7,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as z from 'zod/mini';
-import { ERROR_STATUS, type ErrorCode } from '../../lambdas/domain/errors';
+import type { ErrorCode } from '../../lambdas/domain/errors';
+import { INACTIVE, type Introspection } from '../../lambdas/domain/introspection';
 import {
-  adminListQuerySchema,
-  appRevokeBodySchema,
-  bulkRevokeBodySchema,
   DEFAULT_PAGE_SIZE,
-  introspectFormSchema,
-  MAX_BODY_BYTES,
   MAX_EMAIL_LENGTH,
   MAX_EXPIRES_IN,
   MAX_PEOPLE_FOUND,
   MAX_REASON_LENGTH,
   MIN_EXPIRES_IN,
+} from '../../lambdas/domain/limits';
+import { type Person, withUserEmails } from '../../lambdas/domain/people';
+import { TOKEN_STATUSES, TOKEN_TYPES, type TokenRecord, toView } from '../../lambdas/domain/token';
+import { newTokenValue, TOKEN_PREFIX } from '../../lambdas/domain/token-value';
+import type { BulkPreview, ConnectedApp } from '../../lambdas/domain/views';
+import { ERROR_STATUS } from '../../lambdas/http/error-response';
+import {
+  adminListQuerySchema,
+  appRevokeBodySchema,
+  bulkRevokeBodySchema,
+  introspectFormSchema,
+  MAX_BODY_BYTES,
   mintBodySchema,
   noQuerySchema,
   ownListQuerySchema,
@@ -27,12 +35,7 @@ import {
   revokeFormSchema,
   tokenIdSchema,
   userSearchQuerySchema,
-} from '../../lambdas/domain/input';
-import { INACTIVE, type Introspection } from '../../lambdas/domain/introspection';
-import { type Person, withUserEmails } from '../../lambdas/domain/people';
-import { TOKEN_STATUSES, TOKEN_TYPES, type TokenRecord, toView } from '../../lambdas/domain/token';
-import { newTokenValue, TOKEN_PREFIX } from '../../lambdas/domain/token-value';
-import type { BulkPreview, ConnectedApp } from '../../lambdas/domain/views';
+} from '../../lambdas/http/input';
 import { type Access, ROUTES, type RouteName } from '../../lambdas/routes';
 import { InMemoryUserDirectory } from '../support/in-memory-user-directory';
 

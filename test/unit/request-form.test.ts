@@ -1,4 +1,4 @@
-import { introspectFormSchema, MAX_BODY_BYTES, revokeFormSchema } from '../../lambdas/domain/input';
+import { introspectFormSchema, MAX_BODY_BYTES, revokeFormSchema } from '../../lambdas/http/input';
 import { formBodyOf } from '../../lambdas/http/request';
 import { apiEvent } from '../support/api-event';
 import { refusal } from '../support/refusal';

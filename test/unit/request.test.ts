@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES, ownListQuerySchema, revokeBodySchema, tokenIdSchema } from '../../lambdas/domain/input';
+import { MAX_BODY_BYTES, ownListQuerySchema, revokeBodySchema, tokenIdSchema } from '../../lambdas/http/input';
 import { bodyBytes, jsonBodyOf, pathParameter, queryOf } from '../../lambdas/http/request';
 import { apiEvent, withQuery } from '../support/api-event';
 import { refusal } from '../support/refusal';

@@ -3,15 +3,14 @@
 import * as z from 'zod/mini';
 import {
   codePoints,
-  DEFAULT_PAGE_SIZE,
   MAX_EMAIL_LENGTH,
+  MAX_EXPIRES_IN,
   MAX_PAGE_SIZE,
   MAX_PEOPLE_FOUND,
   MAX_REASON_LENGTH,
-} from './limits';
-import { TOKEN_STATUSES, TOKEN_TYPES } from './token';
-
-export { codePoints, DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH, MAX_PAGE_SIZE, MAX_PEOPLE_FOUND, MAX_REASON_LENGTH };
+  MIN_EXPIRES_IN,
+} from '../domain/limits';
+import { TOKEN_STATUSES, TOKEN_TYPES } from '../domain/token';
 
 export const MAX_BODY_BYTES = 4096;
 
@@ -47,7 +46,6 @@ const listQueryFields = {
 
 export const ownListQuerySchema = z.strictObject(listQueryFields);
 export const adminListQuerySchema = z.strictObject({ ...listQueryFields, userId: z.optional(externalId('userId')) });
-export type ListQuery = z.infer<typeof adminListQuerySchema>;
 
 export const noQuerySchema = z.strictObject({});
 
@@ -59,7 +57,6 @@ export const userSearchQuerySchema = z.strictObject({
   ),
   limit: z.optional(limitUpTo(MAX_PEOPLE_FOUND)),
 });
-export type UserSearchQuery = z.infer<typeof userSearchQuerySchema>;
 
 export const revokeBodySchema = z.strictObject({
   reason: z.optional(
@@ -70,7 +67,6 @@ export const revokeBodySchema = z.strictObject({
       ),
   ),
 });
-export type RevokeBody = z.infer<typeof revokeBodySchema>;
 
 /** RFC 6749 section 3.3: space-delimited scope tokens of printable ASCII without `"` or `\`. */
 const scopeSchema = z
@@ -82,9 +78,6 @@ const scopeSchema = z
       'scope must be space-delimited OAuth scope tokens',
     ),
   );
-
-export const MIN_EXPIRES_IN = 60;
-export const MAX_EXPIRES_IN = 31_536_000;
 
 export const mintBodySchema = z
   .strictObject({
@@ -112,7 +105,6 @@ export const mintBodySchema = z
       path: ['parentTokenId'],
     }),
   );
-export type MintBody = z.infer<typeof mintBodySchema>;
 
 /** A token value as a client presents it; its format is checked later, and an unknown one is just inactive. */
 const tokenValue = z
@@ -137,7 +129,6 @@ export const bulkRevokeBodySchema = z.strictObject({
   reason: revokeBodySchema.shape.reason,
   dryRun: z.optional(z.boolean({ error: 'dryRun must be true or false' })),
 });
-export type BulkRevokeBody = z.infer<typeof bulkRevokeBodySchema>;
 
 /** One sentence for the client from zod's first complaint; never echoes the rejected value. */
 export function describeIssue(error: z.core.$ZodError): string {
