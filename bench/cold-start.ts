@@ -26,7 +26,15 @@ import * as esbuild from 'esbuild';
 import { ROUTES } from '../lambdas/routes';
 import { trimSourceMapFile } from '../lib/first-party-source-map.cjs';
 import { BUNDLE_FILE, esbuildOptions, FUNCTION_MEMORY_MB } from '../lib/handler-function';
-import { type BenchSection, markdownTable, median, percentile, runStandalone, type TargetCheck } from './section';
+import {
+  type BenchSection,
+  markdownTable,
+  median,
+  percentile,
+  renderTemplate,
+  runStandalone,
+  type TargetCheck,
+} from './section';
 
 const ROOT = path.join(__dirname, '..');
 const NODE_MODULES = path.join(ROOT, 'node_modules');
@@ -440,36 +448,6 @@ const range = (xs: number[], format = ratio) => {
   return low === high ? low : `${low}–${high}`;
 };
 
-/** bench/cold-start.md by its sections (`<!-- section: name -->` up to the next such line). */
-function proseSections(): Map<string, string> {
-  const sections = new Map<string, string>();
-  let name: string | undefined;
-  let lines: string[] = [];
-  const close = () => name !== undefined && sections.set(name, lines.join('\n').trim());
-  for (const line of readFileSync(path.join(__dirname, 'cold-start.md'), 'utf8').split('\n')) {
-    const marker = /^<!-- section: ([\w-]+) -->$/.exec(line);
-    if (!marker) {
-      lines.push(line);
-      continue;
-    }
-    close();
-    name = marker[1];
-    lines = [];
-  }
-  close();
-  return sections;
-}
-
-/** One section of the prose with every `{{name}}` filled in; one without a value is an error. */
-function fill(sections: Map<string, string>, name: string, values: Record<string, string | number>): string {
-  const section = sections.get(name);
-  if (section === undefined) throw new Error(`bench/cold-start.md has no section "${name}"`);
-  return section.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-    if (!(key in values)) throw new Error(`bench/cold-start.md, section "${name}": no value for {{${key}}}`);
-    return String(values[key]);
-  });
-}
-
 export async function run(): Promise<BenchSection> {
   const runs = Number(process.env.COLD_START_RUNS ?? 20);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`COLD_START_RUNS must be a positive whole number`);
@@ -667,16 +645,13 @@ export async function run(): Promise<BenchSection> {
       },
     ]);
 
-    const prose = proseSections();
     const values = proseValues(results);
+    const prose = renderTemplate(path.join(__dirname, 'cold-start.md'), values);
     return {
       key: 'coldStart',
       title: 'Cold start',
-      method: fill(prose, 'method', values),
-      tables: [
-        fill(prose, 'tables', values),
-        fill(prose, values.missed === 0 ? 'all-met' : 'some-missed', values),
-      ].join('\n\n'),
+      method: prose.method!,
+      tables: [prose.tables!, values.missed === 0 ? prose.all_met! : prose.some_missed!].join('\n\n'),
       results,
       targets,
     };

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { FUNCTION_MEMORY_MB } from '../lib/handler-function';
-import { type BenchSection, markdownTable } from './section';
+import { type BenchSection, markdownTable, renderTemplate } from './section';
 
 /**
  * Dollars per million requests per route, on paper: public list prices (us-east-1, on-demand,
@@ -71,7 +72,9 @@ export const ROUTE_UNITS: RouteUnits[] = [
     route: 'POST service/introspect',
     reads: 1,
     writes: 0.1,
-    note: "one GetItem (+1 for a child's parent); lastUsedAt at most once a minute (3 units), ~3 % of calls at 1 call/2 s per token",
+    note:
+      "one GetItem (+1 for a child's parent); lastUsedAt at most once a minute (3 units), " +
+      '~3 % of calls at 1 call/2 s per token',
   },
   { route: 'POST service/revoke', reads: 1, writes: 3, note: 'GetItem by value, then as the revoke route' },
 ];
@@ -98,11 +101,14 @@ export function costSection(durationMs: number, durationSource: string): BenchSe
   return {
     key: 'costOnPaper',
     title: 'Cost on AWS, on paper',
-    method: [
-      `Dollars per million requests per route from public list prices (us-east-1, on-demand, first tier): REST API $${PRICES.restApiPerMillion}/M, HTTP API $${PRICES.httpApiPerMillion}/M, Lambda $${PRICES.lambdaRequestsPerMillion}/M requests + $${PRICES.lambdaArmPerGbSecond}/GB-s on arm64, DynamoDB on-demand $${PRICES.dynamoReadPerMillionUnits}/M read units and $${PRICES.dynamoWritePerMillionUnits}/M write units.`,
-      `Lambda at ${FUNCTION_MEMORY_MB} MB for ${durationMs.toFixed(1)} ms per request (${durationSource}); cold starts, CloudWatch Logs ingestion, X-Ray traces and Secrets Manager reads (once per function instance) are left out. dynalite answers from memory on the same machine; at ${ASSUMED_AWS_MS} ms per request, nearer what a DynamoDB round trip or two takes on AWS, Lambda would be $${costPerMillion(ASSUMED_AWS_MS)[0]!.lambda.toFixed(2)} per million, still small beside API Gateway.`,
-      'Request units per call are estimated from item sizes and the indexes each write updates (see `bench/cost.ts`). The API Gateway request charge dominates every route, so an HTTP API would cut the total by more than half. It can do the same checks (a JWT authorizer for the Cognito ID tokens, IAM authorization for the service routes), but its authorizer refusals and unknown routes answer with its own bodies (this API answers every non-2xx with `{error, message}`, which REST gateway responses give), it cannot be tracked by X-Ray or protected by AWS WAF directly, and it has no per-method throttling. The REST API is kept for those; the HTTP API column is what moving would save.',
-    ].join('\n\n'),
+    method: renderTemplate(join(__dirname, 'cost.md'), {
+      ...PRICES,
+      memoryMb: FUNCTION_MEMORY_MB,
+      durationMs: durationMs.toFixed(1),
+      durationSource,
+      assumedAwsMs: ASSUMED_AWS_MS,
+      lambdaAtAssumedAws: costPerMillion(ASSUMED_AWS_MS)[0]!.lambda.toFixed(2),
+    }).method!,
     tables: markdownTable(
       ['route', 'Lambda', 'DynamoDB', 'total, REST API', 'total, HTTP API', 'DynamoDB units per call'],
       rows.map((r) => [r.route, $(r.lambda), $(r.dynamo), $(r.rest), $(r.http), r.note]),

@@ -27,7 +27,14 @@ import {
   tokenRecord,
 } from '../test/support/local-stack';
 import { answerOf, startTestRuntime, type TestRuntime } from '../test/support/runtime';
-import { type BenchSection, markdownTable, percentile, runStandalone, type TargetCheck } from './section';
+import {
+  type BenchSection,
+  markdownTable,
+  percentile,
+  renderTemplate,
+  runStandalone,
+  type TargetCheck,
+} from './section';
 
 const CONNECTIONS = 16;
 const DURATION_SECONDS = 10;
@@ -272,7 +279,7 @@ export async function run(): Promise<BenchSection> {
     if (first.status !== 200 || !Array.isArray(body.items)) throw new Error(`GET tokens answered ${first.status}`);
     pageItems = body.items.length;
     pageBytes = Buffer.byteLength(text);
-    console.error(`throughput: stack up in ${startupSeconds} s; ${CONNECTIONS} connections for ${DURATION_SECONDS} s…`);
+    console.error(`throughput: stack up in ${startupSeconds} s; ${CONNECTIONS} connections, ${DURATION_SECONDS} s…`);
     loadFigures = await load(url, user.idToken, stack.pid);
     console.error(`throughput: ${loadFigures.requestsPerSecond.mean} requests/s; per-request comparison…`);
     const bench = await startBenchRuntime(stack.outputs, tokens);
@@ -287,16 +294,6 @@ export async function run(): Promise<BenchSection> {
   const seconds = round((Date.now() - started) / 1000, 1);
   const machineLoad = { before: round(loadBefore), after: round(loadavg()[0]!) };
   return section(loadFigures, per, { items: pageItems, bytes: pageBytes }, startupSeconds, seconds, machineLoad);
-}
-
-/** The section's prose, bench/throughput.md, with each `{{name}}` filled in from `values`. */
-function prose(values: Record<string, string | number>): string {
-  const text = readFileSync(join(__dirname, 'throughput.md'), 'utf8');
-  return text.trimEnd().replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`bench/throughput.md asks for {{${name}}}, which is not measured`);
-    return String(value);
-  });
 }
 
 function section(
@@ -336,7 +333,7 @@ function section(
       ['gateway overhead: p50 of paired differences', p.gatewayOverheadPairedP50Ms.toFixed(2), ''],
     ],
   );
-  const method = prose({
+  const { method } = renderTemplate(join(__dirname, 'throughput.md'), {
     startupSeconds,
     tokens: TOKENS,
     pageItems: page.items,

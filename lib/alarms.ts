@@ -71,7 +71,8 @@ export class Alarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       description:
         `More than ${API_5XX_PERCENT}% of API requests answered 5xx over 5 minutes (with at least ` +
-        `${API_5XX_MIN_REQUESTS} requests). See the Errors alarms of the functions and the API access logs (status 5xx).`,
+        `${API_5XX_MIN_REQUESTS} requests). See the Errors alarms of the functions and the API access logs ` +
+        '(status 5xx).',
     });
 
     // --- Functions -----------------------------------------------------------------------------
@@ -79,11 +80,15 @@ export class Alarms extends Construct {
       const id = pascalCase(name);
       this.alarm(`${id}Errors`, fn.metricErrors({ statistic: 'Sum', period: PERIOD }), {
         threshold: 1,
-        description: `The function ${name} failed (an unhandled error or a timeout) at least once in 5 minutes. See its log group.`,
+        description:
+          `The function ${name} failed (an unhandled error or a timeout) at least once in 5 minutes. ` +
+          'See its log group.',
       });
       this.alarm(`${id}Throttles`, fn.metricThrottles({ statistic: 'Sum', period: PERIOD }), {
         threshold: 1,
-        description: `Lambda throttled the function ${name} at least once in 5 minutes: the account's or its concurrency limit.`,
+        description:
+          `Lambda throttled the function ${name} at least once in 5 minutes: the account's or its ` +
+          'concurrency limit.',
       });
     }
     for (const [name, fn] of Object.entries(props.streamConsumers)) {
@@ -101,7 +106,8 @@ export class Alarms extends Construct {
         threshold: 1,
         description:
           `The function ${name} gave up on stream records after every retry; they are in its dead-letter queue. ` +
-          'For a cascade: revoke the refresh token named in each record again (any revoke finishes its cascade), then purge the queue.',
+          'For a cascade: revoke the refresh token named in each record again (any revoke finishes its ' +
+          'cascade), then purge the queue.',
       });
     }
 

@@ -40,7 +40,9 @@ export class Dashboard extends Construct {
       widgets: [
         [
           new cloudwatch.TextWidget({
-            markdown: `## Token ledger: ${stackName}\nAPI, functions, token table${firewall ? ' and WAF' : ''}; 5-minute sums unless labelled.`,
+            markdown:
+              `## Token ledger: ${stackName}\n` +
+              `API, functions, token table${firewall ? ' and WAF' : ''}; 5-minute sums unless labelled.`,
             width: 24,
             height: 1,
           }),

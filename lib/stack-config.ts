@@ -23,9 +23,9 @@ import { DEFAULT_ADMIN_GROUP } from '../lambdas/config';
  * | `throttleBurstLimit` | `200` | stage burst capacity |
  * | `alarmTopicArn` | none | SNS topic (same region) the alarms notify; without it they only change state |
  * | `waf` | `true` | `false` deploys the API without its WAF web ACL |
- * | `wafRateLimit` | `2000` | requests one IP may send to the user and admin routes in 5 minutes before WAF blocks it |
- * | `wafServiceRateLimit` | `15000` | the same for the service routes (signed calls of authorization and resource servers) |
- * | `tracing` | `false` | `true` bundles the Powertools Tracer: handler and AWS SDK calls as X-Ray subsegments |
+ * | `wafRateLimit` | `2000` | requests per IP to the user and admin routes in 5 minutes before WAF blocks it |
+ * | `wafServiceRateLimit` | `15000` | the same for the service routes (authorization and resource servers) |
+ * | `tracing` | `false` | `true` bundles the Powertools Tracer: handler and SDK calls as X-Ray subsegments |
  *
  * `retain` also protects the table from deletion. Both WAF limits may be 10 to 2,000,000,000.
  *

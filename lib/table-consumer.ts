@@ -73,8 +73,8 @@ export class TableConsumer extends Construct {
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            'Reading a DynamoDB stream takes dynamodb:ListStreams, which supports no resource-level permission, so IAM ' +
-            'only accepts "*" for it; every other stream action names this table\'s stream.',
+            'Reading a DynamoDB stream takes dynamodb:ListStreams, which supports no resource-level ' +
+            'permission, so IAM only accepts "*" for it; every other stream action names this table\'s stream.',
           appliesTo: ['Resource::*'],
         },
       ],

@@ -172,8 +172,8 @@ export class TokenApi extends Construct {
         {
           id: 'AwsSolutions-APIG3',
           reason:
-            'The web ACL was turned off with context waf=false: a deliberate choice for this deployment (a test stack, or a ' +
-            'web ACL that Firewall Manager or another stack associates). The default deploys one.',
+            'The web ACL was turned off with context waf=false: a deliberate choice for this deployment ' +
+            '(a test stack, or a web ACL that Firewall Manager or another stack associates). The default deploys one.',
         },
       ]);
     }

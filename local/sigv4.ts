@@ -7,8 +7,14 @@ import { SignatureV4 } from '@smithy/signature-v4';
 /** AWS refuses signatures more than 5 minutes away from its clock. */
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
-const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=(?<key>[^/]+)\/(?<day>\d{8})\/(?<region>[^/]+)\/(?<service>[^/]+)\/aws4_request, ?SignedHeaders=(?<signed>[a-z0-9;-]+), ?Signature=(?<signature>[0-9a-f]{64})$/;
+const AUTHORIZATION = new RegExp(
+  [
+    '^AWS4-HMAC-SHA256 ',
+    'Credential=(?<key>[^/]+)/(?<day>\\d{8})/(?<region>[^/]+)/(?<service>[^/]+)/aws4_request, ?',
+    'SignedHeaders=(?<signed>[a-z0-9;-]+), ?',
+    'Signature=(?<signature>[0-9a-f]{64})$',
+  ].join(''),
+);
 
 /** What a request's Authorization header claims, before anything is checked. */
 export interface SignatureClaim {

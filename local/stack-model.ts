@@ -238,7 +238,8 @@ export function readStackModel(template: CfnTemplate, resolver: LocalResolver): 
     if (!found) throw new Error(`the template has no output ${name}`);
     return resolver.text(found.Value);
   };
-  const executeApi = `arn:aws:execute-api:${resolver.text({ Ref: 'AWS::Region' })}:${resolver.text({ Ref: 'AWS::AccountId' })}`;
+  const region = resolver.text({ Ref: 'AWS::Region' });
+  const executeApi = `arn:aws:execute-api:${region}:${resolver.text({ Ref: 'AWS::AccountId' })}`;
 
   return {
     functions,

@@ -42,6 +42,7 @@ import {
   StatusBadge,
   Time,
   TokenDetails,
+  tokenOfApp,
   tokenTypeLabel,
   useResource,
 } from './ui';
@@ -137,11 +138,7 @@ export function AdminPage() {
   const revoked = (view: TokenView, already: boolean) => {
     setRevoking(null);
     setSelected(view);
-    announce(
-      already
-        ? alreadyRevokedText(view)
-        : `Revoked the ${tokenTypeLabel(view.tokenType).toLowerCase()} of ${view.clientName}.`,
-    );
+    announce(already ? alreadyRevokedText(view) : `Revoked the ${tokenOfApp(view)}.`);
     page.reload();
     focusSoon(() => document.getElementById('token-details-heading'));
   };
@@ -289,7 +286,7 @@ export function AdminPage() {
                         data-token-id={token.tokenId}
                         aria-controls="token-details"
                         aria-expanded={selected?.tokenId === token.tokenId}
-                        aria-label={`Details of the ${tokenTypeLabel(token.tokenType).toLowerCase()} of ${token.clientName}`}
+                        aria-label={`Details of the ${tokenOfApp(token)}`}
                         onClick={() => select(token)}
                       >
                         Details

@@ -28,6 +28,7 @@ import {
   StatusBadge,
   Time,
   TokenDetails,
+  tokenOfApp,
   tokenTypeLabel,
   useResource,
 } from './ui';
@@ -240,11 +241,7 @@ function AppTokens({ app, onChanged }: { app: ConnectedApp; onChanged(): void })
   const revoked = (view: TokenView, already: boolean) => {
     setRevoking(null);
     setItems((previous) => previous.map((t) => (t.tokenId === view.tokenId ? view : t)));
-    announce(
-      already
-        ? alreadyRevokedText(view)
-        : `Revoked the ${tokenTypeLabel(view.tokenType).toLowerCase()} of ${view.clientName}. It no longer works.`,
-    );
+    announce(already ? alreadyRevokedText(view) : `Revoked the ${tokenOfApp(view)}. It no longer works.`);
     setReloads((n) => n + 1); // a refresh token takes its access tokens with it
     onChanged(); // counts and expiry of the app
     focusSoon(() => document.getElementById(detailsButtonId(view.tokenId)));

@@ -52,6 +52,10 @@ export function Time({ iso, relative }: { iso: string; relative?: boolean }) {
   );
 }
 
+/** "access token of App": a token as sentences name it. */
+export const tokenOfApp = (token: { tokenType: string; clientName: string }): string =>
+  `${tokenTypeLabel(token.tokenType).toLowerCase()} of ${token.clientName}`;
+
 export const tokenTypeLabel = (type: string) =>
   type === 'refresh_token' ? 'Refresh token' : type === 'access_token' ? 'Access token' : type;
 
@@ -412,9 +416,7 @@ export function TokenDetails({ token, showOwner }: { token: TokenView; showOwner
 export function revokeTokenMessage(token: TokenView, showOwner: boolean): string {
   const owner = showOwner ? ` issued to ${ownerText(token)}` : '';
   const scopes = token.scopes.length ? ` (scopes: ${token.scopes.join(', ')})` : '';
-  const what =
-    `This ${tokenTypeLabel(token.tokenType).toLowerCase()} of ${token.clientName}${owner}${scopes}` +
-    ' will stop working immediately';
+  const what = `This ${tokenOfApp(token)}${owner}${scopes} will stop working immediately`;
   return token.tokenType === 'refresh_token' ? `${what}, and so will the access tokens issued from it.` : `${what}.`;
 }
 
@@ -430,7 +432,7 @@ function revokedEarlier(view: TokenView, mySub: string, reason: string | undefin
 
 /** "This token was already revoked on Nov 30, 2026, 9:01 AM UTC." */
 export const alreadyRevokedText = (view: TokenView) =>
-  `This ${tokenTypeLabel(view.tokenType).toLowerCase()} of ${view.clientName} was already revoked` +
+  `This ${tokenOfApp(view)} was already revoked` +
   (view.revokedAt ? ` (${exactTime.format(new Date(view.revokedAt))}).` : '.');
 
 /**

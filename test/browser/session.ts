@@ -53,7 +53,7 @@ export function withConsole(env: Record<string, string> = {}): ConsoleSession {
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** A new person (`<name>-<random>@example.com`) holding a token for each of `tokens` (a revoked one revoked by them). */
+/** A new person (`<name>-<random>@example.com`) with a token for each of `tokens` (revoked ones revoked by them). */
 export async function personWithTokens(
   session: ConsoleSession,
   name: string,

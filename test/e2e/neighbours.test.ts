@@ -58,7 +58,7 @@ test('a malformed path on the console port is refused, and the stack keeps servi
   expect((await fetch(new URL('openapi.json', stack.outputs.ApiUrl))).status).toBe(200);
 });
 
-test("a COGNITO_PORT already used by another stack's cognito-local fails loudly instead of sharing its pool", async () => {
+test("a COGNITO_PORT used by another stack's cognito-local fails loudly instead of sharing its pool", async () => {
   const port = new URL(stack.outputs.CognitoEndpoint).port;
   const second = spawnLocalStack({ env: { COGNITO_PORT: port } });
   await expect(second.waitForOutputs(60_000)).rejects.toThrow(/exited/);

@@ -112,7 +112,7 @@ describe('userEmail', () => {
     for (const view of ownList.body.items) expect(view).not.toHaveProperty('userEmail');
   });
 
-  it('is left out for a token with no user, and for a user no longer in the pool; those tokens are served', async () => {
+  it('is left out for a token with no user, and for a user no longer in the pool; those are served', async () => {
     const gone = await createUser(o, 'gone');
     const ofGone = tokenRecord({ userId: gone.sub });
     const noUser = tokenRecord({ clientId: 'reporting-service', clientName: 'Reporting Service' });

@@ -482,7 +482,7 @@ describe('REST API', () => {
     },
   );
 
-  test('resource servers may introspect and nothing else; the authorization server may call every service route', () => {
+  test('resource servers may only introspect; the authorization server may call every service route', () => {
     const allowed = (caller: ServiceCaller) =>
       ROUTES.filter((r) => (r as RouteDefinition).callers?.includes(caller)).map((r) => r.name);
     expect(allowed('resource-server')).toEqual(['introspect-token']);
@@ -531,7 +531,7 @@ describe('REST API', () => {
 });
 
 describe('functions', () => {
-  test('one per route and table consumer, nodejs22.x on arm64 with active tracing and a log group with retention', () => {
+  test('one per route and table consumer, nodejs22.x on arm64, active tracing, a log group with retention', () => {
     // Besides the console's deployment handler (see "web console").
     defaults.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + TABLE_CONSUMERS.length + 1);
     for (const route of [...ROUTES, ...TABLE_CONSUMERS]) {
@@ -1415,7 +1415,7 @@ describe('cascade repair', () => {
     });
   });
 
-  test('may query the indexes and update items, read the stream and send to its dead-letter queue, nothing else', () => {
+  test('may query the indexes, update items, read the stream, send to its dead-letter queue: nothing else', () => {
     const statements = roleStatements(defaults, CASCADE_REPAIR.name);
     expect(actionsOf(statements, 'dynamodb')).toEqual(
       [

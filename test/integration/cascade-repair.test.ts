@@ -62,7 +62,7 @@ async function stored(tokenId: string): Promise<TokenRecord> {
   return out.Item as TokenRecord;
 }
 
-test('a refresh token revoked by a function that died mid-cascade has its access tokens revoked by the stream', async () => {
+test('a refresh token revoked by a function that died mid-cascade has its children revoked by the stream', async () => {
   const userId = 'user-who-crashed';
   const parent = tokenRecord({ userId, clientId: 'crash-app', tokenType: 'refresh_token' });
   const children = Array.from({ length: 3 }, () =>

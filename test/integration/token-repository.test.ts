@@ -75,22 +75,19 @@ describe('get', () => {
 });
 
 describe('list by user', () => {
-  it(
-    'lists one user’s live tokens latest expiry first, omitting ' + 'expired ones, other users and tokens with no user',
-    async () => {
-      const user = unique('user');
-      const mine = series(6, () => ({ userId: user }));
-      const expired = [
-        tokenRecord({ userId: user, issuedAt: NOW - 30, expiresAt: NOW }), // expiresAt == now: expired
-        tokenRecord({ userId: user, issuedAt: NOW - 90, expiresAt: NOW - 1 }),
-      ];
-      const others = [...series(3, () => ({ userId: unique('other') })), ...series(2, () => ({}))];
-      await putAll([...mine, ...expired, ...others]);
-      const page = await repo.list({ userId: user, limit: 100, now: NOW });
-      expect(ids(page.items)).toStrictEqual(ids(mine));
-      expect(page.nextKey).toBeUndefined();
-    },
-  );
+  it('lists one user’s live tokens latest expiry first: none expired, of other users or of no user', async () => {
+    const user = unique('user');
+    const mine = series(6, () => ({ userId: user }));
+    const expired = [
+      tokenRecord({ userId: user, issuedAt: NOW - 30, expiresAt: NOW }), // expiresAt == now: expired
+      tokenRecord({ userId: user, issuedAt: NOW - 90, expiresAt: NOW - 1 }),
+    ];
+    const others = [...series(3, () => ({ userId: unique('other') })), ...series(2, () => ({}))];
+    await putAll([...mine, ...expired, ...others]);
+    const page = await repo.list({ userId: user, limit: 100, now: NOW });
+    expect(ids(page.items)).toStrictEqual(ids(mine));
+    expect(page.nextKey).toBeUndefined();
+  });
 
   it('returns nothing for a user with no tokens', async () => {
     expect(await repo.list({ userId: unique('nobody'), limit: 20, now: NOW })).toMatchObject({ items: [] });

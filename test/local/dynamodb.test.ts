@@ -1,7 +1,7 @@
 import { tableInputFromDefinition } from '../../local/create-table';
 import { ensureTable, startDynamoDb } from '../../local/dynamodb';
 
-test('a table left by another version of the stack, with other index keys, fails the start with what to do', async () => {
+test('a table left by another version of the stack, with other index keys, fails the start saying why', async () => {
   const dynamo = await startDynamoDb(undefined, 0);
   try {
     const current = tableInputFromDefinition('tokens');

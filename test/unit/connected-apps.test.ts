@@ -97,7 +97,7 @@ describe('connectedApps', () => {
     expect(app!.expiresAt).toBe('2027-01-15T09:00:00Z');
   });
 
-  it('sorts apps by expiresAt (their tokens’ latest), latest first, ties by clientId, over many clients', async () => {
+  it('sorts apps by expiresAt (their tokens’ latest), latest first, ties by clientId, over many apps', async () => {
     // Issue order differs from expiry order, and every third app shares its expiry with another.
     const records = Array.from({ length: 30 }, (_, i) =>
       t({

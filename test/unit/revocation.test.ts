@@ -264,9 +264,9 @@ describe('revokeSelection', () => {
     expect(new Set(writes).size).toBe(writes.length);
   });
 
-  it('counts a write whose answer was lost (read back bearing this revocation), and not one another revoke won', async () => {
+  it('counts a write whose answer was lost (read back with this revocation), not one another revoke won', async () => {
     const data = aliceAndBob();
-    /** The first write of `lost` lands, but the caller hears a failed condition; `raced` is revoked by someone else first. */
+    /** The first write of `lost` lands, but the caller hears a failed condition; someone else revokes `raced` first. */
     class LossyStore extends InMemoryTokenStore {
       override async revoke(request: RevokeRequest) {
         if (request.tokenId === lost.tokenId) {
