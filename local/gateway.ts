@@ -46,14 +46,6 @@ function compile(route: ApiRoute): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), parameterNames };
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 const isProxyResult = (value: unknown): value is APIGatewayProxyResult =>
   typeof value === 'object' &&
   value !== null &&
@@ -111,7 +103,7 @@ export async function startGateway(settings: GatewaySettings) {
     }
     const onPath = routes.flatMap((compiled) => {
       const match = compiled.pattern.exec(url.pathname);
-      return match ? [{ compiled, values: match.slice(1).map(decodeSegment) }] : [];
+      return match ? [{ compiled, values: match.slice(1) }] : [];
     });
     if (method === 'OPTIONS' && onPath.length > 0 && model.cors) return preflight(request, response);
     const found = onPath.find((m) => m.compiled.route.method === method);

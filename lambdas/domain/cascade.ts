@@ -23,29 +23,25 @@ export async function cascadeRevocation(
   const outcomes = await mapLimited(
     children,
     BULK_CONCURRENCY,
-    (child) =>
-      store.revoke({
-        tokenId: child.tokenId,
-        revokedBy: revokerOf(parent),
-        reason: cascadeReason(parent.tokenId),
-        now,
-      }),
+    (child) => revokeChild(store, child, parent, now),
     deadline,
   );
   return outcomes.filter(Boolean).length;
 }
 
-/** Revokes one child whose parent turned out revoked (a mint or introspection racing the cascade). */
-export async function revokeAsChildOf(
-  store: TokenStore,
-  child: TokenRecord,
-  parent: TokenRecord,
-  now: number,
-): Promise<void> {
-  await store.revoke({
-    tokenId: child.tokenId,
-    revokedBy: revokerOf(parent),
-    reason: cascadeReason(parent.tokenId),
-    now,
-  });
+const revokeChild = (store: TokenStore, child: TokenRecord, parent: TokenRecord, now: number) =>
+  store.revoke({ tokenId: child.tokenId, revokedBy: revokerOf(parent), reason: cascadeReason(parent.tokenId), now });
+
+/**
+ * Whether a token's refresh token has been revoked; if so, revokes the token as the cascade
+ * would. The cascade finds children through an index, which on AWS lags writes by up to about a
+ * second; this strongly consistent read of the parent closes that window for a child minted or
+ * introspected while its parent is being revoked.
+ */
+export async function revokeIfParentRevoked(store: TokenStore, token: TokenRecord, now: number): Promise<boolean> {
+  if (token.parentTokenId === undefined) return false;
+  const parent = await store.get(token.parentTokenId);
+  if (parent?.revokedAt === undefined) return false;
+  await revokeChild(store, token, parent, now);
+  return true;
 }

@@ -1,5 +1,5 @@
-import { revokeAsChildOf } from './cascade';
-import { isExpired, type TokenRecord, type TokenType } from './token';
+import { revokeIfParentRevoked } from './cascade';
+import { isExpired, type TokenType } from './token';
 import type { StoredToken, TokenStore } from './token-store';
 import { parseTokenValue, secretMatches } from './token-value';
 
@@ -31,19 +31,6 @@ export async function findByValue(store: TokenStore, value: string, pepper: Buff
   return record && secretMatches(parts.secret, record.secretHash, pepper) ? record : undefined;
 }
 
-/**
- * Whether an access token's refresh token has been revoked. The cascade finds children through
- * an index, which on AWS lags writes by up to about a second; this strongly consistent read of
- * the parent closes that window, and finishes the cascade for this child if it was missed.
- */
-async function orphanedByRevocation(store: TokenStore, record: TokenRecord, now: number): Promise<boolean> {
-  if (record.parentTokenId === undefined) return false;
-  const parent = await store.get(record.parentTokenId);
-  if (parent?.revokedAt === undefined) return false;
-  await revokeAsChildOf(store, record, parent, now);
-  return true;
-}
-
 export async function introspect(
   store: TokenStore,
   value: string,
@@ -52,7 +39,7 @@ export async function introspect(
 ): Promise<Introspection> {
   const record = await findByValue(store, value, pepper);
   if (!record || isExpired(record, now) || record.revokedAt !== undefined) return INACTIVE;
-  if (await orphanedByRevocation(store, record, now)) return INACTIVE;
+  if (await revokeIfParentRevoked(store, record, now)) return INACTIVE;
   if (record.lastUsedAt === undefined || now - record.lastUsedAt >= LAST_USED_INTERVAL_SECONDS) {
     await store.touch(record.tokenId, now, LAST_USED_INTERVAL_SECONDS);
   }

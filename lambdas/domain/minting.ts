@@ -1,4 +1,4 @@
-import { revokeAsChildOf } from './cascade';
+import { revokeIfParentRevoked } from './cascade';
 import { invalidRequest } from './errors';
 import { isExpired, type TokenType, type TokenView, toView } from './token';
 import type { StoredToken, TokenStore } from './token-store';
@@ -66,12 +66,6 @@ export async function mintToken(
     secretHash,
   };
   await store.create(record);
-  if (parentTokenId !== undefined) {
-    const parent = await store.get(parentTokenId);
-    if (parent?.revokedAt !== undefined) {
-      await revokeAsChildOf(store, record, parent, now);
-      throw unusableParent();
-    }
-  }
+  if (await revokeIfParentRevoked(store, record, now)) throw unusableParent();
   return { ...toView(record), token: value };
 }

@@ -13,9 +13,23 @@ export interface CallerSettings {
 
 const unauthorized = () => new ApiError('unauthorized', GATEWAY_MESSAGES.unauthorized);
 
-/** The token in the Authorization header, bare or after "Bearer ", as API Gateway's authorizer takes it. */
+/**
+ * The token in the Authorization header, bare or after "Bearer ", as API Gateway's authorizer
+ * takes it. A request with more than one Authorization value has none: the authorizer verified
+ * one of them, and nothing says which.
+ */
 function bearerToken(event: APIGatewayProxyEvent): string | undefined {
-  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const isAuthorization = ([name]: [string, unknown]) => name.toLowerCase() === 'authorization';
+  const values = new Set([
+    ...Object.entries(event.headers ?? {})
+      .filter(isAuthorization)
+      .map(([, value]) => value),
+    ...Object.entries(event.multiValueHeaders ?? {})
+      .filter(isAuthorization)
+      .flatMap(([, value]) => value ?? []),
+  ]);
+  if (values.size !== 1) return undefined;
+  const [header] = values;
   return header?.replace(/^Bearer\s+/i, '').trim() || undefined;
 }
 

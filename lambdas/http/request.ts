@@ -17,12 +17,20 @@ export function queryOf<S extends z.ZodMiniType>(event: APIGatewayProxyEvent, sc
   return parse(schema, event.queryStringParameters ?? {});
 }
 
+/** A path parameter, decoded: API Gateway's REST proxy passes it as the client sent it, percent-encoded. */
 export function pathParameter<S extends z.ZodMiniType>(
   event: APIGatewayProxyEvent,
   name: string,
   schema: S,
 ): z.output<S> {
-  return parse(schema, event.pathParameters?.[name]);
+  const raw = event.pathParameters?.[name];
+  let value: string | undefined;
+  try {
+    value = raw === undefined ? undefined : decodeURIComponent(raw);
+  } catch {
+    throw invalidRequest(`${name}: not valid percent-encoding.`);
+  }
+  return parse(schema, value);
 }
 
 /**

@@ -44,6 +44,19 @@ describe('callerFromEvent', () => {
     }
   });
 
+  it('answers 401 when the request carries two Authorization values, of which the authorizer checked one', () => {
+    const verified = idTokenEvent(claims());
+    const forged = `Bearer ${idToken(claims({ 'cognito:groups': ['token-admins'] }))}`;
+    const twice = [
+      { ...verified, multiValueHeaders: { Authorization: [verified.headers.Authorization!, forged] } },
+      { ...verified, multiValueHeaders: { authorization: [forged] } },
+      { ...verified, headers: { ...verified.headers, authorization: forged } },
+    ];
+    for (const event of twice) thrownApiError(() => callerFromEvent(event, settings), 'unauthorized', 401);
+    const repeated = { ...verified, multiValueHeaders: { Authorization: [verified.headers.Authorization!] } };
+    expect(callerFromEvent(repeated, settings).sub).toBe('alice');
+  });
+
   it.each<[string, ReturnType<typeof apiEvent>]>([
     ['no authorizer', apiEvent({ headers: { Authorization: `Bearer ${idToken(claims())}` } })],
     ['no Authorization header', apiEvent({ claims: { sub: 'alice', iss: ISSUER } })],

@@ -1,4 +1,4 @@
-import { cascadeReason, cascadeRevocation, revokeAsChildOf } from '../../lambdas/domain/cascade';
+import { cascadeReason, cascadeRevocation, revokeIfParentRevoked } from '../../lambdas/domain/cascade';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import { InMemoryTokenStore } from '../support/in-memory-token-store';
 import { InterruptingStore } from '../support/interrupting-store';
@@ -129,19 +129,29 @@ describe('cascadeRevocation', () => {
   });
 });
 
-describe('revokeAsChildOf', () => {
+describe('revokeIfParentRevoked', () => {
   it('revokes the child as the cascade would, and leaves a revoked child alone', async () => {
     const parent = revokedRefresh();
     const child = childOf(parent);
     const done = childOf(parent, { revokedAt: NOW - 9, revokedBy: 'alice', revokeReason: 'mine' });
     const store = new InMemoryTokenStore([parent, child, done]);
-    await revokeAsChildOf(store, child, parent, NOW);
-    await revokeAsChildOf(store, done, parent, NOW);
+    expect(await revokeIfParentRevoked(store, child, NOW)).toBe(true);
+    expect(await revokeIfParentRevoked(store, done, NOW)).toBe(true);
     expect(store.records.get(child.tokenId)).toMatchObject({
       revokedAt: NOW,
       revokedBy: 'admin-1',
       revokeReason: cascadeReason(parent.tokenId),
     });
     expect(store.records.get(done.tokenId)).toStrictEqual(done);
+  });
+
+  it('answers false and writes nothing for a live parent, a missing one, or no parent at all', async () => {
+    const live = tokenRecord({ tokenType: 'refresh_token' });
+    const store = new InMemoryTokenStore([live]);
+    const before = store.snapshot();
+    for (const child of [childOf(live), tokenRecord({ parentTokenId: 'tok_gone_parent' }), tokenRecord()]) {
+      expect(await revokeIfParentRevoked(store, child, NOW)).toBe(false);
+    }
+    expect(store.snapshot()).toEqual(before);
   });
 });

@@ -1,4 +1,10 @@
-import { MAX_BODY_BYTES, ownListQuerySchema, revokeBodySchema, tokenIdSchema } from '../../lambdas/http/input';
+import {
+  externalId,
+  MAX_BODY_BYTES,
+  ownListQuerySchema,
+  revokeBodySchema,
+  tokenIdSchema,
+} from '../../lambdas/http/input';
 import { bodyBytes, jsonBodyOf, pathParameter, queryOf } from '../../lambdas/http/request';
 import { apiEvent, withQuery } from '../support/api-event';
 import { refusal } from '../support/refusal';
@@ -71,6 +77,18 @@ describe('pathParameter', () => {
     );
     refusal(() => pathParameter(apiEvent({ pathParameters: { tokenId: 'short' } }), 'tokenId', tokenIdSchema));
     refusal(() => pathParameter(apiEvent(), 'tokenId', tokenIdSchema));
+  });
+
+  it('decodes it, since API Gateway passes it percent-encoded as the client sent it', () => {
+    const event = apiEvent({ pathParameters: { clientId: 'app%20%C3%A9%2F%25' } });
+    expect(pathParameter(event, 'clientId', externalId('clientId'))).toBe('app é/%');
+  });
+
+  it('refuses a parameter that is not valid percent-encoding', () => {
+    const error = refusal(() =>
+      pathParameter(apiEvent({ pathParameters: { clientId: 'app%zz' } }), 'clientId', externalId('clientId')),
+    );
+    expect(error.message).toBe('clientId: not valid percent-encoding.');
   });
 });
 
