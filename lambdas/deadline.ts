@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
  * How long before the function's timeout its deadline aborts: time for the writes in flight to
  * finish (DynamoDB answers in milliseconds; a stuck call gives up after its request timeout).
  */
-export const DEADLINE_MARGIN_MS = 2000;
+const DEADLINE_MARGIN_MS = 2000;
 
 /**
  * Aborts shortly before the function's timeout: work that loops (bulk revocation, cascades) starts

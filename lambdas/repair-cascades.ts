@@ -7,10 +7,10 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { deadlineOf } from './deadline';
 import { cascadeRevocation } from './domain/cascade';
 import { nowInSeconds, type TokenRecord } from './domain/token';
-import { logger, metricsFor } from './http/observability';
-import { tracingMiddleware } from './http/tracing';
 import { tokenRepository } from './store';
 import { CASCADE_REPAIR } from './table-consumers';
+import { logger, metricsFor } from './telemetry/observability';
+import { tracingMiddleware } from './telemetry/tracing';
 
 const metrics = metricsFor(CASCADE_REPAIR.name);
 

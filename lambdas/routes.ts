@@ -7,8 +7,6 @@
 
 import type { Access } from './domain/authorization';
 
-export type { Access };
-
 /**
  * The two kinds of service caller, each with its own managed policy: the authorization server
  * mints, introspects and revokes; resource servers only introspect.
@@ -24,6 +22,9 @@ export type UserPoolAction = 'ListUsers' | 'AdminGetUser';
 /** Stack secrets a function reads: the list cursor signing key, the token hash pepper. */
 export type StackSecret = 'cursor' | 'tokenHash';
 
+/** A function's timeout unless its definition says otherwise: ample for one page or one token. */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
 /** One Lambda function and exactly what it may do; `lambdas/<name>.ts` exports its `handler`. */
 export interface FunctionDefinition {
   readonly name: string;
@@ -34,7 +35,7 @@ export interface FunctionDefinition {
   readonly userPool?: readonly UserPoolAction[];
   /**
    * For work that grows with the data (bulk revocation of thousands of tokens): up to API
-   * Gateway's 29 s integration limit for a route. Others keep the function construct's default.
+   * Gateway's 29 s integration limit for a route. Others get DEFAULT_TIMEOUT_SECONDS.
    */
   readonly timeoutSeconds?: number;
 }

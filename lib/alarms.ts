@@ -29,9 +29,9 @@ export const API_5XX_PERCENT = 1;
  * ...in a 5-minute window with at least this many requests: a failure among a handful of requests
  * is no rate (a failing function also raises its own Errors alarm). Above it, one 5xx alarms.
  */
-export const API_5XX_MIN_REQUESTS = 20;
+const API_5XX_MIN_REQUESTS = 20;
 /** A stream consumer this far behind (its oldest unprocessed record's age) is stuck or throttled. */
-export const STREAM_LAG_ALARM = Duration.minutes(1);
+const STREAM_LAG_ALARM = Duration.minutes(1);
 
 /**
  * Alarms on the signals that mean users get errors or work is left undone: the API's 5xx rate,
@@ -105,9 +105,10 @@ export class Alarms extends Construct {
       this.alarm(`${pascalCase(name)}DeadLetters`, visible, {
         threshold: 1,
         description:
-          `The function ${name} gave up on stream records after every retry; they are in its dead-letter queue. ` +
-          'For a cascade: revoke the refresh token named in each record again (any revoke finishes its ' +
-          'cascade), then purge the queue.',
+          `The function ${name} gave up on a batch of stream records after every retry; its dead-letter ` +
+          'queue names the batch (shard and sequence numbers), not the records. For a cascade: find the tokenId ' +
+          'of each "cascade failed" line in its log group, revoke that refresh token again (any revoke finishes ' +
+          'its cascade), then purge the queue.',
       });
     }
 

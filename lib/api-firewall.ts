@@ -5,6 +5,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { ERROR_STATUS } from '../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
+import { ROUTES } from '../lambdas/routes';
 import { GATEWAY_RESPONSES } from './gateway-responses';
 import { PERIOD } from './metrics';
 
@@ -18,6 +19,17 @@ export interface ApiFirewallProps {
   readonly serviceRateLimit: number;
   /** The origin that API Gateway's own error answers allow (the console's), for WAF's own answers. */
   readonly corsOrigin: string | undefined;
+}
+
+/** Where the service routes live: WAF tells them apart by path alone, so the route table must agree. */
+const SERVICE_PATH_PREFIX = '/service/';
+
+function assertServiceRoutesByPath(): void {
+  for (const route of ROUTES) {
+    if ((route.access === 'service') !== route.path.startsWith(SERVICE_PATH_PREFIX)) {
+      throw new Error(`${route.name}: the firewall needs service routes, and only them, under ${SERVICE_PATH_PREFIX}`);
+    }
+  }
 }
 
 /** The rate-based rules' window: WAF counts each IP's requests over the last 5 minutes. */
@@ -47,6 +59,7 @@ export class ApiFirewall extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiFirewallProps) {
     super(scope, id);
+    assertServiceRoutesByPath();
     const stackName = Stack.of(this).stackName;
     // WAF's metric names are per account and region: per stack, so two stacks never share one.
     const visibility = (name: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
@@ -84,7 +97,7 @@ export class ApiFirewall extends Construct {
     const servicePath: wafv2.CfnWebACL.StatementProperty = {
       regexMatchStatement: {
         fieldToMatch: { uriPath: {} },
-        regexString: `^(/${props.stageName})?/service/`,
+        regexString: `^(/${props.stageName})?${SERVICE_PATH_PREFIX}`,
         textTransformations: [{ priority: 0, type: 'NONE' }],
       },
     };

@@ -142,7 +142,7 @@ export class ConsoleSite extends Construct {
         id: 'AwsSolutions-CFR2',
         reason:
           'The distribution serves only static files, with nothing to inject into and no data ' +
-          'behind it; the API it calls has its own WAF web ACL (operations.ts). A CloudFront web ' +
+          'behind it; the API it calls has its own WAF web ACL (api-firewall.ts). A CloudFront web ' +
           'ACL would have to live in us-east-1, which this region-agnostic stack cannot create.',
       },
       {

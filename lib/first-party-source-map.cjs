@@ -5,7 +5,7 @@
  *
  * 97 % of a function's map (750 of 770 KiB) describes its dependencies (the AWS SDK, Powertools,
  * zod), which no stack trace of ours needs: a logged error reads the map beside the bundle
- * (lambdas/http/stack-traces.ts), and so does Node when `--enable-source-maps` is on. Kept here:
+ * (lambdas/telemetry/stack-traces.ts), and so does Node when `--enable-source-maps` is on. Kept here:
  * every mapping into the project's own code, so its frames still show
  * `lambdas/…/file.ts:line:column`. A frame inside a dependency shows its position in the bundle
  * (`index.js:1:123456`) instead of the package file: each run of dropped mappings becomes one

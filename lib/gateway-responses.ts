@@ -36,7 +36,7 @@ export const GATEWAY_RESPONSES: readonly GatewayResponse[] = [
   // unknown-routes.ts makes sure none reaches it, so here it only ever means "unsigned".
   { type: ResponseType.MISSING_AUTHENTICATION_TOKEN, error: 'forbidden', message: GATEWAY_MESSAGES.signatureRequired },
   { type: ResponseType.RESOURCE_NOT_FOUND, error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute },
-  { type: ResponseType.THROTTLED, error: 'too_many_requests', message: 'Too many requests; try again shortly.' },
+  { type: ResponseType.THROTTLED, error: 'too_many_requests', message: GATEWAY_MESSAGES.tooManyRequests },
   {
     type: ResponseType.QUOTA_EXCEEDED,
     error: 'too_many_requests',
@@ -64,8 +64,7 @@ export const GATEWAY_RESPONSES: readonly GatewayResponse[] = [
  * others see an opaque CORS failure for gateway errors (the functions' own answers still carry the
  * right origin). Echoing `method.request.header.Origin` would allow every origin, so it is not used.
  */
-export function addGatewayErrorResponses(api: RestApi, allowedOrigins: readonly string[]): void {
-  const [corsOrigin] = allowedOrigins;
+export function addGatewayErrorResponses(api: RestApi, corsOrigin: string | undefined): void {
   for (const response of GATEWAY_RESPONSES) {
     api.addGatewayResponse(response.type.responseType, {
       type: response.type,

@@ -10,7 +10,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { ENV, SECRET_ARN_VARIABLE } from '../lambdas/config';
-import type { FunctionDefinition, StackSecret } from '../lambdas/routes';
+import { DEFAULT_TIMEOUT_SECONDS, type FunctionDefinition, type StackSecret } from '../lambdas/routes';
 import type { TokenTable } from './token-table';
 
 const ROOT = path.join(__dirname, '..');
@@ -44,7 +44,7 @@ const UNUSED_CREDENTIAL_PROVIDERS = [
 const UNUSED_EVENT_STREAMS = ['@smithy/core/event-streams'];
 
 /**
- * The expression `lambdas/http/tracing.ts` decides by. Run from source it reads the variable; in
+ * The expression `lambdas/telemetry/tracing.ts` decides by. Run from source it reads the variable; in
  * a bundle esbuild's `define` writes the deployment's choice over it, so without tracing the
  * Tracer's branch is dead code and the X-Ray SDK stays out of the bundle.
  */
@@ -74,7 +74,7 @@ export const FUNCTION_BUNDLING = {
   sourceMap: true,
   // Stack traces need the mappings, not a second copy of the sources. The functions run without
   // --enable-source-maps, which makes Node scan every bundle line by line on each cold start; the
-  // logger maps the stack of each error it logs instead (lambdas/http/stack-traces.ts).
+  // logger maps the stack of each error it logs instead (lambdas/telemetry/stack-traces.ts).
   sourcesContent: false,
   commandHooks: {
     beforeInstall: () => [],
@@ -97,7 +97,7 @@ export const FUNCTION_BUNDLING = {
 } satisfies BundlingOptions;
 
 /** The same with or without tracing: `-c tracing=true` bundles the Powertools Tracer. */
-export const functionBundling = (tracing: boolean): typeof FUNCTION_BUNDLING => ({
+const functionBundling = (tracing: boolean): typeof FUNCTION_BUNDLING => ({
   ...FUNCTION_BUNDLING,
   define: tracingDefine(tracing),
 });
@@ -190,14 +190,14 @@ export class HandlerFunction extends Construct {
       memorySize: FUNCTION_MEMORY_MB,
       // DynamoDB answers in milliseconds; 10 s bounds a stuck call well inside API Gateway's 29 s.
       // Work that grows with the data asks for more in its definition.
-      timeout: Duration.seconds(definition.timeoutSeconds ?? 10),
+      timeout: Duration.seconds(definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
       tracing: lambda.Tracing.ACTIVE,
       role,
       logGroup,
       projectRoot: ROOT,
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
       environment: {
-        [ENV.tableName]: props.tokens.table.tableName,
+        ...(definition.table.length > 0 && { [ENV.tableName]: props.tokens.table.tableName }),
         ...props.environment,
         ...(userPool && userPoolActions.length > 0 && { [ENV.userPoolId]: userPool.userPoolId }),
         ...Object.fromEntries(

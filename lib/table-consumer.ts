@@ -26,8 +26,8 @@ export const STREAM_MAX_RECORD_AGE = Duration.hours(1);
 /**
  * A function fed by the token table's stream: only the records its filters let through, in
  * batches, reporting which records of a batch failed so only those are retried (after splitting
- * a failing batch in two), and records that still fail land in a dead-letter queue that an alarm
- * watches (lib/operations.ts).
+ * a failing batch in two); a batch that still fails is named in a dead-letter queue that an alarm
+ * watches (lib/alarms.ts).
  */
 export class TableConsumer extends Construct {
   readonly function: lambda.IFunction;
@@ -46,8 +46,8 @@ export class TableConsumer extends Construct {
       {
         id: 'AwsSolutions-SQS3',
         reason:
-          'This queue is itself the dead-letter queue of the stream consumer: it holds the stream records (keys and ' +
-          'images, never a token value) that failed every retry, for an operator to inspect after its alarm.',
+          'This queue is itself the on-failure destination of the stream consumer: each message names a batch ' +
+          '(shard and sequence numbers, never a token value) that failed every retry, for an operator after its alarm.',
       },
     ]);
 

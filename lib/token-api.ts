@@ -13,7 +13,7 @@ import type { TokenLedgerConfig } from './stack-config';
 import { answerUnknownRoutesWith404 } from './unknown-routes';
 
 /** The API's one stage: the first segment of every URL path. */
-export const STAGE_NAME = 'prod';
+const STAGE_NAME = 'prod';
 
 export interface TokenApiProps {
   readonly userPool: IUserPool;
@@ -47,7 +47,7 @@ export class TokenApi extends Construct {
 
     this.api = new apigw.RestApi(this, 'Api', {
       // API Gateway publishes a REST API's metrics by name, not id: a name of its own per stack
-      // keeps the alarms and dashboard (operations.ts) from counting another stack's requests.
+      // keeps the alarms and dashboard (alarms.ts, dashboard.ts) from counting another stack's requests.
       restApiName: Stack.of(this).stackName,
       description: 'Token ledger: list, inspect and revoke OAuth tokens',
       deployOptions: {
@@ -107,7 +107,10 @@ export class TokenApi extends Construct {
 
     // After the routes: it adds a 404 method to every resource they created.
     answerUnknownRoutesWith404(this.api, props.allowedOrigins);
-    addGatewayErrorResponses(this.api, props.allowedOrigins);
+    // Answers API Gateway or WAF give themselves carry one static CORS header: the console's origin,
+    // listed first (see addGatewayErrorResponses).
+    const [staticCorsOrigin] = props.allowedOrigins;
+    addGatewayErrorResponses(this.api, staticCorsOrigin);
 
     // Last, so the `{proxy+}` resources of the 404s are included.
     for (const preflight of this.api.methods.filter((method) => method.httpMethod === 'OPTIONS')) {
@@ -164,7 +167,7 @@ export class TokenApi extends Construct {
           stageName: STAGE_NAME,
           rateLimit: props.waf.rateLimit,
           serviceRateLimit: props.waf.serviceRateLimit,
-          corsOrigin: props.allowedOrigins[0],
+          corsOrigin: staticCorsOrigin,
         })
       : undefined;
     if (!this.firewall) {

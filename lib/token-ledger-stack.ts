@@ -3,7 +3,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/config';
-import { type FunctionDefinition, ROUTES, type RouteName, type StackSecret } from '../lambdas/routes';
+import {
+  type FunctionDefinition,
+  ROUTES,
+  type RouteDefinition,
+  type RouteName,
+  type StackSecret,
+} from '../lambdas/routes';
 import { CASCADE_REPAIR } from '../lambdas/table-consumers';
 import { Alarms } from './alarms';
 import { ConsoleSite } from './console-site';
@@ -111,15 +117,20 @@ export class TokenLedgerStack extends Stack {
         removalPolicy,
         tracing: config.tracing,
       });
-    // What the API's functions need to know of their callers: who is an admin, which app client
-    // signs their ID tokens in, which browser origins may read their answers.
-    const callerEnvironment = {
-      [ENV.adminGroupName]: config.adminGroupName,
-      [ENV.userPoolClientId]: users.client.userPoolClientId,
+    // What the API's functions need to know of their callers: which browser origins may read
+    // their answers, and for people's routes who is an admin and which app client signs them in.
+    const callerEnvironment = (route: RouteDefinition) => ({
+      ...(route.access !== 'service' && {
+        [ENV.adminGroupName]: config.adminGroupName,
+        [ENV.userPoolClientId]: users.client.userPoolClientId,
+      }),
       ...(allowedOrigins.length > 0 && { [ENV.allowedOrigins]: allowedOrigins.join(',') }),
-    };
+    });
     this.functions = Object.fromEntries(
-      ROUTES.map((route) => [route.name, functionFor(route, `${route.method} ${route.path}`, callerEnvironment)]),
+      ROUTES.map((route) => [
+        route.name,
+        functionFor(route, `${route.method} ${route.path}`, callerEnvironment(route)),
+      ]),
     ) as Record<RouteName, HandlerFunction>;
     this.cascadeRepair = new TableConsumer(this, 'CascadeRepair', {
       function: functionFor(CASCADE_REPAIR, "the token table's stream").function,

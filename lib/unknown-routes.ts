@@ -4,7 +4,7 @@ import { ERROR_STATUS } from '../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 
 /** The API's answer to a path or method it has no route for. */
-export const NOT_FOUND_BODY = JSON.stringify({ error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute });
+const NOT_FOUND_BODY = JSON.stringify({ error: 'not_found', message: GATEWAY_MESSAGES.noSuchRoute });
 const NOT_FOUND_STATUS = String(ERROR_STATUS.not_found);
 
 /**

@@ -1,4 +1,4 @@
-import { isoTime, type TokenRecord } from './token';
+import { isoTime, scopesOf, type TokenRecord } from './token';
 import { allTokens } from './token-service';
 import type { TokenStore } from './token-store';
 import type { ConnectedApp } from './views';
@@ -10,7 +10,7 @@ const latestExpiryFirst = (a: ConnectedApp, b: ConnectedApp): number =>
 function summarize(clientId: string, tokens: TokenRecord[]): ConnectedApp {
   // The newest token carries the app's current display name.
   const newest = tokens.reduce((a, b) => (b.issuedAt > a.issuedAt ? b : a));
-  const scopes = new Set(tokens.flatMap((t) => t.scope.split(' ').filter(Boolean)));
+  const scopes = new Set(tokens.flatMap(scopesOf));
   return {
     clientId,
     clientName: newest.clientName,

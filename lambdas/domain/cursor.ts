@@ -17,8 +17,8 @@ export interface CursorBinding {
 }
 
 /**
- * Well past the hour a cursor must stay valid (docs/api.md#lists-order-paging-and-filters), short
- * enough that a leaked cursor soon stops working.
+ * A day (docs/api.md#lists-order-paging-and-filters): long enough for anyone paging through a
+ * list, short enough that a leaked cursor soon stops working.
  */
 export const CURSOR_LIFETIME_SECONDS = 24 * 60 * 60;
 export const MAX_CURSOR_LENGTH = 2048;

@@ -7,6 +7,14 @@
 export const DEFAULT_PAGE_SIZE = 20;
 /** The largest `limit` of a token list. */
 export const MAX_PAGE_SIZE = 100;
+/** The longest id of another system (a client's `clientId`, a user's `sub`), in Unicode characters. */
+export const MAX_EXTERNAL_ID_LENGTH = 256;
+/** The longest `clientName`, in Unicode characters. */
+export const MAX_CLIENT_NAME_LENGTH = 200;
+/** The longest `scope` string, in characters (printable ASCII). */
+export const MAX_SCOPE_LENGTH = 1000;
+/** The longest token value a client may present; longer ones are refused before any lookup. */
+export const MAX_TOKEN_VALUE_LENGTH = 1024;
 /** The longest revocation reason, in Unicode characters. */
 export const MAX_REASON_LENGTH = 500;
 /** At most this many people per `GET admin/users` answer, and by default. */

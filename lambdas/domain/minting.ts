@@ -4,7 +4,7 @@ import { isExpired, type TokenType, type TokenView, toView } from './token';
 import type { StoredToken, TokenStore } from './token-store';
 import { newTokenValue } from './token-value';
 
-/** A mint request, checked (docs/api.md#minting-a-token). */
+/** A mint request, checked (docs/api.md#post-servicetokens-mint). */
 export interface MintRequest {
   clientId: string;
   clientName: string;

@@ -7,7 +7,7 @@ import { isExpired, type TokenRecord, type TokenStatus, type TokenType, type Tok
 import type { ListRequest, TokenStore } from './token-store';
 import type { TokenPage } from './views';
 
-/** What a client asks of a token list, checked (docs/api.md#listing-tokens). */
+/** What a client asks of a token list, checked (docs/api.md#lists-order-paging-and-filters). */
 export interface ListQuery {
   limit?: number;
   cursor?: string;
@@ -75,6 +75,9 @@ export async function revokeToken(
 const alreadyRevoked = (record: TokenRecord): TokenRecord | undefined =>
   record.revokedAt === undefined ? undefined : record;
 
+/** Pages as large as one DynamoDB read returns: bulk work wants every match, not a screenful. */
+const BULK_PAGE_SIZE = 1000;
+
 /** Every live token matching the request, all pages: for bulk work, not for answers to page through. */
 export async function allTokens(
   store: TokenStore,
@@ -85,7 +88,7 @@ export async function allTokens(
   let startKey: PageKey | undefined;
   do {
     if (deadline?.aborted) throw deadlineExceeded();
-    const page = await store.list({ ...request, limit: 1000, startKey });
+    const page = await store.list({ ...request, limit: BULK_PAGE_SIZE, startKey });
     found.push(...page.items);
     startKey = page.nextKey;
   } while (startKey);

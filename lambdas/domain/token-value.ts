@@ -13,7 +13,9 @@ export const TOKEN_PREFIX = 'tledger_';
 const SECRET_BYTES = 32;
 const TOKEN_ID_BYTES = 16;
 
-const VALUE_PATTERN = /^tledger_([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+/** `bytes` random bytes in unpadded base64url. */
+const base64url = (bytes: number) => `[A-Za-z0-9_-]{${Math.ceil((bytes * 8) / 6)}}`;
+const VALUE_PATTERN = new RegExp(`^${TOKEN_PREFIX}(${base64url(TOKEN_ID_BYTES)})\\.(${base64url(SECRET_BYTES)})$`);
 
 export interface NewTokenValue {
   tokenId: string;

@@ -53,6 +53,9 @@ export const statusOf = (record: Pick<TokenRecord, 'revokedAt'>): TokenStatus =>
 export const isoTime = (epochSeconds: number): string =>
   new Date(Math.floor(epochSeconds) * 1000).toISOString().replace('.000Z', 'Z');
 
+/** The stored `scope`, split at spaces as OAuth delimits it. */
+export const scopesOf = (record: Pick<TokenRecord, 'scope'>): string[] => record.scope.split(' ').filter(Boolean);
+
 export function toView(record: TokenRecord): TokenView {
   const view: TokenView = {
     tokenId: record.tokenId,
@@ -60,7 +63,7 @@ export function toView(record: TokenRecord): TokenView {
     clientId: record.clientId,
     clientName: record.clientName,
     tokenType: record.tokenType,
-    scopes: record.scope.split(' ').filter(Boolean),
+    scopes: scopesOf(record),
     issuedAt: isoTime(record.issuedAt),
     expiresAt: isoTime(record.expiresAt),
     status: statusOf(record),

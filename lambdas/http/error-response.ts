@@ -1,4 +1,5 @@
 import { ApiError, type ErrorCode } from '../domain/errors';
+import { isThrottling } from '../store/throttling';
 import { GATEWAY_MESSAGES } from './gateway-messages';
 
 /** Each error code's one HTTP status (docs/api.md#errors). */
@@ -45,14 +46,6 @@ export function errorResponse(code: ErrorCode, message: string, style: ErrorStyl
   return response;
 }
 
-/** DynamoDB's own "slow down" errors: the client should retry later, not see a 500. */
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-]);
-
 /**
  * Every failure becomes the API's error body (docs/api.md#errors). Only ApiError messages, which
  * are written for clients, are shown; anything else is logged by the caller and answered with a
@@ -65,8 +58,8 @@ export function toErrorResponse(
   if (error instanceof ApiError) {
     return { response: errorResponse(error.code, error.message, style), unexpected: ERROR_STATUS[error.code] >= 500 };
   }
-  if (error instanceof Error && THROTTLING.has(error.name)) {
-    const response = errorResponse('too_many_requests', 'Too many requests; try again shortly.', style);
+  if (isThrottling(error)) {
+    const response = errorResponse('too_many_requests', GATEWAY_MESSAGES.tooManyRequests, style);
     return { response, unexpected: true };
   }
   return { response: errorResponse('internal_error', GATEWAY_MESSAGES.internalError, style), unexpected: true };

@@ -3,11 +3,15 @@
 import * as z from 'zod/mini';
 import {
   codePoints,
+  MAX_CLIENT_NAME_LENGTH,
   MAX_EMAIL_LENGTH,
   MAX_EXPIRES_IN,
+  MAX_EXTERNAL_ID_LENGTH,
   MAX_PAGE_SIZE,
   MAX_PEOPLE_FOUND,
   MAX_REASON_LENGTH,
+  MAX_SCOPE_LENGTH,
+  MAX_TOKEN_VALUE_LENGTH,
   MIN_EXPIRES_IN,
 } from '../domain/limits';
 import { TOKEN_STATUSES, TOKEN_TYPES } from '../domain/token';
@@ -17,13 +21,16 @@ export const MAX_BODY_BYTES = 4096;
 const TOKEN_ID_RULE = 'tokenId must be 8–128 characters of A–Z, a–z, 0–9, _ or -';
 export const tokenIdSchema = z.string({ error: TOKEN_ID_RULE }).check(z.regex(/^[A-Za-z0-9_-]{8,128}$/, TOKEN_ID_RULE));
 
-/** Ids of other systems (OAuth clients, user subs): any printable text of sane length. */
-export const externalId = (name: string) =>
-  z.string({ error: `${name} must be a string` }).check(
+/** 1 to `max` Unicode characters, none of them a control character. */
+const printableText = (name: string, max: number, missing = `${name} must be a string`) =>
+  z.string({ error: missing }).check(
     z.minLength(1, `${name} must not be empty`),
-    z.refine((s) => codePoints(s) <= 256, `${name} must be at most 256 characters`),
+    z.refine((s) => codePoints(s) <= max, `${name} must be at most ${max} characters`),
     z.refine((s) => !/\p{Cc}/u.test(s), `${name} must not contain control characters`),
   );
+
+/** Ids of other systems (OAuth clients, user subs): any printable text of sane length. */
+export const externalId = (name: string) => printableText(name, MAX_EXTERNAL_ID_LENGTH);
 
 /** `limit` as a query parameter: a plain whole number from 1 to `max`. */
 function limitUpTo(max: number) {
@@ -50,11 +57,7 @@ export const adminListQuerySchema = z.strictObject({ ...listQueryFields, userId:
 export const noQuerySchema = z.strictObject({});
 
 export const userSearchQuerySchema = z.strictObject({
-  email: z.string({ error: 'email is required' }).check(
-    z.minLength(1, 'email must not be empty'),
-    z.refine((s) => codePoints(s) <= MAX_EMAIL_LENGTH, `email must be at most ${MAX_EMAIL_LENGTH} characters`),
-    z.refine((s) => !/\p{Cc}/u.test(s), 'email must not contain control characters'),
-  ),
+  email: printableText('email', MAX_EMAIL_LENGTH, 'email is required'),
   limit: z.optional(limitUpTo(MAX_PEOPLE_FOUND)),
 });
 
@@ -72,7 +75,7 @@ export const revokeBodySchema = z.strictObject({
 const scopeSchema = z
   .string({ error: 'scope must be a string' })
   .check(
-    z.maxLength(1000, 'scope must be at most 1000 characters'),
+    z.maxLength(MAX_SCOPE_LENGTH, `scope must be at most ${MAX_SCOPE_LENGTH} characters`),
     z.regex(
       /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/,
       'scope must be space-delimited OAuth scope tokens',
@@ -82,11 +85,7 @@ const scopeSchema = z
 export const mintBodySchema = z
   .strictObject({
     clientId: externalId('clientId'),
-    clientName: z.string({ error: 'clientName must be a string' }).check(
-      z.minLength(1, 'clientName must not be empty'),
-      z.refine((s) => codePoints(s) <= 200, 'clientName must be at most 200 characters'),
-      z.refine((s) => !/\p{Cc}/u.test(s), 'clientName must not contain control characters'),
-    ),
+    clientName: printableText('clientName', MAX_CLIENT_NAME_LENGTH),
     tokenType: z.enum(TOKEN_TYPES, { error: 'tokenType must be access_token or refresh_token' }),
     scope: scopeSchema,
     expiresIn: z
@@ -109,7 +108,7 @@ export const mintBodySchema = z
 /** A token value as a client presents it; its format is checked later, and an unknown one is just inactive. */
 const tokenValue = z
   .string({ error: 'token is required' })
-  .check(z.minLength(1, 'token is required'), z.maxLength(1024, 'token is too long'));
+  .check(z.minLength(1, 'token is required'), z.maxLength(MAX_TOKEN_VALUE_LENGTH, 'token is too long'));
 const tokenTypeHint = z.optional(z.string({ error: 'token_type_hint must be a string' }));
 
 /** RFC 7662: other parameters MAY be sent, so unknown ones are ignored rather than refused. */

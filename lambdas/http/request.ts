@@ -34,8 +34,8 @@ export function pathParameter<S extends z.ZodMiniType>(
 }
 
 /**
- * The body's bytes, refused past the API's 4 KiB limit. Every route calls this (through the
- * shared middleware), including those that take no body.
+ * The body's bytes, refused past the API's 4 KiB limit. Every route calls this (through
+ * `routeHandler` and `serviceRouteHandler`), including those that take no body.
  */
 export function bodyBytes(event: APIGatewayProxyEvent): Buffer {
   const raw = event.body ?? '';

@@ -4,16 +4,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { allowedOrigins, DEFAULT_ADMIN_GROUP, ENV, requiredEnv } from '../config';
+import { allowedOrigins, ENV, requiredEnv } from '../config';
 import { deadlineOf } from '../deadline';
 import { assertMayCall, type Caller } from '../domain/authorization';
 import { nowInSeconds } from '../domain/token';
 import { type RouteDefinition, type RouteName, routeNamed } from '../routes';
+import { logger, metricsFor } from '../telemetry/observability';
+import { tracingMiddleware } from '../telemetry/tracing';
 import { callerFromEvent, servicePrincipalFromEvent } from './caller';
 import { ANSWER_HEADERS, jsonResponse, toErrorResponse } from './error-response';
-import { logger, metricsFor } from './observability';
 import { bodyBytes } from './request';
-import { tracingMiddleware } from './tracing';
 
 export interface RouteRequest {
   route: RouteDefinition;
@@ -79,7 +79,7 @@ function routeStack(
       .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
       .use(tracingMiddleware())
       .use(logMetrics(metrics, { captureColdStartMetric: true }))
-      .use(httpCors({ origins: allowedOrigins() }))
+      .use(httpCors(corsOptions()))
       .use(errorAnswers(route, metrics))
       .handler(async (event, context) => {
         const { status = 200, body } = await run(event, deadlineOf(context));
@@ -94,7 +94,16 @@ function routeStack(
 }
 
 /**
- * A user or admin route: the caller comes from the Cognito authorizer's claims, the role from
+ * middy adds `Vary: Origin` only for several origins; with one, the answer still differs for
+ * another origin (it has no CORS header), so a cache must key on it too.
+ */
+function corsOptions() {
+  const origins = allowedOrigins();
+  return { origins, ...(origins.length === 1 && origins[0] !== '*' && { vary: 'Origin' }) };
+}
+
+/**
+ * A user or admin route: the caller comes from the ID token the Cognito authorizer verified, the role from
  * the route table, then the body size limit applies before the handler reads any input
  * (401, then 403, then 400).
  */
@@ -103,7 +112,7 @@ export function routeHandler(name: RouteName, handle: (request: RouteRequest) =>
   if (route.access === 'service') throw new Error(`${name} is a service route: use serviceRouteHandler`);
   const settings = {
     clientId: requiredEnv(ENV.userPoolClientId),
-    adminGroup: process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP,
+    adminGroup: requiredEnv(ENV.adminGroupName),
   };
   return routeStack(route, async (event, deadline) => {
     const caller = callerFromEvent(event, settings);

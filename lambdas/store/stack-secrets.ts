@@ -1,8 +1,10 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SECRET_ARN_VARIABLE } from '../config';
 import type { StackSecret } from '../routes';
+import { traceClient } from '../telemetry/tracing';
 
 const secretsManager = new SecretsManagerClient({});
+traceClient(secretsManager);
 
 const loaded = new Map<StackSecret, Promise<Buffer>>();
 

@@ -224,7 +224,11 @@ export class TokenRepository implements TokenStore {
           TableName: this.tableName,
           IndexName: 'byParent' satisfies IndexName,
           // The index's sort key is expiresAt, so expired children cost no reads.
-          KeyConditionExpression: 'parentTokenId = :parent AND expiresAt > :now',
+          KeyConditionExpression: '#parent = :parent AND #expiresAt > :now',
+          ExpressionAttributeNames: {
+            '#parent': TOKEN_TABLE.indexes.byParent.partitionKey.name,
+            '#expiresAt': TOKEN_TABLE.indexes.byParent.sortKey.name,
+          },
           ExpressionAttributeValues: { ':parent': parentTokenId, ':now': now },
           ExclusiveStartKey: startKey,
         }),

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mapLimited } from '../domain/concurrency';
 import type { Person, UserDirectory } from '../domain/people';
+import { isThrottling } from './throttling';
 
 /** Look-ups that gave nothing although the user may exist: for the log, never for the client. */
 export interface LookupFailure {
@@ -17,19 +18,20 @@ export interface LookupFailure {
 
 export interface CognitoDirectorySettings {
   readonly userPoolId: string;
-  /** How long a user's email (or their absence) is kept in this function instance. */
-  readonly cacheSeconds?: number;
   /** How many users' emails are kept at most; the least recently looked up go first. */
   readonly cacheSize?: number;
   /** Look-ups in flight at once, per request. */
   readonly concurrency?: number;
   /** How long one request's look-ups may take, all together, before the rest are left out. */
   readonly budgetMs?: number;
-  /** After Cognito throttles a look-up, none is sent for this long (ms). */
-  readonly coolDownMs?: number;
   readonly onLookupFailure?: (failure: LookupFailure) => void;
   readonly clock?: () => number;
 }
+
+/** How long a user's email (or their absence) is kept in a function instance. */
+const CACHE_MS = 5 * 60 * 1000;
+/** After Cognito throttles a look-up, none is sent for this long. */
+const COOL_DOWN_MS = 1000;
 
 /** ListUsers' `Filter` is at most this long. */
 export const MAX_FILTER_LENGTH = 256;
@@ -54,10 +56,6 @@ export function emailPrefixFilter(prefix: string): string {
 const attribute = (attributes: AttributeType[] | undefined, name: string) =>
   attributes?.find((a) => a.Name === name)?.Value;
 
-/** Cognito's "slow down" answer (quota exceeded). */
-const isThrottling = (error: unknown) =>
-  error instanceof Error && (error.name === 'TooManyRequestsException' || error.name === 'LimitExceededException');
-
 /**
  * The user pool as the `UserDirectory` port. Finding people is one `ListUsers` call (Cognito's
  * UserList quota); emails of token owners come from `AdminGetUser` with the `sub` as username
@@ -68,22 +66,18 @@ const isThrottling = (error: unknown) =>
 export class CognitoUserDirectory implements UserDirectory {
   private readonly cache = new Map<string, { email: string | undefined; until: number }>();
   private quietUntil = 0;
-  private readonly cacheMs: number;
   private readonly cacheSize: number;
   private readonly concurrency: number;
   private readonly budgetMs: number;
-  private readonly coolDownMs: number;
   private readonly clock: () => number;
 
   constructor(
     private readonly cognito: CognitoIdentityProviderClient,
     private readonly settings: CognitoDirectorySettings,
   ) {
-    this.cacheMs = (settings.cacheSeconds ?? 300) * 1000;
     this.cacheSize = settings.cacheSize ?? 1000;
     this.concurrency = settings.concurrency ?? 5;
     this.budgetMs = settings.budgetMs ?? 2000;
-    this.coolDownMs = settings.coolDownMs ?? 1000;
     this.clock = settings.clock ?? Date.now;
   }
 
@@ -151,14 +145,14 @@ export class CognitoUserDirectory implements UserDirectory {
         this.remember(userId, undefined);
         return undefined;
       }
-      if (isThrottling(error)) this.quietUntil = this.clock() + this.coolDownMs;
+      if (isThrottling(error)) this.quietUntil = this.clock() + COOL_DOWN_MS;
       return { failed: error instanceof Error ? error.name : 'unknown error' };
     }
   }
 
   private remember(userId: string, email: string | undefined): void {
     this.cache.delete(userId);
-    this.cache.set(userId, { email, until: this.clock() + this.cacheMs });
+    this.cache.set(userId, { email, until: this.clock() + CACHE_MS });
     while (this.cache.size > this.cacheSize) {
       const oldest = this.cache.keys().next().value;
       if (oldest === undefined) break;

@@ -1,7 +1,7 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { ENV, requiredEnv } from '../config';
-import { logger } from '../http/observability';
-import { traceClient } from '../http/tracing';
+import { logger } from '../telemetry/observability';
+import { traceClient } from '../telemetry/tracing';
 import { CognitoUserDirectory } from './user-directory';
 
 /**

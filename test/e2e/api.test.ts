@@ -743,6 +743,8 @@ describe("CORS (local default: the console's origin only)", () => {
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 401, 403, 400, 404, 404]);
     for (const res of answers) expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    // The functions' answers, which another origin gets without a CORS header.
+    for (const res of [answers[0]!, answers[3]!, answers[4]!]) expect(res.headers.get('vary')).toBe('Origin');
   });
 
   test('another page on the same laptop is never allowed to read an answer', async () => {

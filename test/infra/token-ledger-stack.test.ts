@@ -579,15 +579,19 @@ describe('functions', () => {
     expect(ROUTES.some((r) => 'timeoutSeconds' in r)).toBe(true);
   });
 
-  test('get their settings from the env var names the handlers read; each secret ARN only where listed', () => {
+  test('get the settings they read, under the names they read: the table, the caller settings, secret ARNs', () => {
     const secretEnv: Record<StackSecret, string> = { cursor: ENV.cursorSecretArn, tokenHash: ENV.tokenHashSecretArn };
     for (const route of ROUTES) {
       const variables = defaults.resources[functionLogicalId(defaults, route.name)].Properties!.Environment.Variables;
-      expect(variables[ENV.tableName]).toEqual({ Ref: expect.any(String) });
-      expect(variables[ENV.adminGroupName]).toBe('token-admins');
-      expect(variables[ENV.userPoolClientId]).toEqual({
-        Ref: resourcesOfType(defaults, 'AWS::Cognito::UserPoolClient')[0][0],
-      });
+      const people = route.access !== 'service';
+      expect([route.name, variables[ENV.tableName]]).toEqual([
+        route.name,
+        route.table.length > 0 ? { Ref: expect.any(String) } : undefined,
+      ]);
+      expect(variables[ENV.adminGroupName]).toBe(people ? 'token-admins' : undefined);
+      expect(variables[ENV.userPoolClientId]).toEqual(
+        people ? { Ref: resourcesOfType(defaults, 'AWS::Cognito::UserPoolClient')[0][0] } : undefined,
+      );
       // Always the console's origin; the functions answer CORS for it like for any other.
       expect(variables[ENV.allowedOrigins]).toEqual(consoleOrigin(defaults));
       for (const secret of STACK_SECRETS) {
@@ -597,7 +601,7 @@ describe('functions', () => {
         expect([route.name, secret, variables[secretEnv[secret]]]).toEqual([route.name, secret, expected]);
       }
       const customVariables = custom.resources[functionLogicalId(custom, route.name)].Properties!.Environment.Variables;
-      expect(customVariables[ENV.adminGroupName]).toBe('custom');
+      expect(customVariables[ENV.adminGroupName]).toBe(people ? 'custom' : undefined);
       expect(customVariables[ENV.allowedOrigins]).toEqual({
         'Fn::Join': ['', ['https://', consoleDomain(custom), `,${ORIGINS.join(',')}`]],
       });

@@ -3,6 +3,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { cascadeReason } from '../../lambdas/domain/cascade';
 import { isoTime, type TokenRecord } from '../../lambdas/domain/token';
+import { DYNAMODB_MAX_ATTEMPTS } from '../../lambdas/store/dynamo-client';
 import { type CfnTemplate, logicalIdIn, resourcesOfType } from '../../local/cfn-template';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
 import { apiEvent } from '../support/api-event';
@@ -51,8 +52,7 @@ import { HOUR, tokenRecord } from '../support/token-records';
  */
 jest.setTimeout(60_000);
 
-/** The attempts the functions' DynamoDB client makes per call at most (lambdas/store/dynamo-client.ts). */
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = DYNAMODB_MAX_ATTEMPTS;
 /**
  * The SDK's longest pause between two attempts of one call: after a throttle, a random 0–1 s
  * before the second attempt and 0–2 s before the third. A call that is still retrying makes

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as z from 'zod/mini';
+import type { Access } from '../../lambdas/domain/authorization';
 import type { ErrorCode } from '../../lambdas/domain/errors';
 import { INACTIVE, type Introspection } from '../../lambdas/domain/introspection';
 import {
@@ -36,7 +37,7 @@ import {
   tokenIdSchema,
   userSearchQuerySchema,
 } from '../../lambdas/http/input';
-import { type Access, ROUTES, type RouteName } from '../../lambdas/routes';
+import { ROUTES, type RouteName } from '../../lambdas/routes';
 import { InMemoryUserDirectory } from '../support/in-memory-user-directory';
 
 // The document is plain JSON; walk it loosely.

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { sourceMappedStack, withSourceMappedStacks } from '../../lambdas/http/stack-traces';
+import { sourceMappedStack, withSourceMappedStacks } from '../../lambdas/telemetry/stack-traces';
 import { trimSourceMapFile } from '../../lib/first-party-source-map.cjs';
 import { bundleFixture } from '../support/bundle-fixture';
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   ({ dir, app, bundleFile } = await bundleFixture('stack-traces-', {
     dep: ["exports.boom = () => { throw new Error('dep'); };"],
     app: [
-      `import { logger } from ${JSON.stringify(path.join(ROOT, 'lambdas', 'http', 'observability'))};`,
+      `import { logger } from ${JSON.stringify(path.join(ROOT, 'lambdas', 'telemetry', 'observability'))};`,
       "import { boom } from 'dep';",
       'function ours(): never {',
       "  throw new Error('ours', { cause: new Error('why') });",

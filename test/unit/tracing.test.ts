@@ -3,7 +3,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
-type TracingModule = typeof import('../../lambdas/http/tracing');
+type TracingModule = typeof import('../../lambdas/telemetry/tracing');
 
 const SWITCH = 'TOKEN_LEDGER_TRACING';
 const saved = { ...process.env };
@@ -19,7 +19,7 @@ function load(value: string | undefined): { tracing: TracingModule; loadedTracer
       loadedTracer = true;
       return jest.requireActual('@aws-lambda-powertools/tracer');
     });
-    tracing = require('../../lambdas/http/tracing');
+    tracing = require('../../lambdas/telemetry/tracing');
   });
   jest.dontMock('@aws-lambda-powertools/tracer');
   return { tracing: tracing!, loadedTracer };

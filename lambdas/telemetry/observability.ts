@@ -1,9 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SERVICE_NAME } from '../config';
-import { dynamoDbClient } from '../store/dynamo-client';
 import { withSourceMappedStacks } from './stack-traces';
-import { traceClient } from './tracing';
 
 /**
  * One per function instance, shared by every middleware and handler in it. Every error it logs
@@ -20,5 +18,3 @@ export const logger = new Logger({
  */
 export const metricsFor = (route: string) =>
   new Metrics({ serviceName: SERVICE_NAME, namespace: 'TokenLedger', defaultDimensions: { route } });
-
-traceClient(dynamoDbClient);
