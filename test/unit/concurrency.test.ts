@@ -94,6 +94,7 @@ describe('mapLimited', () => {
       'internal_error',
     );
     expect(error.status).toBe(500);
+    expect(error.message).toMatch(/what it changed stays changed\. Send it again to finish\.$/);
     expect(started).toEqual([0, 1, 2]);
     // Every write it started had ended before it gave its answer.
     expect(finished.sort()).toEqual([0, 1, 2]);
