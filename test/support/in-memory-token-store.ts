@@ -50,6 +50,7 @@ export interface TouchRequest {
  */
 export class InMemoryTokenStore implements TokenStore {
   readonly records = new Map<string, StoredToken>();
+  readonly getRequests: string[] = [];
   readonly listRequests: ListRequest[] = [];
   readonly revokeRequests: RevokeRequest[] = [];
   readonly touchRequests: TouchRequest[] = [];
@@ -71,6 +72,7 @@ export class InMemoryTokenStore implements TokenStore {
   }
 
   async get(tokenId: string): Promise<StoredToken | undefined> {
+    this.getRequests.push(tokenId);
     const r = this.records.get(tokenId);
     return r && copy(r);
   }

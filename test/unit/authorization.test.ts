@@ -15,7 +15,8 @@ describe('assertMayCall (role × route access)', () => {
   });
 
   it('refuses an admin route to a non-admin with 403 forbidden', () => {
-    thrownApiError(() => assertMayCall('admin', alice), 'forbidden', 403);
+    const error = thrownApiError(() => assertMayCall('admin', alice), 'forbidden', 403);
+    expect(error.message).toBe('This route is for administrators only.');
   });
 });
 

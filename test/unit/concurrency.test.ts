@@ -84,7 +84,7 @@ describe('mapLimited', () => {
       finished.push(i);
       return i;
     };
-    await rejection(
+    const error = await rejection(
       mapLimited(
         Array.from({ length: 10 }, (_, i) => i),
         3,
@@ -93,6 +93,7 @@ describe('mapLimited', () => {
       ),
       'internal_error',
     );
+    expect(error.message).toMatch(/what it changed stays changed\. Send it again to finish\.$/);
     expect(started).toEqual([0, 1, 2]);
     // Every write it started had ended before it gave its answer.
     expect(finished.sort()).toEqual([0, 1, 2]);

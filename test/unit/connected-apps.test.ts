@@ -90,6 +90,22 @@ describe('connectedApps', () => {
     });
   });
 
+  it('takes the name from the most recently issued token, wherever the list puts it', async () => {
+    // Lists come latest expiry first: here the newest token comes first, the oldest last.
+    const store = new InMemoryTokenStore([
+      t({ clientName: 'Renamed A', issuedAt: NOW - HOUR, expiresAt: NOW + 2 * DAY }),
+      t({ clientName: 'Old A', issuedAt: NOW - 10 * DAY, expiresAt: NOW + DAY }),
+    ]);
+    const [app] = (await connectedApps(store, 'alice', NOW)).items;
+    expect(app).toMatchObject({ clientName: 'Renamed A', lastIssuedAt: iso(NOW - HOUR) });
+  });
+
+  it('lists no empty scope for a token another system wrote with an empty scope or doubled spaces', async () => {
+    const store = new InMemoryTokenStore([t({ scope: '' }), t({ scope: 'read  write ' })]);
+    const [app] = (await connectedApps(store, 'alice', NOW)).items;
+    expect(app!.scopes).toStrictEqual(['read', 'write']);
+  });
+
   it('shows times as ISO 8601 without milliseconds', async () => {
     const store = new InMemoryTokenStore([t({ issuedAt: NOW - HOUR, expiresAt: NOW + HOUR })]);
     const [app] = (await connectedApps(store, 'alice', NOW)).items;

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import {
   CURSOR_LIFETIME_SECONDS,
   type CursorBinding,
@@ -21,6 +22,21 @@ const cursor = encodeCursor(key, binding, secret, now);
 const decode = (c: string, b: CursorBinding = binding, s: Buffer = secret, at: number = now) =>
   decodeCursor(c, b, s, at);
 
+/**
+ * A cursor around any payload text, signed as the cursor's format says: HMAC-SHA256 over the
+ * base64url payload, a newline and the binding (route, caller, defined filters sorted by name).
+ * Stands for a cursor made by another deploy of this format, or a payload only a holder of the
+ * secret could sign.
+ */
+function signed(payloadText: string, b: CursorBinding = binding): string {
+  const payload = Buffer.from(payloadText).toString('base64url');
+  const filters = Object.entries(b.filters)
+    .filter(([, v]) => v !== undefined)
+    .sort(([x], [y]) => (x < y ? -1 : 1));
+  const text = JSON.stringify([b.route, b.caller, filters]);
+  return `${payload}.${createHmac('sha256', secret).update(payload).update('\n').update(text).digest('base64url')}`;
+}
+
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** The same string with the character at `i` replaced by another base64url character. */
 const withCharFlipped = (s: string, i: number, distance = 1): string => {
@@ -33,6 +49,10 @@ describe('cursor', () => {
     expect(decode(cursor)).toStrictEqual(key);
   });
 
+  it('keeps its format, so a cursor handed out before a deploy still works after it', () => {
+    expect(signed(JSON.stringify({ k: key, t: now }))).toBe(cursor);
+  });
+
   it('is opaque: URL-safe, and does not show the binding or the secret', () => {
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(cursor).not.toContain('list-own-tokens');
@@ -42,9 +62,9 @@ describe('cursor', () => {
   describe('refuses an altered cursor', () => {
     const [payload, mac] = cursor.split('.') as [string, string];
 
-    it('altered payload (re-encoded with another position)', () => {
+    it('altered payload (re-encoded with another position): not valid for this request', () => {
       const forged = Buffer.from(JSON.stringify({ k: { ...key, userId: 'bob' }, t: now })).toString('base64url');
-      refusal(() => decode(`${forged}.${mac}`));
+      expect(refusal(() => decode(`${forged}.${mac}`)).message).toBe('The cursor is not valid for this request.');
     });
 
     it.each([0, 5, 20])('altered payload character %i', (i) => {
@@ -102,6 +122,44 @@ describe('cursor', () => {
       refusal(() => decode(`${payload}${'A'.repeat(MAX_CURSOR_LENGTH)}.${mac}`));
       refusal(() => decode('x'.repeat(1_000_000)));
     });
+
+    it('longer than MAX_CURSOR_LENGTH even when genuine, while one of exactly that length is accepted', () => {
+      /** A genuine cursor whose position pads it to `length` characters (base64url skips 4k+1). */
+      const ofLength = (length: number) => {
+        for (let n = 0; n < length; n++) {
+          const made = encodeCursor({ ...key, pad: 'x'.repeat(n) }, binding, secret, now);
+          if (made.length === length) return made;
+        }
+        throw new Error(`no cursor of ${length} characters`);
+      };
+      expect(decode(ofLength(MAX_CURSOR_LENGTH))).toHaveProperty('pad');
+      refusal(() => decode(ofLength(MAX_CURSOR_LENGTH + 2)));
+    });
+  });
+
+  // Only a holder of the secret can sign these; a position the store cannot take must still be
+  // a 400, never a failure inside the list.
+  describe('refuses a signed payload that holds no position', () => {
+    it.each([
+      ['text that is not JSON', 'not json'],
+      ['JSON null', 'null'],
+      ['no position', JSON.stringify({ t: now })],
+      ['a position that is a string', JSON.stringify({ k: 'tokenId', t: now })],
+      ['a position that is null', JSON.stringify({ k: null, t: now })],
+      ['a position that is an array', JSON.stringify({ k: ['tok_abcdefgh', 1], t: now })],
+      ['a position with a boolean', JSON.stringify({ k: { ...key, extra: true }, t: now })],
+      ['a position with a nested object', JSON.stringify({ k: { ...key, extra: { a: 1 } }, t: now })],
+      ['a position with an infinite number', `{"k":{"tokenId":"tok_abcdefgh","expiresAt":1e999},"t":${now}}`],
+      ['no time', JSON.stringify({ k: key })],
+      ['a time that is text', JSON.stringify({ k: key, t: String(now) })],
+    ])('%s', (_, payloadText) => {
+      expect(refusal(() => decode(signed(payloadText))).message).toBe('The cursor is not valid for this request.');
+    });
+
+    it('while a position of strings and numbers is taken as it is', () => {
+      const position = { tokenId: 'tok_abcdefgh', expiresAt: 1_800_086_400 };
+      expect(decode(signed(JSON.stringify({ k: position, t: now })))).toStrictEqual(position);
+    });
   });
 
   describe('is bound to what it was made for', () => {
@@ -157,13 +215,16 @@ describe('cursor', () => {
       expect(decode(cursor, binding, secret, now + CURSOR_LIFETIME_SECONDS)).toStrictEqual(key);
     });
 
-    it('has expired after 24 hours', () => {
+    it('has expired after 24 hours, saying to start the list again', () => {
       expect(CURSOR_LIFETIME_SECONDS).toBe(24 * 3600);
-      refusal(() => decode(cursor, binding, secret, now + 24 * 3600 + 1));
+      expect(refusal(() => decode(cursor, binding, secret, now + 24 * 3600 + 1)).message).toBe(
+        'The cursor has expired; start the list again.',
+      );
     });
 
-    it('tolerates a little clock skew between instances', () => {
+    it('tolerates a little clock skew between instances: up to a minute', () => {
       expect(decode(cursor, binding, secret, now - 30)).toStrictEqual(key);
+      expect(decode(cursor, binding, secret, now - 60)).toStrictEqual(key);
     });
 
     it('refuses a cursor dated in the future beyond the skew', () => {

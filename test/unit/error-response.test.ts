@@ -1,7 +1,15 @@
-import { ApiError, type ErrorCode } from '../../lambdas/domain/errors';
+import { ApiError, deadlineExceeded, type ErrorCode } from '../../lambdas/domain/errors';
 import { ERROR_STATUS, errorResponse, toErrorResponse } from '../../lambdas/http/error-response';
 
 const bodyOf = (r: { body: string }) => JSON.parse(r.body) as Record<string, unknown>;
+
+describe('ApiError', () => {
+  it('is logged under its own name: a 500 the code chose (a deadline) reads as ApiError in the log', () => {
+    const error = deadlineExceeded();
+    expect(error.name).toBe('ApiError');
+    expect(error.stack).toMatch(/^ApiError: The request ran out of time/);
+  });
+});
 
 describe('toErrorResponse', () => {
   it.each(Object.entries(ERROR_STATUS) as [ErrorCode, number][])(

@@ -35,6 +35,17 @@ describe('introspect', () => {
     expect(Number.isInteger(answer.iat)).toBe(true);
   });
 
+  it('reads the token, and a parent only when the token names one', async () => {
+    const parent = tokenRecord({ userId: 'alice', tokenType: 'refresh_token', expiresAt: NOW + DAY });
+    const child = withValue({ parentTokenId: parent.tokenId });
+    const alone = withValue();
+    const store = new InMemoryTokenStore([parent, child.record, alone.record]);
+    await introspect(store, alone.value, pepper, NOW);
+    expect(store.getRequests).toStrictEqual([alone.record.tokenId]);
+    await introspect(store, child.value, pepper, NOW);
+    expect(store.getRequests.slice(1)).toStrictEqual([child.record.tokenId, parent.tokenId]);
+  });
+
   it('omits sub for a token with no user, and says refresh_token for a refresh token', async () => {
     const { record, value } = withValue({ tokenType: 'refresh_token' });
     delete record.userId;

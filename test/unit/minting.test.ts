@@ -87,6 +87,13 @@ describe('mintToken', () => {
     }
   });
 
+  it('reads nothing for a token without a parent: one write', async () => {
+    const store = new InMemoryTokenStore();
+    await mintToken(store, accessBody(), pepper, NOW);
+    expect(store.getRequests).toStrictEqual([]);
+    expect(store.createRequests).toHaveLength(1);
+  });
+
   it('mints a distinct value each time', async () => {
     const store = new InMemoryTokenStore();
     const values = await Promise.all(Array.from({ length: 50 }, () => mintToken(store, accessBody(), pepper, NOW)));
@@ -137,24 +144,26 @@ describe('mintToken', () => {
   });
 
   describe('racing the parent’s revocation', () => {
-    /** The parent is revoked right after the child is written, before the mint re-reads it. */
-    class RevokesParentOnCreate extends InMemoryTokenStore {
+    /** Right after the child is written, before the mint re-reads the parent, `meanwhile` changes the table. */
+    class ChangesAfterCreate extends InMemoryTokenStore {
       constructor(
         records: StoredToken[],
-        private readonly parentId: string,
+        private readonly meanwhile: (store: InMemoryTokenStore) => Promise<unknown>,
       ) {
         super(records);
       }
 
       override async create(record: StoredToken): Promise<void> {
         await super.create(record);
-        await this.revoke({ tokenId: this.parentId, revokedBy: 'admin-1', reason: 'compromised', now: NOW });
+        await this.meanwhile(this);
       }
     }
 
     it('fails the mint with 400 and leaves the child revoked as the cascade would', async () => {
       const parent = refreshOf();
-      const store = new RevokesParentOnCreate([parent], parent.tokenId);
+      const store = new ChangesAfterCreate([parent], (s) =>
+        s.revoke({ tokenId: parent.tokenId, revokedBy: 'admin-1', reason: 'compromised', now: NOW }),
+      );
       await rejection(mintToken(store, accessBody({ parentTokenId: parent.tokenId }), pepper, NOW), 'invalid_request');
       const children = [...store.records.values()].filter((r) => r.parentTokenId === parent.tokenId);
       expect(children).toHaveLength(1);
@@ -173,7 +182,16 @@ describe('mintToken', () => {
       const store = new InMemoryTokenStore([parent]);
       const minted = await mintToken(store, accessBody({ parentTokenId: parent.tokenId }), pepper, NOW);
       expect(store.createRequests).toHaveLength(1);
+      expect(store.getRequests).toStrictEqual([parent.tokenId, parent.tokenId]);
       expect(store.records.get(minted.tokenId)!.revokedAt).toBeUndefined();
+      expect(store.revokeRequests).toHaveLength(0);
+    });
+
+    it('succeeds when the parent is gone at the re-read (expired and purged: nothing to cascade)', async () => {
+      const parent = refreshOf();
+      const store = new ChangesAfterCreate([parent], async (s) => s.records.delete(parent.tokenId));
+      const minted = await mintToken(store, accessBody({ parentTokenId: parent.tokenId }), pepper, NOW);
+      expect(minted).toMatchObject({ status: 'active', parentTokenId: parent.tokenId });
       expect(store.revokeRequests).toHaveLength(0);
     });
   });

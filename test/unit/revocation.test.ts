@@ -16,6 +16,29 @@ function withValue(overrides: Partial<TokenRecord> = {}): { record: StoredToken;
   return { record: { ...tokenRecord({ userId: 'alice', ...overrides, tokenId }), secretHash }, value };
 }
 
+/**
+ * A store on which every revoke loses its answer: while the write is under way `meanwhile`
+ * decides what the table then holds for that token (this write landed, another revoke won, TTL
+ * purged it: undefined), and the caller hears a failed condition.
+ */
+class AnswerLostStore extends InMemoryTokenStore {
+  constructor(
+    records: StoredToken[],
+    private readonly meanwhile: (stored: StoredToken, request: RevokeRequest) => StoredToken | undefined,
+  ) {
+    super(records);
+  }
+
+  override async revoke(request: RevokeRequest): Promise<TokenRecord | undefined> {
+    this.revokeRequests.push({ ...request });
+    const stored = this.records.get(request.tokenId);
+    const after = stored && this.meanwhile(stored, request);
+    if (after) this.records.set(request.tokenId, after);
+    else this.records.delete(request.tokenId);
+    return undefined;
+  }
+}
+
 /** The records whose stored state differs between two snapshots. */
 function changed(before: StoredToken[], after: StoredToken[]): string[] {
   const old = new Map(before.map((r) => [r.tokenId, JSON.stringify(r)]));
@@ -112,9 +135,19 @@ describe('revokeByValue', () => {
     for (const t of [parent, child]) {
       const error = await rejection(revokeByValue(store, t.value, 'client-b', pepper, NOW), 'unauthorized_client');
       expect(error).toBeInstanceOf(ApiError);
+      expect(error.message).toBe('The token was not issued to this client.');
     }
     expect(store.snapshot()).toStrictEqual(before);
     expect(store.revokeRequests).toHaveLength(0);
+  });
+
+  it('answers 200 for a token purged by TTL between its lookup and its revocation', async () => {
+    const parent = withValue({ tokenType: 'refresh_token', expiresAt: NOW + DAY });
+    const child = withValue({ parentTokenId: parent.record.tokenId });
+    const store = new AnswerLostStore([parent.record, child.record], () => undefined);
+    await expect(revokeByValue(store, parent.value, 'client-a', pepper, NOW)).resolves.toBeUndefined();
+    expect(store.getRequests).toStrictEqual([parent.record.tokenId, parent.record.tokenId]);
+    expect(store.records.get(child.record.tokenId)).toStrictEqual(child.record);
   });
 
   it('keeps the first revocation of an already revoked token and completes its interrupted cascade', async () => {
@@ -286,6 +319,48 @@ describe('revokeSelection', () => {
     expect(await revokeSelection(store, { userId: 'alice' }, 'admin-1', 'offboarding', NOW)).toBe(9);
     expect(store.records.get(lost.tokenId)).toMatchObject({ revokedBy: 'admin-1', revokeReason: 'offboarding' });
     expect(store.records.get(raced.tokenId)).toMatchObject({ revokedBy: 'someone-else' });
+  });
+
+  describe('re-reads a token whose write met a failed condition, counting it only if it bears this revocation', () => {
+    const call = { revokedBy: 'admin-1', reason: 'offboarding' };
+    it.each<[string, (stored: StoredToken) => StoredToken | undefined, number]>([
+      [
+        'this very write, landed',
+        (r) => ({ ...r, revokedAt: NOW, revokedBy: call.revokedBy, revokeReason: call.reason }),
+        1,
+      ],
+      [
+        'an earlier attempt of the same revocation',
+        (r) => ({ ...r, revokedAt: NOW - 1, revokedBy: call.revokedBy, revokeReason: call.reason }),
+        0,
+      ],
+      [
+        'another admin in the same second, same reason',
+        (r) => ({ ...r, revokedAt: NOW, revokedBy: 'admin-2', revokeReason: call.reason }),
+        0,
+      ],
+      [
+        'the same admin in the same second, another reason',
+        (r) => ({ ...r, revokedAt: NOW, revokedBy: call.revokedBy, revokeReason: 'lost laptop' }),
+        0,
+      ],
+      ['the same admin in the same second, no reason', (r) => ({ ...r, revokedAt: NOW, revokedBy: call.revokedBy }), 0],
+      ['nothing: TTL purged the token', () => undefined, 0],
+    ])('%s', async (_, meanwhile, counted) => {
+      const token = tokenRecord({ userId: 'carol', tokenType: 'refresh_token', expiresAt: NOW + DAY });
+      const store = new AnswerLostStore([token], meanwhile);
+      expect(await revokeSelection(store, { userId: 'carol' }, call.revokedBy, call.reason, NOW)).toBe(counted);
+      expect(store.getRequests).toStrictEqual([token.tokenId]);
+    });
+  });
+
+  it('writes only to tokens still active, one write each, and reads none back when the writes succeed', async () => {
+    const data = aliceAndBob();
+    const store = new InMemoryTokenStore(data.all);
+    expect(await revokeSelection(store, { userId: 'alice' }, 'admin-1', 'offboarding', NOW)).toBe(10);
+    const active = [...data.aliceA, ...data.aliceB, ...data.strays].map((r) => r.tokenId);
+    expect(store.revokeRequests.map((r) => r.tokenId).sort()).toStrictEqual(active.sort());
+    expect(store.getRequests).toStrictEqual([]);
   });
 
   it('is idempotent: a second call revokes nothing and changes nothing', async () => {

@@ -1,10 +1,17 @@
 import type { Caller } from '../../lambdas/domain/authorization';
 import { ApiError } from '../../lambdas/domain/errors';
 import type { TokenRecord } from '../../lambdas/domain/token';
-import type { ListQuery } from '../../lambdas/domain/token-service';
-import { getToken, type ListContext, listTokens, revokeToken } from '../../lambdas/domain/token-service';
-import type { TokenStore } from '../../lambdas/domain/token-store';
+import {
+  allTokens,
+  getToken,
+  type ListContext,
+  type ListQuery,
+  listTokens,
+  revokeToken,
+} from '../../lambdas/domain/token-service';
+import type { ListRequest, TokenStore } from '../../lambdas/domain/token-store';
 import { InMemoryTokenStore } from '../support/in-memory-token-store';
+import { rejection } from '../support/rejection';
 import { DAY, HOUR, NOW, tokenRecord } from '../support/token-records';
 
 const alice: Caller = { sub: 'alice', isAdmin: false };
@@ -213,6 +220,7 @@ describe('getToken', () => {
   ])('answers 404 (never 403) for %s', async (_, caller, id) => {
     const error = await apiError(getToken(store, caller, id(), NOW));
     expect(error.code).toBe('not_found');
+    expect(error.message).toBe('No such token.');
   });
 });
 
@@ -330,6 +338,7 @@ describe('revokeToken', () => {
     };
     const error = await apiError(revokeToken(flaky, alice, record.tokenId, undefined, NOW));
     expect(error.code).toBe('conflict');
+    expect(error.message).toBe('The token changed while it was being revoked; try again.');
     expect(revokes).toBe(2);
     expect(gets).toBe(2);
   });
@@ -366,5 +375,21 @@ describe('revokeToken', () => {
       expect(v.revokedBy).toBe(stored.revokedBy);
       expect(v.revokeReason).toBe(stored.revokeReason);
     }
+  });
+});
+
+describe('allTokens', () => {
+  it('asks for no further page once the deadline aborts, and answers 500', async () => {
+    const deadline = new AbortController();
+    class AbortsAfterOnePage extends InMemoryTokenStore {
+      override async list(request: ListRequest) {
+        deadline.abort();
+        return super.list(request);
+      }
+    }
+    // Two pages' worth: the store answers at most 1000 a page.
+    const store = new AbortsAfterOnePage(tokensOf('alice', 1200));
+    await rejection(allTokens(store, { userId: 'alice', now: NOW }, deadline.signal), 'internal_error');
+    expect(store.listRequests).toHaveLength(1);
   });
 });

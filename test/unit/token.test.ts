@@ -1,4 +1,4 @@
-import { isExpired, statusOf, type TokenRecord, toView } from '../../lambdas/domain/token';
+import { isExpired, nowInSeconds, statusOf, type TokenRecord, toView } from '../../lambdas/domain/token';
 
 const base: TokenRecord = {
   tokenId: 'tok_00000001',
@@ -82,6 +82,14 @@ describe('toView', () => {
     expect(toView({ ...base, scope }).scopes).toStrictEqual(scopes);
   });
 
+  it('shows a revoked record another system wrote without revokedBy with neither key, nor an undefined', () => {
+    const view = toView({ ...base, revokedAt: 1_795_875_000 });
+    expect(view.status).toBe('revoked');
+    expect(Object.keys(view)).toContain('revokedAt');
+    expect(Object.keys(view)).not.toContain('revokedBy');
+    expect(Object.keys(view)).not.toContain('revokeReason');
+  });
+
   it('never shows an attribute the view does not list', () => {
     const record = { ...base, userId: 'u', secretHash: 'abc', gsiKey: 'k' } as TokenRecord;
     expect(Object.keys(toView(record)).sort()).toStrictEqual(
@@ -105,5 +113,14 @@ describe('isExpired', () => {
   it('is expired before now and live after it', () => {
     expect(isExpired({ expiresAt: now - 1 }, now)).toBe(true);
     expect(isExpired({ expiresAt: now + 1 }, now)).toBe(false);
+  });
+});
+
+describe('nowInSeconds', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('is the clock in whole seconds, rounded down as the table’s times are', () => {
+    jest.spyOn(Date, 'now').mockReturnValue(1_800_000_000_999);
+    expect(nowInSeconds()).toBe(1_800_000_000);
   });
 });
