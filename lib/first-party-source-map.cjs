@@ -29,18 +29,17 @@ const isFirstParty = (/** @type {string} */ source) => !source.split(/[\\/]/).in
  */
 
 /**
- * The same map with only the mappings into sources `keep` accepts.
+ * The same map with only the mappings into the project's own sources.
  * @param {SourceMap} map
- * @param {(source: string) => boolean} [keep]
  * @returns {SourceMap}
  */
-function firstPartySourceMap(map, keep = isFirstParty) {
+function firstPartySourceMap(map) {
   if (map.version !== 3) throw new Error(`source map version ${map.version}, expected 3`);
   /** Old source index → new one, for the sources kept. */
   const sourceIndex = new Map();
   const sources = [];
   map.sources.forEach((source, i) => {
-    if (keep(source)) {
+    if (isFirstParty(source)) {
       sourceIndex.set(i, sources.length);
       sources.push(source);
     }

@@ -9,6 +9,6 @@ export interface SourceMapV3 {
 }
 
 /** The same map with only the mappings into sources `keep` accepts (default: outside node_modules). */
-export function firstPartySourceMap(map: SourceMapV3, keep?: (source: string) => boolean): SourceMapV3;
+export function firstPartySourceMap(map: SourceMapV3): SourceMapV3;
 /** Rewrites a source map file in place, keeping only the project's own sources. */
 export function trimSourceMapFile(file: string): void;

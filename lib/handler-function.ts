@@ -147,7 +147,7 @@ export interface HandlerFunctionProps {
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   /** Bundle the Powertools Tracer and trace the function's own work (default: false). */
-  readonly tracing?: boolean;
+  readonly tracing: boolean;
 }
 
 /**
@@ -204,7 +204,7 @@ export class HandlerFunction extends Construct {
           definition.secrets.map((name) => [SECRET_ARN_VARIABLE[name], props.secrets[name].secretArn]),
         ),
       },
-      bundling: functionBundling(props.tracing ?? false),
+      bundling: functionBundling(props.tracing),
     });
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(SOURCE_METADATA_KEY, source);
 

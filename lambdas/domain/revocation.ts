@@ -92,14 +92,14 @@ export async function revokeSelection(
     async (t) => {
       const revoked = await store.revoke({ tokenId: t.tokenId, revokedBy, reason, now });
       if (revoked) return { record: revoked, ours: true };
-      const current = await store.get(t.tokenId);
-      return { record: current, ours: current !== undefined && revokedHere(current) };
+      const reread = await store.get(t.tokenId);
+      return { record: reread, ours: reread !== undefined && revokedHere(reread) };
     },
     deadline,
   );
-  const current = new Map(written.flatMap(({ record }) => (record ? [[record.tokenId, record] as const] : [])));
+  const afterWrites = new Map(written.flatMap(({ record }) => (record ? [[record.tokenId, record] as const] : [])));
   // Every live refresh token cascades: as this call's revocation, another's, or an earlier one's.
-  const parents = refreshTokens.map((t) => current.get(t.tokenId) ?? t).filter((t) => t.revokedAt !== undefined);
+  const parents = refreshTokens.map((t) => afterWrites.get(t.tokenId) ?? t).filter((t) => t.revokedAt !== undefined);
   const cascaded = await mapLimited(
     parents,
     BULK_CONCURRENCY,

@@ -37,13 +37,13 @@ export async function listTokens(store: TokenStore, query: ListQuery, ctx: ListC
 }
 
 /** The record if the caller may see it; otherwise 404, never 403, so existence is not revealed. */
-function visible(caller: Caller, record: TokenRecord | undefined, now: number): TokenRecord {
+function visibleOrNotFound(caller: Caller, record: TokenRecord | undefined, now: number): TokenRecord {
   if (!record || isExpired(record, now) || !maySeeToken(caller, record)) throw notFound();
   return record;
 }
 
 export async function getToken(store: TokenStore, caller: Caller, tokenId: string, now: number): Promise<TokenView> {
-  return toView(visible(caller, await store.get(tokenId), now));
+  return toView(visibleOrNotFound(caller, await store.get(tokenId), now));
 }
 
 /**
@@ -62,7 +62,8 @@ export async function revokeToken(
   const request = { tokenId, revokedBy: caller.sub, reason, owner: requiredOwner(caller), now };
   // A second attempt only matters if the item changed between our write and our read.
   for (let attempt = 0; attempt < 2; attempt++) {
-    const revoked = (await store.revoke(request)) ?? alreadyRevoked(visible(caller, await store.get(tokenId), now));
+    const revoked =
+      (await store.revoke(request)) ?? alreadyRevoked(visibleOrNotFound(caller, await store.get(tokenId), now));
     if (revoked) {
       // Also when it was already revoked: that completes a cascade an earlier call left unfinished.
       await cascadeRevocation(store, revoked, now, deadline);

@@ -91,11 +91,11 @@ export class CognitoUserDirectory implements UserDirectory {
       }),
     );
     const people: Person[] = [];
-    const whole = prefix.toLowerCase();
+    const lowerPrefix = prefix.toLowerCase();
     for (const user of Users) {
       const userId = attribute(user.Attributes, 'sub') ?? user.Username;
       const email = attribute(user.Attributes, 'email');
-      if (userId && email?.toLowerCase().startsWith(whole)) people.push({ userId, email });
+      if (userId && email?.toLowerCase().startsWith(lowerPrefix)) people.push({ userId, email });
     }
     // Some servers (cognito-local among them) do not apply Limit.
     return people.slice(0, limit);
