@@ -1,12 +1,18 @@
 /**
- * Mutation testing of the domain (`npm run test:mutation`; README, Tests). Only the unit tests
- * run: the e2e, integration and fuzz suites need a local stack, and the benchmark's and the
- * bundler's unit tests exercise no domain rule, yet would load for most mutants.
+ * Mutation testing of the domain and of the request schemas (`npm run test:mutation`; README,
+ * Tests): the schemas decide what a client may send, so they stay under it wherever HTTP parsing
+ * lives. Only the unit tests run: the e2e, integration and fuzz suites need a local stack, and
+ * the benchmark's and the bundler's unit tests exercise no rule, yet would load for most mutants.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
   // token-store.ts and views.ts hold only types.
-  mutate: ['lambdas/domain/**/*.ts', '!lambdas/domain/token-store.ts', '!lambdas/domain/views.ts'],
+  mutate: [
+    'lambdas/domain/**/*.ts',
+    '!lambdas/domain/token-store.ts',
+    '!lambdas/domain/views.ts',
+    'lambdas/http/input.ts',
+  ],
   testRunner: 'jest',
   jest: {
     projectType: 'custom',

@@ -1,4 +1,3 @@
-import type * as z from 'zod/mini';
 import { MAX_EXPIRES_IN, MAX_REASON_LENGTH, MIN_EXPIRES_IN } from '../../lambdas/domain/limits';
 import { appRevokeBodySchema, bulkRevokeBodySchema, mintBodySchema } from '../../lambdas/http/input';
 import { accepts, messageFor } from '../support/schema-checks';
@@ -140,46 +139,5 @@ describe('appRevokeBodySchema', () => {
     expect(appRevokeBodySchema.parse({})).toStrictEqual({});
     expect(messageFor(appRevokeBodySchema, { x: 1 })).toContain('x');
     expect(accepts(appRevokeBodySchema, { reason: 'r' })).toBe(false);
-  });
-});
-
-describe('every refusal names its field in words of ours', () => {
-  // zod/mini has no locale: a check without its own message would answer "Invalid input".
-  it.each<[string, z.ZodMiniType, unknown, RegExp]>([
-    ['clientId not a string', mintBodySchema, { ...valid, clientId: 5 }, /^clientId: clientId must be a string\.$/],
-    ['clientId missing', mintBodySchema, { ...valid, clientId: undefined }, /^clientId: clientId must be a string\.$/],
-    ['clientName empty', mintBodySchema, { ...valid, clientName: '' }, /^clientName: clientName must not be empty\.$/],
-    [
-      'tokenType unknown',
-      mintBodySchema,
-      { ...valid, tokenType: 'id_token' },
-      /^tokenType: tokenType must be access_token or refresh_token\.$/,
-    ],
-    ['scope missing', mintBodySchema, { ...valid, scope: undefined }, /^scope: scope must be a string\.$/],
-    [
-      'expiresIn a string',
-      mintBodySchema,
-      { ...valid, expiresIn: '3600' },
-      /^expiresIn: expiresIn must be a number of seconds\.$/,
-    ],
-    [
-      'expiresIn fractional',
-      mintBodySchema,
-      { ...valid, expiresIn: 3600.5 },
-      /^expiresIn: expiresIn must be a whole number of seconds\.$/,
-    ],
-    ['userId not a string', mintBodySchema, { ...valid, userId: ['alice'] }, /^userId: userId must be a string\.$/],
-    [
-      'parentTokenId malformed',
-      mintBodySchema,
-      { ...valid, parentTokenId: 'x' },
-      /^parentTokenId: tokenId must be 8–128 characters/,
-    ],
-    ['dryRun not a boolean', bulkRevokeBodySchema, { dryRun: 'yes' }, /^dryRun: dryRun must be true or false\.$/],
-    ['clientId empty', bulkRevokeBodySchema, { clientId: '' }, /^clientId: clientId must not be empty\.$/],
-  ])('%s', (_, schema, value, expected) => {
-    const message = messageFor(schema, value);
-    expect(message).toMatch(expected);
-    expect(message).not.toMatch(/invalid input/i);
   });
 });

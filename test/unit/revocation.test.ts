@@ -265,6 +265,22 @@ describe('previewBulkRevocation', () => {
       expect(byClient).toStrictEqual(preview.byClient);
     }
   });
+
+  // Only a refresh token cascades, so a query under an access token would cost a read per token
+  // and, where another system's record names an access token as its parent, overcount.
+  it('looks for children under the refresh tokens only', async () => {
+    const access = tokenRecord({ userId: 'alice' });
+    const refresh = tokenRecord({ userId: 'alice', tokenType: 'refresh_token' });
+    const foreign = tokenRecord({ userId: 'bob', parentTokenId: access.tokenId });
+    const store = new InMemoryTokenStore([access, refresh, foreign]);
+    expect(await previewBulkRevocation(store, { userId: 'alice' }, NOW)).toStrictEqual({
+      wouldRevoke: 2,
+      byClient: { 'client-a': 2 },
+    });
+    expect(store.childrenRequests.map((r) => r.parentTokenId)).toStrictEqual([refresh.tokenId]);
+    expect(await revokeSelection(store, { userId: 'alice' }, 'admin-1', undefined, NOW)).toBe(2);
+    expect(store.records.get(foreign.tokenId)).toStrictEqual(foreign);
+  });
 });
 
 describe('revokeSelection', () => {
