@@ -57,6 +57,7 @@ export class FunctionHost {
       source: join(ROOT, fn.source),
       exportName: fn.exportName,
       functionName: fn.logicalId,
+      functionArn: fn.arn,
       memoryMb: fn.memoryMb,
     };
     const worker = new Worker(BOOT, {

@@ -13,6 +13,8 @@ export interface Principal {
 
 export interface FunctionModel {
   readonly logicalId: string;
+  /** Its ARN as the local stack names it: what Lambda gives a handler as `invokedFunctionArn`. */
+  readonly arn: string;
   /** The handler module, relative to the project root (`lambdas/<name>.ts`). */
   readonly source: string;
   /** The module's export that Lambda calls. */
@@ -128,6 +130,7 @@ function functionModel(template: CfnTemplate, resolver: LocalResolver, id: strin
   const variables = (Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   return {
     logicalId: id,
+    arn: resolver.text({ 'Fn::GetAtt': [id, 'Arn'] }),
     source,
     exportName: String(Handler).split('.').pop() ?? 'handler',
     environment: Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolver.text(value)])),
