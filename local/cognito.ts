@@ -59,7 +59,14 @@ export async function startCognito(dir: string, requestedPort: number): Promise<
   const endpoint = `http://127.0.0.1:${port}`;
   await waitUntilListening(child, port, () => output);
   const client = new CognitoIdentityProviderClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  return { endpoint, client, stop: () => stopChild(child) };
+  return {
+    endpoint,
+    client,
+    stop: async () => {
+      client.destroy();
+      await stopChild(child);
+    },
+  };
 }
 
 /**

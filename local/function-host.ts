@@ -87,7 +87,10 @@ export class FunctionHost {
     });
     const end = (message: string) => {
       settleReady(message);
-      this.retire(functionId, environment, { kind: 'crashed', message });
+      // An environment already retired exits too: that exit is its retirement's own.
+      if (this.environments.get(functionId) === environment) {
+        void this.retire(functionId, environment, { kind: 'crashed', message });
+      }
     };
     worker.on('error', (error) => end(`${fn.logicalId} crashed: ${error.message}`));
     worker.on('exit', (code) => end(`${fn.logicalId} exited (${code})`));
@@ -96,14 +99,12 @@ export class FunctionHost {
   }
 
   /** Ends an environment, then answers everything that was in flight in it. */
-  private retire(functionId: string, environment: Environment, outcome: InvokeOutcome): void {
+  private async retire(functionId: string, environment: Environment, outcome: InvokeOutcome): Promise<void> {
     if (this.environments.get(functionId) === environment) this.environments.delete(functionId);
     const settles = [...environment.pending.values()];
     environment.pending.clear();
-    const answer = () => {
-      for (const settle of settles) settle(outcome);
-    };
-    environment.worker.terminate().then(answer, answer);
+    await environment.worker.terminate().catch(() => undefined);
+    for (const settle of settles) settle(outcome);
   }
 
   /** Starts every function's environment now, and fails if any cannot load its handler. */
@@ -121,7 +122,7 @@ export class FunctionHost {
     const environment = this.environments.get(functionId) ?? this.start(functionId);
     const initFailure = await environment.ready;
     if (initFailure !== undefined) {
-      this.retire(functionId, environment, { kind: 'crashed', message: initFailure });
+      void this.retire(functionId, environment, { kind: 'crashed', message: initFailure });
       return { kind: 'error', errorType: 'Runtime.ImportModuleError', message: initFailure };
     }
     const id = this.nextId++;
@@ -130,7 +131,7 @@ export class FunctionHost {
       const timer = setTimeout(() => {
         const message = `${fn.logicalId} timed out after ${fn.timeoutSeconds} seconds`;
         console.error(`local Lambda: ${message}; its environment is ended`);
-        this.retire(functionId, environment, { kind: 'timeout', message });
+        void this.retire(functionId, environment, { kind: 'timeout', message });
       }, deadline - Date.now());
       environment.pending.set(id, (outcome) => {
         clearTimeout(timer);
@@ -140,10 +141,13 @@ export class FunctionHost {
     });
   }
 
+  /** Resolves once every environment's thread has ended. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const [id, environment] of [...this.environments]) {
-      this.retire(id, environment, { kind: 'crashed', message: 'the local stack is stopping' });
-    }
+    await Promise.all(
+      [...this.environments].map(([id, environment]) =>
+        this.retire(id, environment, { kind: 'crashed', message: 'the local stack is stopping' }),
+      ),
+    );
   }
 }

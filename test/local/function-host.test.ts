@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { FunctionHost } from '../../local/function-host';
 import type { FunctionModel } from '../../local/stack-model';
 
@@ -38,4 +39,24 @@ test('an answer travels as JSON, as Lambda serialises it: what JSON cannot carry
     kind: 'result',
     value: { at: '1970-01-01T00:00:00.000Z', kept: 'yes' },
   });
+});
+
+test("closing resolves only once every environment's thread has ended", async () => {
+  const terminate = Worker.prototype.terminate;
+  const ended: boolean[] = [];
+  const spy = jest.spyOn(Worker.prototype, 'terminate').mockImplementation(function (this: Worker) {
+    const index = ended.push(false) - 1;
+    return terminate.call(this).then(async (code) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ended[index] = true;
+      return code;
+    });
+  });
+  try {
+    await host.warm();
+    await host.close();
+    expect(ended).toEqual([true, true]);
+  } finally {
+    spy.mockRestore();
+  }
 });
