@@ -140,15 +140,17 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
       functions,
       stream,
       async close() {
-        stream.close();
+        const streamClosed = stream.close();
         await gateway.close();
         await functions.close();
+        await streamClosed;
         await awsEndpoint.close();
       },
     };
   } catch (error) {
-    stream.close();
+    const streamClosed = stream.close();
     await functions.close();
+    await streamClosed;
     await awsEndpoint.close();
     throw error;
   }

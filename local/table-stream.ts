@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TableChange } from './aws-endpoint';
 import { checkPattern, passesFilters } from './event-filter';
 import type { FunctionHost } from './function-host';
@@ -14,8 +15,6 @@ interface StreamRecord {
   readonly dynamodb: Record<string, unknown> & { readonly SequenceNumber: string };
   readonly eventSourceARN: string;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The token table's DynamoDB stream and the event source mappings that read it, locally: every
@@ -35,10 +34,12 @@ export class TableStream {
     running?: Promise<void>;
   }[];
   private stopped = false;
+  /** Ends the pauses of every drain at once when the stream closes. */
+  private readonly stopping = new AbortController();
 
   constructor(
     consumers: readonly StreamConsumer[],
-    private readonly functions: FunctionHost,
+    private readonly functions: Pick<FunctionHost, 'invoke'>,
     private readonly settings: { readonly region: string; readonly viewType: StreamViewType },
   ) {
     for (const consumer of consumers) for (const pattern of consumer.filterPatterns) checkPattern(pattern);
@@ -72,9 +73,12 @@ export class TableStream {
       if (!passesFilters(queue.consumer.filterPatterns, record)) continue;
       queue.records.push(record);
       queue.arrivals.push(Date.now());
-      queue.running ??= this.drain(queue).finally(() => {
-        queue.running = undefined;
-      });
+      // A drain that throws (its function's environment cannot start) must not end the whole local stack.
+      queue.running ??= this.drain(queue)
+        .catch((error: unknown) => console.error(`local stream: ${queue.consumer.functionId} stopped reading:`, error))
+        .finally(() => {
+          queue.running = undefined;
+        });
     }
   }
 
@@ -89,11 +93,12 @@ export class TableStream {
       // A batch that is not full waits out the batching window of its oldest record.
       const windowEnds = (queue.arrivals[0] ?? 0) + consumer.batchingWindowSeconds * 1000;
       if (queue.records.length < consumer.batchSize && Date.now() < windowEnds) {
-        await sleep(Math.min(windowEnds - Date.now(), 100));
+        await this.pause(Math.min(windowEnds - Date.now(), 100));
         continue;
       }
       const batch = queue.records.slice(0, consumer.batchSize);
       const failedFrom = await this.deliver(consumer, batch);
+      if (this.stopped) return;
       if (failedFrom === undefined) {
         done(batch.length);
         attempts = 0;
@@ -111,7 +116,7 @@ export class TableStream {
         attempts = 0;
         continue;
       }
-      await sleep(Math.min(100 * 2 ** attempts, 5000));
+      await this.pause(Math.min(100 * 2 ** attempts, 5000));
     }
   }
 
@@ -119,6 +124,7 @@ export class TableStream {
   private async deliver(consumer: StreamConsumer, batch: StreamRecord[]): Promise<number | undefined> {
     const outcome = await this.functions.invoke(consumer.functionId, { Records: batch });
     if (outcome.kind !== 'result') {
+      if (this.stopped) return 0;
       console.error(`local stream: ${consumer.functionId} failed a batch (${outcome.kind}): ${outcome.message}`);
       return 0;
     }
@@ -135,7 +141,18 @@ export class TableStream {
     while (this.queues.some((q) => q.running)) await Promise.all(this.queues.map((q) => q.running));
   }
 
-  close(): void {
+  /** A pause that ends early when the stream closes. */
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+  }
+
+  /**
+   * Takes no more records and ends every pause; resolves once every drain has returned, which a drain waiting
+   * for its function does only when that invocation ends (closing the function host ends it).
+   */
+  async close(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
+    await Promise.all(this.queues.map((queue) => queue.running));
   }
 }
