@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { decide, denialMessage } from './iam-policy';
-import { LOCAL_CREDENTIALS } from './local-aws';
+import { LOCAL_CREDENTIALS, tableArn, userPoolArn } from './local-aws';
 import { readBody } from './read-body';
 import { signatureClaim, sigv4Verifier } from './sigv4';
 import type { Principal } from './stack-model';
@@ -84,8 +84,7 @@ function dynamoDbAccess(operation: string, body: Body, arnOf: (table: string) =>
 
 export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   const { region } = settings;
-  const account = settings.table.arn.split(':')[4] ?? '000000000000';
-  const arnOfTable = (name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+  const arnOfTable = (name: string) => tableArn(region, name);
   const verifiers = new Map(
     SERVICES.map((service) => [
       service.name,
@@ -240,9 +239,7 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   function accessOf(service: Service, operation: string, body: Body): [string, string][] {
     if (service.name === 'dynamodb') return dynamoDbAccess(operation, body, arnOfTable);
     if (service.name === 'secretsmanager') return [[`secretsmanager:${operation}`, secretArn(body.SecretId)]];
-    return [
-      [`cognito-idp:${operation}`, `arn:aws:cognito-idp:${region}:${account}:userpool/${String(body.UserPoolId)}`],
-    ];
+    return [[`cognito-idp:${operation}`, userPoolArn(region, String(body.UserPoolId))]];
   }
 
   /** A secret's ARN from its ARN or its name, as Secrets Manager accepts either. */

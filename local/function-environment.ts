@@ -1,3 +1,4 @@
+import { LOCAL_FUNCTION_VERSION } from './local-aws';
 import type { FunctionModel } from './stack-model';
 
 /** Where a function's AWS calls go locally, and who it is there. */
@@ -39,7 +40,7 @@ export function functionEnvironment(
     AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
     AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_VERSION: LOCAL_FUNCTION_VERSION,
     // So Powertools knows a fresh environment's first call for a cold start, as it does on Lambda.
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_ENDPOINT_URL_DYNAMODB: aws.endpoint,

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
+import { LOCAL_FUNCTION_VERSION } from './local-aws';
 
 export interface WorkerSetup {
   /** This file, for the boot script. */
@@ -37,7 +38,7 @@ function contextFor(setup: WorkerSetup, invocation: Invocation): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: setup.functionName,
-    functionVersion: '$LATEST',
+    functionVersion: LOCAL_FUNCTION_VERSION,
     invokedFunctionArn: setup.functionArn,
     memoryLimitInMB: String(setup.memoryMb),
     awsRequestId: invocation.requestId,

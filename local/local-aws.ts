@@ -4,3 +4,27 @@ export const LOCAL_REGION = process.env.AWS_REGION || 'us-east-1';
 
 /** The account id in the ARNs of local stand-ins for AWS resources. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** The REST API's id: in its execute-api ARNs and in the request context the gateway gives a function. */
+export const LOCAL_API_ID = 'local';
+
+/** The version every local function runs, as a function without published versions does on Lambda. */
+export const LOCAL_FUNCTION_VERSION = '$LATEST';
+
+/**
+ * The ARNs of the local account, in one place, so what a policy names and what the local endpoints check it
+ * against are built the same way. A global service (IAM) has no region.
+ */
+export const localArn = (service: string, region: string, resource: string): string =>
+  `arn:aws:${service}:${region}:${LOCAL_ACCOUNT_ID}:${resource}`;
+
+export const tableArn = (region: string, tableName: string) => localArn('dynamodb', region, `table/${tableName}`);
+
+export const userPoolArn = (region: string, userPoolId: string) =>
+  localArn('cognito-idp', region, `userpool/${userPoolId}`);
+
+export const iamUserArn = (name: string) => localArn('iam', '', `user/${name}`);
+
+/** What `execute-api:Invoke` is checked against: the API, stage, method and path (no leading `/`). */
+export const executeApiArn = (region: string, stage: string, method: string, path: string) =>
+  localArn('execute-api', region, `${LOCAL_API_ID}/${stage}/${method}/${path.replace(/^\//, '')}`);

@@ -6,6 +6,7 @@ import { functionEnvironment } from './function-environment';
 import { FunctionHost } from './function-host';
 import { startGateway } from './gateway';
 import { decide } from './iam-policy';
+import { iamUserArn } from './local-aws';
 import { sigv4Verifier } from './sigv4';
 import { type Principal, readStackModel, type StackModel } from './stack-model';
 import { type LocalResources, localResolver } from './stand-ins';
@@ -116,7 +117,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
   const iamSecrets = new Map<string, string>();
   for (const [outputName, keys] of settings.iamKeys) {
     iamPrincipals.set(keys.accessKeyId, {
-      arn: `arn:aws:iam::${local.accountId}:user/${outputName.replace(/PolicyArn$/, '')}`,
+      arn: iamUserArn(outputName.replace(/PolicyArn$/, '')),
       statements: model.managedPolicyOf(outputName),
     });
     iamSecrets.set(keys.accessKeyId, keys.secretAccessKey);

@@ -1,6 +1,7 @@
 import { type CfnResource, type CfnTemplate, logicalIdIn, logicalIdsWithin, resourcesOfType } from './cfn-template';
 import { type PolicyStatement, readStatements } from './iam-policy';
-import { LOCAL_API_ID, type LocalResolver } from './stand-ins';
+import { executeApiArn } from './local-aws';
+import type { LocalResolver } from './stand-ins';
 
 /** Where CDK's function construct records which source file a function runs (lib/handler-function.ts). */
 export const SOURCE_METADATA_KEY = 'token-ledger:source';
@@ -242,7 +243,6 @@ export function readStackModel(template: CfnTemplate, resolver: LocalResolver): 
     return resolver.text(found.Value);
   };
   const region = resolver.text({ Ref: 'AWS::Region' });
-  const executeApi = `arn:aws:execute-api:${region}:${resolver.text({ Ref: 'AWS::AccountId' })}`;
 
   return {
     functions,
@@ -258,7 +258,6 @@ export function readStackModel(template: CfnTemplate, resolver: LocalResolver): 
       if (policy?.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`output ${outputName} names no managed policy`);
       return readStatements(resolver.value(props(policy).PolicyDocument));
     },
-    executeApiArn: (method, requestPath) =>
-      `${executeApi}:${LOCAL_API_ID}/${stage}/${method}/${requestPath.replace(/^\//, '')}`,
+    executeApiArn: (method, requestPath) => executeApiArn(region, stage, method, requestPath),
   };
 }

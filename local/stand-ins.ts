@@ -1,10 +1,10 @@
 import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
 import { resolve, type StandIn } from './intrinsics';
+import { LOCAL_ACCOUNT_ID, LOCAL_API_ID, localArn, tableArn as localTableArn, userPoolArn } from './local-aws';
 
 /** What the local stack has in place of the deployed resources. */
 export interface LocalResources {
   readonly region: string;
-  readonly accountId: string;
   readonly stackName: string;
   readonly tableName: string;
   readonly userPoolId: string;
@@ -12,9 +12,6 @@ export interface LocalResources {
   /** The local web console's origin, e.g. `http://127.0.0.1:3001`: the CloudFront distribution's stand-in. */
   readonly consoleOrigin: string;
 }
-
-/** The REST API's id in execute-api ARNs, and the local gateway's stage. */
-export const LOCAL_API_ID = 'local';
 
 /**
  * The distribution's domain name stands in as a marker: the template builds the console's origin
@@ -27,10 +24,9 @@ const CONSOLE_HOST = '\u0000console-host\u0000';
  * policies and outputs refer to has a stand-in; a reference to any other fails loudly.
  */
 export function localResolver(template: CfnTemplate, local: LocalResources) {
-  const arn = (service: string, resource: string, region = local.region) =>
-    `arn:aws:${service}:${region}:${local.accountId}:${resource}`;
+  const arn = (service: string, resource: string, region = local.region) => localArn(service, region, resource);
   const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
-  const tableArn = arn('dynamodb', `table/${local.tableName}`);
+  const tableArn = localTableArn(local.region, local.tableName);
   const consoleHost = new URL(local.consoleOrigin).host;
 
   const standIns = new Map<string, StandIn>();
@@ -45,7 +41,7 @@ export function localResolver(template: CfnTemplate, local: LocalResources) {
       'AWS::Cognito::UserPool': () => ({
         ref: local.userPoolId,
         attributes: {
-          Arn: arn('cognito-idp', `userpool/${local.userPoolId}`),
+          Arn: userPoolArn(local.region, local.userPoolId),
           ProviderName: `cognito-idp.${local.region}.amazonaws.com/${local.userPoolId}`,
         },
       }),
@@ -60,7 +56,7 @@ export function localResolver(template: CfnTemplate, local: LocalResources) {
       'AWS::Lambda::Function': () => ({ ref: id, attributes: { Arn: arn('lambda', `function:${id}`) } }),
       'AWS::Logs::LogGroup': () => ({ ref: id, attributes: { Arn: arn('logs', `log-group:${id}:*`) } }),
       'AWS::SQS::Queue': () => ({
-        ref: `https://sqs.${local.region}.amazonaws.com/${local.accountId}/${id}`,
+        ref: `https://sqs.${local.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${id}`,
         attributes: { Arn: arn('sqs', id), QueueName: id },
       }),
       'AWS::CloudFront::Distribution': () => ({ ref: id, attributes: { DomainName: CONSOLE_HOST } }),
@@ -72,7 +68,7 @@ export function localResolver(template: CfnTemplate, local: LocalResources) {
   const context = {
     pseudo: {
       'AWS::Region': local.region,
-      'AWS::AccountId': local.accountId,
+      'AWS::AccountId': LOCAL_ACCOUNT_ID,
       'AWS::Partition': 'aws',
       'AWS::URLSuffix': 'amazonaws.com',
       'AWS::StackName': local.stackName,

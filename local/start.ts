@@ -14,7 +14,7 @@ import { startConsoleServer } from './console-server';
 import { tableInputFromTemplate } from './create-table';
 import { dynamoDbAnswers, ensureTable, startDynamoDb } from './dynamodb';
 import { StackLifecycle } from './lifecycle';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-aws';
+import { LOCAL_REGION } from './local-aws';
 import { portFromEnv } from './ports';
 import { startRuntime } from './runtime';
 import { seedDemoData } from './seed';
@@ -82,7 +82,6 @@ async function main(): Promise<void> {
     template,
     local: {
       region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
       stackName,
       tableName: state.tableName,
       userPoolId: state.userPoolId,

@@ -9,7 +9,6 @@ import { localTemplate } from '../support/runtime';
 
 const local = {
   region: 'us-east-1',
-  accountId: '000000000000',
   stackName: 'TokenLedger',
   tableName: 'tokens-local',
   userPoolId: 'local_pool',

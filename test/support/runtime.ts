@@ -14,7 +14,7 @@ import { type CfnTemplate, resourcesOfType } from '../../local/cfn-template';
 import { tableInputFromTemplate } from '../../local/create-table';
 import { ensureTable } from '../../local/dynamodb';
 import type { InvokeOutcome } from '../../local/function-host';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
 import { type KeyPair, type Runtime, startRuntime } from '../../local/runtime';
 import { synthesizeStack } from '../../local/synth';
 import { fakeConsoleDist } from '../infra/synth';
@@ -91,7 +91,6 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
     template,
     local: {
       region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
       stackName,
       tableName,
       userPoolId,
