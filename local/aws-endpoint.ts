@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { decide, denialMessage } from './iam-policy';
 import { LOCAL_CREDENTIALS, tableArn, userPoolArn } from './local-aws';
+import { listenOnLoopback } from './loopback';
 import { readBody } from './read-body';
 import { signatureClaim, sigv4Verifier } from './sigv4';
 import type { Principal } from './stack-model';
@@ -281,15 +280,12 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const listener = await listenOnLoopback(server, 0);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        backend.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    endpoint: listener.origin,
+    close: async () => {
+      backend.destroy();
+      await listener.close();
+    },
   };
 }

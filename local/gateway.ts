@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { claimsAsGatewayStrings, type cognitoAuthorizer } from './cognito-authorizer';
 import type { FunctionHost } from './function-host';
 import { decide } from './iam-policy';
+import { listenOnLoopback } from './loopback';
 import { type Identity, proxyEvent } from './proxy-event';
 import { readBody } from './read-body';
 import { signatureClaim, type sigv4Verifier } from './sigv4';
@@ -181,15 +180,7 @@ export async function startGateway(settings: GatewaySettings) {
       if (!response.headersSent) sendAnswer(response, 'DEFAULT_5XX');
     });
   });
-  server.listen(settings.port, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return {
-    url: baseUrl,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const listener = await listenOnLoopback(server, settings.port);
+  baseUrl = `${listener.origin}/`;
+  return { url: baseUrl, close: listener.close };
 }
