@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** The local services check no credentials, but the SDK insists on having some. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = process.env.AWS_REGION || 'us-east-1';
@@ -28,3 +30,15 @@ export const iamUserArn = (name: string) => localArn('iam', '', `user/${name}`);
 /** What `execute-api:Invoke` is checked against: the API, stage, method and path (no leading `/`). */
 export const executeApiArn = (region: string, stage: string, method: string, path: string) =>
   localArn('execute-api', region, `${LOCAL_API_ID}/${stage}/${method}/${path.replace(/^\//, '')}`);
+
+/** Credentials of an identity the local stack checks: a function's role, a service caller. */
+export interface KeyPair {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** A fresh key pair, shaped as AWS's: a 20-character access key id and a 40-character secret. */
+export const newKeyPair = (): KeyPair => ({
+  accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`.slice(0, 20),
+  secretAccessKey: randomBytes(30).toString('base64'),
+});

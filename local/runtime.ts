@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { startAwsEndpoint } from './aws-endpoint';
 import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
 import { cognitoAuthorizer } from './cognito-authorizer';
@@ -6,16 +5,11 @@ import { functionEnvironment } from './function-environment';
 import { FunctionHost } from './function-host';
 import { startGateway } from './gateway';
 import { decide } from './iam-policy';
-import { iamUserArn } from './local-aws';
+import { iamUserArn, type KeyPair, newKeyPair } from './local-aws';
 import { sigv4Verifier } from './sigv4';
 import { type Principal, readStackModel, type StackModel } from './stack-model';
 import { type LocalResources, localResolver } from './stand-ins';
 import { type StreamViewType, TableStream } from './table-stream';
-
-export interface KeyPair {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
 
 export interface RuntimeSettings {
   readonly template: CfnTemplate;
@@ -46,11 +40,6 @@ export interface Runtime {
   readonly stream: TableStream;
   close(): Promise<void>;
 }
-
-const newKeyPair = (): KeyPair => ({
-  accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
-  secretAccessKey: randomBytes(30).toString('base64'),
-});
 
 /**
  * The deployed stack's behaviour, run locally from its synthesized template: the API Gateway
