@@ -5,25 +5,12 @@ import { LOCAL_CREDENTIALS, tableArn, userPoolArn } from './local-aws';
 import { listenOnLoopback } from './loopback';
 import { readBody } from './read-body';
 import { signatureClaim, sigv4Verifier } from './sigv4';
-import type { Principal } from './stack-model';
+import type { SigningIdentity } from './stack-model';
 
-/**
- * The local stand-in for the AWS service endpoints the functions call: DynamoDB (in front of
- * dynalite), Secrets Manager (answered here) and Cognito (in front of cognito-local). It plays IAM:
- * a call signed with a function's credentials must carry a valid signature, and its action on its
- * resource (table, index, secret, user pool) must be allowed by that function's role, exactly as
- * the synthesized template grants it; otherwise it is refused with AWS's AccessDeniedException.
- *
- * A call signed with any other key is the developer's own (tests, seeding, an admin's CLI), which
- * on AWS would hold credentials of their own; it is let through unchecked.
- *
- * Every write that reaches the token table is also handed to `onTableChange` with the item's old
- * and new images, as DynamoDB Streams records it (local/table-stream.ts).
- */
 export interface AwsEndpointSettings {
   readonly region: string;
-  /** The functions' roles, by the access key each function is given. */
-  readonly principals: ReadonlyMap<string, { readonly secretAccessKey: string; readonly principal: Principal }>;
+  /** The identities whose calls are checked, by access key: the functions' roles and the service keys. */
+  readonly identities: ReadonlyMap<string, SigningIdentity>;
   readonly dynamoDbBackend: string;
   readonly cognitoBackend: string;
   /** Secret values by ARN. */
@@ -81,13 +68,27 @@ function dynamoDbAccess(operation: string, body: Body, arnOf: (table: string) =>
   }
 }
 
+/**
+ * The local stand-in for the AWS service endpoints the functions call: DynamoDB (in front of
+ * dynalite), Secrets Manager (answered here) and Cognito (in front of cognito-local). It plays IAM:
+ * a call signed with the key of an identity the local stack knows (a function's role, a published
+ * service key) must carry a valid signature, and its action on its resource (table, index, secret,
+ * user pool) must be allowed by that identity's policies, exactly as the synthesized template
+ * writes them; otherwise it is refused with AWS's AccessDeniedException.
+ *
+ * A call signed with any other key stands for the developer's own administrator credentials
+ * (seeding, tests, an admin's CLI): it is let through unchecked, as an administrator's would be.
+ *
+ * Every write that reaches the token table is also handed to `onTableChange` with the item's old
+ * and new images, as DynamoDB Streams records it (local/table-stream.ts).
+ */
 export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   const { region } = settings;
   const arnOfTable = (name: string) => tableArn(region, name);
   const verifiers = new Map(
     SERVICES.map((service) => [
       service.name,
-      sigv4Verifier({ service: service.name, region }, (key) => settings.principals.get(key)?.secretAccessKey),
+      sigv4Verifier({ service: service.name, region }, (key) => settings.identities.get(key)?.secretAccessKey),
     ]),
   );
   const backend = new DynamoDBClient({ endpoint: settings.dynamoDbBackend, region, credentials: LOCAL_CREDENTIALS });
@@ -162,19 +163,19 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   }
 
   /** A write, between reads of the images of the items it touches, as one step for each of those items. */
-  async function forwardWrite(request: IncomingMessage, body: Buffer, keys: Image[], callerGone: AbortSignal) {
+  async function forwardWrite(request: IncomingMessage, body: Buffer, itemKeys: Image[], callerGone: AbortSignal) {
     const write = async () => {
-      const before = await Promise.all(keys.map(readImage));
+      const before = await Promise.all(itemKeys.map(readImage));
       try {
         return await forward(request, body, settings.dynamoDbBackend, callerGone);
       } finally {
         // Also when the answer was lost: the write may have landed, and the stream records what did.
-        const after = await Promise.all(keys.map(readImage));
-        for (const [i, key] of keys.entries()) emitChange(key, before[i], after[i]);
+        const after = await Promise.all(itemKeys.map(readImage));
+        for (const [i, key] of itemKeys.entries()) emitChange(key, before[i], after[i]);
       }
     };
     // Each item's lock once, taken in one order, so two batch writes never wait for each other's.
-    const unique = new Map(keys.map((key) => [JSON.stringify(key), key]));
+    const unique = new Map(itemKeys.map((key) => [JSON.stringify(key), key]));
     const ordered = [...unique].sort(([a], [b]) => a.localeCompare(b)).map(([, key]) => key);
     return ordered.reduceRight<() => ReturnType<typeof write>>((inner, key) => () => withKeyLock(key, inner), write)();
   }
@@ -203,17 +204,17 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
     }
 
     const claim = signatureClaim(request.headers.authorization);
-    const known = claim && settings.principals.get(claim.accessKeyId);
-    if (known) {
+    const caller = claim && settings.identities.get(claim.accessKeyId);
+    if (caller) {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const signedBy = await verifiers.get(service.name)?.(request, url, bytes);
       if (!signedBy) {
         return refuse(response, service, 400, 'InvalidSignatureException', 'The request signature is not valid.');
       }
       for (const [action, resource] of accessOf(service, operation, body)) {
-        const decision = decide(known.principal.statements, action, resource);
+        const decision = decide(caller.principal.statements, action, resource);
         if (decision !== 'allowed') {
-          const message = denialMessage(known.principal.arn, action, resource, decision);
+          const message = denialMessage(caller.principal.arn, action, resource, decision);
           console.error(`local AWS: ${message}`);
           return refuse(response, service, 400, 'AccessDeniedException', message);
         }
@@ -222,14 +223,14 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
 
     if (service.name === 'secretsmanager') return serveSecret(response, service, operation, body);
     const backendUrl = service.name === 'dynamodb' ? settings.dynamoDbBackend : settings.cognitoBackend;
-    const keys = service.name === 'dynamodb' ? writtenKeys(operation, body) : [];
+    const itemKeys = service.name === 'dynamodb' ? writtenKeys(operation, body) : [];
     const callerGone = new AbortController();
     response.once('close', () => {
       if (!response.writableFinished) callerGone.abort();
     });
     const result =
-      keys.length > 0
-        ? await forwardWrite(request, bytes, keys, callerGone.signal)
+      itemKeys.length > 0
+        ? await forwardWrite(request, bytes, itemKeys, callerGone.signal)
         : await forward(request, bytes, backendUrl, callerGone.signal);
     response.writeHead(result.status, result.headers as Record<string, string>).end(result.body);
     return;

@@ -8,7 +8,7 @@ import { listenOnLoopback } from './loopback';
 import { type Identity, proxyEvent } from './proxy-event';
 import { readBody } from './read-body';
 import { signatureClaim, type sigv4Verifier } from './sigv4';
-import type { ApiRoute, GatewayAnswer, Principal, StackModel } from './stack-model';
+import type { ApiRoute, GatewayAnswer, SigningIdentity, StackModel } from './stack-model';
 
 export interface GatewaySettings {
   port: number;
@@ -17,8 +17,8 @@ export interface GatewaySettings {
   authorize: ReturnType<typeof cognitoAuthorizer>;
   /** Checks a SigV4 signature for `execute-api`; gives the access key it was made with. */
   verifySignature: ReturnType<typeof sigv4Verifier>;
-  /** The IAM identities local service keys stand for, by access key. */
-  iamPrincipals: ReadonlyMap<string, Principal>;
+  /** The IAM identities the local stack knows, by access key. */
+  identities: ReadonlyMap<string, SigningIdentity>;
   /** Served at `openapi.json`, without authentication, with this gateway's own URL as its server. */
   openapi: string;
 }
@@ -80,7 +80,7 @@ export async function startGateway(settings: GatewaySettings) {
   async function iamCaller(request: IncomingMessage, url: URL, body: Buffer, route: ApiRoute) {
     if (!signatureClaim(request.headers.authorization)) return { refusal: 'MISSING_AUTHENTICATION_TOKEN' };
     const accessKey = await settings.verifySignature(request, url, body);
-    const principal = accessKey === undefined ? undefined : settings.iamPrincipals.get(accessKey);
+    const principal = accessKey === undefined ? undefined : settings.identities.get(accessKey)?.principal;
     if (!accessKey || !principal) return { refusal: 'INVALID_SIGNATURE' };
     const resource = model.executeApiArn(route.method, url.pathname);
     if (decide(principal.statements, 'execute-api:Invoke', resource) !== 'allowed') return { refusal: 'ACCESS_DENIED' };

@@ -7,7 +7,7 @@ import { startGateway } from './gateway';
 import { decide } from './iam-policy';
 import { iamUserArn, type KeyPair, newKeyPair } from './local-aws';
 import { sigv4Verifier } from './sigv4';
-import { type Principal, readStackModel, type StackModel } from './stack-model';
+import { readStackModel, type SigningIdentity, type StackModel } from './stack-model';
 import { type LocalResources, localResolver } from './stand-ins';
 import { type StreamViewType, TableStream } from './table-stream';
 
@@ -58,11 +58,23 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
     StreamSpecification?: { StreamViewType: StreamViewType };
   };
 
-  const functionKeys = new Map([...model.functions.keys()].map((id) => [id, newKeyPair()]));
-  const principals = new Map<string, { secretAccessKey: string; principal: Principal }>();
-  for (const [id, keys] of functionKeys) {
-    const fn = model.functions.get(id);
-    if (fn) principals.set(keys.accessKeyId, { secretAccessKey: keys.secretAccessKey, principal: fn.role });
+  // Every identity the local stack checks, by access key, at the gateway and the AWS endpoint alike: each
+  // function's role, and each service key with the managed policy its output names.
+  const identities = new Map<string, SigningIdentity>();
+  const functionKeys = new Map<string, KeyPair>();
+  for (const fn of model.functions.values()) {
+    const keys = newKeyPair();
+    functionKeys.set(fn.logicalId, keys);
+    identities.set(keys.accessKeyId, { secretAccessKey: keys.secretAccessKey, principal: fn.role });
+  }
+  for (const [outputName, keys] of settings.iamKeys) {
+    identities.set(keys.accessKeyId, {
+      secretAccessKey: keys.secretAccessKey,
+      principal: {
+        arn: iamUserArn(outputName.replace(/PolicyArn$/, '')),
+        statements: model.managedPolicyOf(outputName),
+      },
+    });
   }
 
   const functions = new FunctionHost(model.functions, (fn) => {
@@ -88,7 +100,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
 
   const awsEndpoint = await startAwsEndpoint({
     region: local.region,
-    principals,
+    identities,
     dynamoDbBackend: settings.dynamoDbBackend,
     cognitoBackend: settings.cognitoEndpoint,
     secrets: new Map(
@@ -102,16 +114,6 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
     ...(viewType && { onTableChange: (change) => stream.push(change) }),
   });
 
-  const iamPrincipals = new Map<string, Principal>();
-  const iamSecrets = new Map<string, string>();
-  for (const [outputName, keys] of settings.iamKeys) {
-    iamPrincipals.set(keys.accessKeyId, {
-      arn: iamUserArn(outputName.replace(/PolicyArn$/, '')),
-      statements: model.managedPolicyOf(outputName),
-    });
-    iamSecrets.set(keys.accessKeyId, keys.secretAccessKey);
-  }
-
   try {
     if (settings.warm !== false) await functions.warm();
     const gateway = await startGateway({
@@ -119,8 +121,11 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
       model,
       functions,
       authorize: cognitoAuthorizer({ issuer: `${settings.cognitoEndpoint}/${local.userPoolId}` }),
-      verifySignature: sigv4Verifier({ service: 'execute-api', region: local.region }, (key) => iamSecrets.get(key)),
-      iamPrincipals,
+      verifySignature: sigv4Verifier(
+        { service: 'execute-api', region: local.region },
+        (key) => identities.get(key)?.secretAccessKey,
+      ),
+      identities,
       openapi: settings.openapi,
     });
     return {

@@ -12,6 +12,12 @@ export interface Principal {
   readonly statements: readonly PolicyStatement[];
 }
 
+/** An identity the local stack knows by its access key: the secret it signs with, and who it is. */
+export interface SigningIdentity {
+  readonly secretAccessKey: string;
+  readonly principal: Principal;
+}
+
 export interface FunctionModel {
   readonly logicalId: string;
   /** Its ARN as the local stack names it: what Lambda gives a handler as `invokedFunctionArn`. */
