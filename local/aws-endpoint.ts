@@ -53,6 +53,29 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 type Body = Record<string, unknown>;
 
+/**
+ * The DynamoDB operations the endpoint models: it knows the table (or index) each acts on, for IAM, and every
+ * item each writes, for the table's stream. Another (TransactWriteItems, ExecuteStatement, ...) would be checked
+ * against no real resource and its writes would never reach the stream, so it is refused by name.
+ */
+const DYNAMODB_OPERATIONS = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'ListTables',
+  'DescribeTable',
+  'CreateTable',
+  'UpdateTable',
+  'DeleteTable',
+  'DescribeTimeToLive',
+  'UpdateTimeToLive',
+]);
+
 /** The resources one DynamoDB operation acts on, each with the IAM action it needs there. */
 function dynamoDbAccess(operation: string, body: Body, arnOf: (table: string) => string): [string, string][] {
   const table = (name: unknown, index?: unknown) =>
@@ -194,6 +217,13 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
       return refuse(response, service ?? fallback, 400, 'UnknownOperationException', 'Unknown operation.');
     }
     const operation = target.slice(service.targetPrefix.length);
+    if (service.name === 'dynamodb' && !DYNAMODB_OPERATIONS.has(operation)) {
+      const message =
+        `The local stack does not model DynamoDB ${operation}: it cannot check its resources against IAM ` +
+        "nor record its writes in the table's stream.";
+      console.error(`local AWS: ${message}`);
+      return refuse(response, service, 400, 'UnknownOperationException', message);
+    }
     const bytes = await readBody(request, MAX_BODY_BYTES);
     if (!bytes) return refuse(response, service, 413, 'RequestEntityTooLarge', 'The request is too large.');
     let body: Body;
