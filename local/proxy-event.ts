@@ -72,7 +72,7 @@ export function proxyEvent(parts: EventParts): APIGatewayProxyEvent {
       stage: parts.stage,
       requestId: parts.requestId,
       requestTimeEpoch: Date.now(),
-      resourceId: route.functionId,
+      resourceId: route.resourceId,
       resourcePath: route.path,
     },
   };

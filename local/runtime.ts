@@ -1,5 +1,5 @@
 import { startAwsEndpoint } from './aws-endpoint';
-import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
+import type { CfnTemplate } from './cfn-template';
 import { cognitoAuthorizer } from './cognito-authorizer';
 import { functionEnvironment } from './function-environment';
 import { FunctionHost } from './function-host';
@@ -9,7 +9,7 @@ import { iamUserArn, type KeyPair, newKeyPair } from './local-aws';
 import { sigv4Verifier } from './sigv4';
 import { readStackModel, type SigningIdentity, type StackModel } from './stack-model';
 import { type LocalResources, localResolver } from './stand-ins';
-import { type StreamViewType, TableStream } from './table-stream';
+import { TableStream } from './table-stream';
 
 export interface RuntimeSettings {
   readonly template: CfnTemplate;
@@ -52,11 +52,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
   const { template, local } = settings;
   const resolver = localResolver(template, local);
   const model = readStackModel(template, resolver);
-  const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
-  const tableProps = (table.Properties ?? {}) as {
-    KeySchema: { AttributeName: string }[];
-    StreamSpecification?: { StreamViewType: StreamViewType };
-  };
+  const { table } = model;
 
   // Every identity the local stack checks, by access key, at the gateway and the AWS endpoint alike: each
   // function's role, and each service key with the managed policy its output names.
@@ -83,19 +79,27 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
     return functionEnvironment(fn, { region: local.region, endpoint: awsEndpoint.endpoint, ...keys });
   });
 
-  // As CloudFormation refuses to create an event source mapping whose role cannot read the stream.
+  // As Lambda refuses to create an event source mapping whose role cannot read the stream, or cannot send to
+  // its on-failure destination.
   for (const consumer of model.streamConsumers) {
     const role = model.functions.get(consumer.functionId)?.role;
-    for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']) {
-      if (!role || decide(role.statements, action, consumer.streamArn) !== 'allowed') {
-        throw new Error(`${consumer.functionId} reads the table's stream, but its role may not ${action} on it`);
+    const needs: [string, string, string][] = [
+      ...['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].map(
+        (action): [string, string, string] => [action, consumer.streamArn, "reads the table's stream"],
+      ),
+      ...(consumer.onFailure
+        ? [['sqs:SendMessage', consumer.onFailure, 'gives up records to its destination'] as [string, string, string]]
+        : []),
+    ];
+    for (const [action, resource, what] of needs) {
+      if (!role || decide(role.statements, action, resource) !== 'allowed') {
+        throw new Error(`${consumer.functionId} ${what}, but its role may not ${action} on it`);
       }
     }
   }
-  const viewType = tableProps.StreamSpecification?.StreamViewType;
   const stream = new TableStream(model.streamConsumers, functions, {
     region: local.region,
-    viewType: viewType ?? 'KEYS_ONLY',
+    viewType: table.streamViewType ?? 'KEYS_ONLY',
   });
 
   const awsEndpoint = await startAwsEndpoint({
@@ -107,11 +111,11 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
       [...settings.secretValues].map(([id, value]) => [resolver.text({ Ref: id }), value] as [string, string]),
     ),
     table: {
-      name: local.tableName,
-      arn: resolver.tableArn,
-      keyAttributes: tableProps.KeySchema.map((key) => key.AttributeName),
+      name: table.name,
+      arn: table.arn,
+      keyAttributes: table.keySchema.map((key) => String(key.AttributeName)),
     },
-    ...(viewType && { onTableChange: (change) => stream.push(change) }),
+    ...(table.streamViewType && { onTableChange: (change) => stream.push(change) }),
   });
 
   try {

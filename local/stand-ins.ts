@@ -1,4 +1,4 @@
-import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
+import type { CfnTemplate } from './cfn-template';
 import { resolve, type StandIn } from './intrinsics';
 import { LOCAL_ACCOUNT_ID, LOCAL_API_ID, localArn, tableArn as localTableArn, userPoolArn } from './local-aws';
 
@@ -25,7 +25,6 @@ const CONSOLE_HOST = '\u0000console-host\u0000';
  */
 export function localResolver(template: CfnTemplate, local: LocalResources) {
   const arn = (service: string, resource: string, region = local.region) => localArn(service, region, resource);
-  const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
   const tableArn = localTableArn(local.region, local.tableName);
   const consoleHost = new URL(local.consoleOrigin).host;
 
@@ -33,8 +32,9 @@ export function localResolver(template: CfnTemplate, local: LocalResources) {
   for (const [id, resource] of Object.entries(template.Resources)) {
     const props = resource.Properties ?? {};
     const byType: Record<string, () => StandIn> = {
+      // The template's one table (readStackModel refuses a template with more).
       'AWS::DynamoDB::Table': () => ({
-        ref: id === tableId ? local.tableName : id,
+        ref: local.tableName,
         attributes: { Arn: tableArn, StreamArn: `${tableArn}/stream/local` },
       }),
       'AWS::SecretsManager::Secret': () => ({ ref: arn('secretsmanager', `secret:${id}-local`) }),
@@ -95,7 +95,6 @@ export function localResolver(template: CfnTemplate, local: LocalResources) {
       if (typeof resolved !== 'string') throw new Error(`expected text, got ${JSON.stringify(resolved)}`);
       return resolved;
     },
-    tableArn,
   };
 }
 

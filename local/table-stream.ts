@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TableChange } from './aws-endpoint';
+import type { StreamViewType } from './create-table';
 import { checkPattern, passesFilters } from './event-filter';
 import type { FunctionHost } from './function-host';
 import type { StreamConsumer } from './stack-model';
-
-export type StreamViewType = 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
 
 interface StreamRecord {
   readonly eventID: string;

@@ -5,9 +5,12 @@ import { TableStream } from '../../local/table-stream';
 
 const consumer: StreamConsumer = {
   functionId: 'Consumer',
+  enabled: true,
   batchSize: 10,
   batchingWindowSeconds: 0,
   maximumRetryAttempts: -1,
+  maximumRecordAgeSeconds: -1,
+  bisectOnError: false,
   reportBatchItemFailures: true,
   filterPatterns: [],
   streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/tokens/stream/local',
