@@ -15,6 +15,8 @@ const consumer: StreamConsumer = {
   filterPatterns: [],
   streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/tokens/stream/local',
 };
+const DEAD_LETTERS = 'arn:aws:sqs:us-east-1:000000000000:DeadLetters';
+const settings = { region: 'us-east-1', viewType: 'NEW_IMAGE' } as const;
 
 const change = (id: string): TableChange => ({
   eventName: 'INSERT',
@@ -22,12 +24,15 @@ const change = (id: string): TableChange => ({
   newImage: { tokenId: { S: id } },
 });
 
+type TestRecord = { dynamodb: { Keys: { tokenId: { S: string } }; SequenceNumber: string } };
+const idsOf = (records: TestRecord[]) => records.map((r) => r.dynamodb.Keys.tokenId.S);
+
 /** A function host whose one function answers with `answer`, recording each batch it is given. */
-function fakeHost(answer: (records: unknown[]) => Promise<InvokeOutcome>) {
-  const batches: unknown[][] = [];
+function fakeHost(answer: (records: TestRecord[]) => Promise<InvokeOutcome>) {
+  const batches: TestRecord[][] = [];
   const host: Pick<FunctionHost, 'invoke'> = {
     invoke: (_id, event) => {
-      const records = (event as { Records: unknown[] }).Records;
+      const records = (event as { Records: TestRecord[] }).Records;
       batches.push(records);
       return answer(records);
     },
@@ -48,7 +53,7 @@ afterEach(() => errors.mockRestore());
 describe('closing the stream', () => {
   test('ends the pause before the next retry at once, and delivers nothing after', async () => {
     const { host, batches } = fakeHost(async () => ({ kind: 'error', errorType: 'Error', message: 'failed' }));
-    const stream = new TableStream([consumer], host, { region: 'us-east-1', viewType: 'NEW_IMAGE' });
+    const stream = new TableStream([consumer], host, settings);
     stream.push(change('a'));
     await until(() => batches.length === 3); // the next pause is 800 ms
     const started = Date.now();
@@ -66,7 +71,7 @@ describe('closing the stream', () => {
           answer = resolve;
         }),
     );
-    const stream = new TableStream([consumer], host, { region: 'us-east-1', viewType: 'NEW_IMAGE' });
+    const stream = new TableStream([consumer], host, settings);
     stream.push(change('a'));
     await until(() => batches.length === 1);
     let closed = false;
@@ -85,9 +90,76 @@ test('a delivery that throws is logged; it does not end the process with an unha
   const { host, batches } = fakeHost(async () => {
     throw new Error('no thread for the function');
   });
-  const stream = new TableStream([consumer], host, { region: 'us-east-1', viewType: 'NEW_IMAGE' });
+  const stream = new TableStream([consumer], host, settings);
   stream.push(change('a'));
   await until(() => batches.length === 1);
   await stream.close();
   expect(errors).toHaveBeenCalledWith('local stream: Consumer stopped reading:', expect.any(Error));
+});
+
+const failed: InvokeOutcome = { kind: 'error', errorType: 'Error', message: 'failed' };
+
+describe('giving up records, as the event source mapping says', () => {
+  test('a batch failing with a function error is split in two, down to the bad record, using no retry', async () => {
+    const { host, batches } = fakeHost(async (records) =>
+      idsOf(records).includes('bad') ? failed : { kind: 'result', value: { batchItemFailures: [] } },
+    );
+    const splitting = { ...consumer, batchSize: 4, batchingWindowSeconds: 1, bisectOnError: true };
+    const stream = new TableStream(
+      [{ ...splitting, maximumRetryAttempts: 0, onFailure: DEAD_LETTERS }],
+      host,
+      settings,
+    );
+    for (const id of ['a', 'b', 'bad', 'd']) stream.push(change(id));
+    await until(() => batches.length === 5);
+    await stream.close();
+    expect(batches.map(idsOf)).toEqual([['a', 'b', 'bad', 'd'], ['a', 'b'], ['bad', 'd'], ['bad'], ['d']]);
+    const bad = batches[3]?.[0]?.dynamodb.SequenceNumber;
+    expect(stream.deadLetters).toEqual([
+      {
+        destination: DEAD_LETTERS,
+        message: expect.objectContaining({
+          requestContext: { functionName: 'Consumer', condition: 'RetryAttemptsExhausted', approximateInvokeCount: 1 },
+          DDBStreamBatchInfo: expect.objectContaining({
+            startSequenceNumber: bad,
+            endSequenceNumber: bad,
+            batchSize: 1,
+            streamArn: consumer.streamArn,
+          }),
+        }),
+      },
+    ]);
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining(`its on-failure destination ${DEAD_LETTERS} gets:`));
+  });
+
+  test('records older than the maximum record age are given up, however many retries are left', async () => {
+    const { host, batches } = fakeHost(async () => failed);
+    const aging = { ...consumer, maximumRecordAgeSeconds: 0.3, onFailure: DEAD_LETTERS };
+    const stream = new TableStream([aging], host, settings);
+    stream.push(change('a'));
+    await until(() => stream.deadLetters.length === 1);
+    const delivered = batches.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await stream.close();
+    expect(batches).toHaveLength(delivered);
+    expect(stream.deadLetters[0]?.message.requestContext.condition).toBe('RecordAgeExceeded');
+  });
+
+  test('without an on-failure destination, what is given up is logged as lost', async () => {
+    const { host } = fakeHost(async () => failed);
+    const stream = new TableStream([{ ...consumer, maximumRetryAttempts: 0 }], host, settings);
+    stream.push(change('a'));
+    await until(() => errors.mock.calls.some(([line]) => String(line).includes('so they are lost')));
+    await stream.close();
+    expect(stream.deadLetters).toEqual([]);
+  });
+});
+
+test('a disabled mapping reads nothing', async () => {
+  const { host, batches } = fakeHost(async () => ({ kind: 'result', value: null }));
+  const stream = new TableStream([{ ...consumer, enabled: false }], host, settings);
+  stream.push(change('a'));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await stream.close();
+  expect(batches).toEqual([]);
 });
