@@ -411,6 +411,21 @@ describe("the table consumer's role must read the stream", () => {
       ).rejects.toThrow(`may not ${action}`);
     },
   );
+
+  test('nor may it lack sending to its dead-letter queue: Lambda refuses such a destination', async () => {
+    const copy = structuredClone(localTemplate().template) as CfnTemplate;
+    for (const resource of Object.values(copy.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      const document = (resource.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument;
+      document.Statement = document.Statement.map((s) => ({
+        ...s,
+        Action: [s.Action].flat().filter((a) => a !== 'sqs:SendMessage'),
+      })).filter((s) => s.Action.length > 0);
+    }
+    await expect(
+      startTestRuntime({ dynamoDbBackend: proxy.endpoint, tableName: db.tableName, template: copy }),
+    ).rejects.toThrow('gives up records to its destination, but its role may not sqs:SendMessage');
+  });
 });
 
 test('taking a grant out of the template is what taking it out of the route table synthesizes', () => {
