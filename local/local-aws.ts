@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = process.env.AWS_REGION || 'us-east-1';
 
+/** The name the local stack gives what it creates: the table, the user pool and its app client. */
+export const LOCAL_NAME = 'token-ledger-local';
+
 /** The account id in the ARNs of local stand-ins for AWS resources. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
 

@@ -14,14 +14,12 @@ import { startConsoleServer } from './console-server';
 import { tableInputFromTemplate } from './create-table';
 import { dynamoDbAnswers, ensureTable, startDynamoDb } from './dynamodb';
 import { StackLifecycle } from './lifecycle';
-import { LOCAL_REGION } from './local-aws';
-import { portFromEnv } from './ports';
+import { LOCAL_NAME, LOCAL_REGION } from './local-aws';
+import { PORT_VARIABLES, portFromEnv } from './ports';
 import { startRuntime } from './runtime';
 import { seedDemoData } from './seed';
 import { type LocalState, localKeyPair, localSecretValues, readState, writeState } from './state';
 import { synthesizeStack } from './synth';
-
-const LOCAL_TABLE_NAME = 'token-ledger-local';
 
 const dir = resolve(process.env.LOCAL_DIR || '.local');
 const outputsFile = join(dir, 'outputs.json');
@@ -36,19 +34,23 @@ async function stop(exitCode: number): Promise<never> {
  * A port from the environment. `API_PORT=0` alone asks for a stack that takes no fixed port, so
  * the others pick free ports too unless they are set.
  */
-const apiPort = portFromEnv('API_PORT', 3000);
-const portOf = (name: string, fixed: number) => portFromEnv(name, apiPort === 0 ? 0 : fixed);
+const apiPort = portFromEnv(PORT_VARIABLES.api.name, PORT_VARIABLES.api.fallback);
+const portOf = ({ name, fallback }: { name: string; fallback: number }) =>
+  portFromEnv(name, apiPort === 0 ? 0 : fallback);
 
 async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   rmSync(outputsFile, { force: true }); // left by a crash: it must only exist while everything answers
 
-  const dynamo = await startDynamoDb(dir, portOf('DYNAMODB_PORT', 8000), process.env.DYNAMODB_ENDPOINT);
+  const dynamo = await startDynamoDb(dir, portOf(PORT_VARIABLES.dynamoDb), process.env.DYNAMODB_ENDPOINT);
   lifecycle.onStop(dynamo.stop);
-  const cognito = await startCognito(dir, portOf('COGNITO_PORT', 9229));
+  const cognito = await startCognito(dir, portOf(PORT_VARIABLES.cognito));
   lifecycle.onStop(cognito.stop);
   // Its config names the API, which starts last; the API's CORS names the console's origin.
-  const consoleSite = await startConsoleServer(portOf('CONSOLE_PORT', 3001), join(__dirname, '..', 'console', 'dist'));
+  const consoleSite = await startConsoleServer(
+    portOf(PORT_VARIABLES.console),
+    join(__dirname, '..', 'console', 'dist'),
+  );
   lifecycle.onStop(consoleSite.close);
 
   const saved = readState(dir);
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
   if (saved) {
     state = saved;
   } else {
-    state = { ...(await createUserPool(cognito.client, template)), tableName: LOCAL_TABLE_NAME, adminGroupName };
+    state = { ...(await createUserPool(cognito.client, template)), tableName: LOCAL_NAME, adminGroupName };
   }
   await ensureTable(dynamo.client, state.tableName, tableInputFromTemplate(template, state.tableName));
   if (!saved) {
