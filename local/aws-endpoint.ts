@@ -7,7 +7,7 @@ import { readBody } from './read-body';
 import { signatureClaim, sigv4Verifier } from './sigv4';
 import type { SigningIdentity } from './stack-model';
 
-export interface AwsEndpointSettings {
+interface AwsEndpointSettings {
   readonly region: string;
   /** The identities whose calls are checked, by access key: the functions' roles and the service keys. */
   readonly identities: ReadonlyMap<string, SigningIdentity>;
@@ -19,7 +19,7 @@ export interface AwsEndpointSettings {
   readonly onTableChange?: (change: TableChange) => void;
 }
 
-export type Image = Record<string, AttributeValue>;
+type Image = Record<string, AttributeValue>;
 
 export interface TableChange {
   readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';

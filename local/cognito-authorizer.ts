@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import { tokenOfAuthorization } from '../lambdas/http/bearer';
 
-export interface AuthorizerSettings {
+interface AuthorizerSettings {
   /** `http://127.0.0.1:<port>/<poolId>`, exactly as cognito-local writes `iss`. */
   issuer: string;
 }

@@ -21,7 +21,7 @@ export interface LocalCognito {
   stop(): Promise<void>;
 }
 
-export interface UserPoolIds {
+interface UserPoolIds {
   userPoolId: string;
   userPoolClientId: string;
 }

@@ -2,7 +2,7 @@ import { LOCAL_FUNCTION_VERSION } from './local-aws';
 import type { FunctionModel } from './stack-model';
 
 /** Where a function's AWS calls go locally, and who it is there. */
-export interface LocalAwsAccess {
+interface LocalAwsAccess {
   readonly region: string;
   /** The local AWS endpoint (local/aws-endpoint.ts), which checks every call against the function's role. */
   readonly endpoint: string;

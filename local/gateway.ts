@@ -10,7 +10,7 @@ import { readBody } from './read-body';
 import { signatureClaim, type sigv4Verifier } from './sigv4';
 import type { ApiRoute, GatewayAnswer, MockAnswer, SigningIdentity, StackModel } from './stack-model';
 
-export interface GatewaySettings {
+interface GatewaySettings {
   port: number;
   model: StackModel;
   functions: FunctionHost;

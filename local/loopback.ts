@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface LoopbackListener {
+interface LoopbackListener {
   readonly port: number;
   /** `http://127.0.0.1:<port>`, without a trailing slash. */
   readonly origin: string;

@@ -6,7 +6,7 @@ import type { ApiRoute } from './stack-model';
 /** Who the gateway let through: a Cognito user's claims, or a SigV4-signed IAM caller. */
 export type Identity = { claims: Record<string, string> } | { iam: { accessKey: string; userArn: string } };
 
-export interface EventParts {
+interface EventParts {
   request: IncomingMessage;
   url: URL;
   route: ApiRoute;

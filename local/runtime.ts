@@ -11,7 +11,7 @@ import { readStackModel, type SigningIdentity, type StackModel } from './stack-m
 import { type LocalResources, localResolver } from './stand-ins';
 import { TableStream } from './table-stream';
 
-export interface RuntimeSettings {
+interface RuntimeSettings {
   readonly template: CfnTemplate;
   readonly local: LocalResources;
   /** Where the table's DynamoDB calls finally go: dynalite, another endpoint, or a proxy in front of one. */

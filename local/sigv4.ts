@@ -17,7 +17,7 @@ const AUTHORIZATION = new RegExp(
 );
 
 /** What a request's Authorization header claims, before anything is checked. */
-export interface SignatureClaim {
+interface SignatureClaim {
   readonly accessKeyId: string;
   /** The credential scope's day, `YYYYMMDD`. */
   readonly day: string;

@@ -75,7 +75,7 @@ export interface ApiRoute {
   readonly integration: Integration;
 }
 
-export interface TableModel extends TableDefinition {
+interface TableModel extends TableDefinition {
   readonly name: string;
   readonly arn: string;
   readonly streamArn: string;

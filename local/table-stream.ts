@@ -6,7 +6,7 @@ import type { FunctionHost } from './function-host';
 import type { StreamConsumer } from './stack-model';
 
 /** What Lambda sends a mapping's on-failure destination for records it gave up on: where they are, not the records. */
-export interface DeadLetter {
+interface DeadLetter {
   /** The destination's ARN. */
   readonly destination: string;
   readonly message: {
