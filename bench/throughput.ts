@@ -224,7 +224,7 @@ async function perRequest(rt: TestRuntime, idToken: string): Promise<PerRequestF
       body: '',
       requestId,
     });
-    const result = answerOf(await rt.runtime.functions.invoke(functionId, event, requestId));
+    const result = answerOf(await rt.runtime.functionHost.invoke(functionId, event, requestId));
     if (result.statusCode !== 200) throw new Error(`the function answered ${result.statusCode}: ${result.body}`);
   };
   const overHttp = async () => {

@@ -15,7 +15,7 @@ export type InvokeOutcome =
   /** The function ran past its timeout, or its environment died (out of memory): Lambda ends it. */
   | { readonly kind: 'timeout' | 'crashed'; readonly message: string };
 
-interface Environment {
+interface ExecutionEnvironment {
   readonly worker: Worker;
   readonly ready: Promise<string | undefined>;
   readonly pending: Map<number, (outcome: InvokeOutcome) => void>;
@@ -35,13 +35,13 @@ interface Environment {
  * those in flight in it.
  */
 export class FunctionHost {
-  private readonly environments = new Map<string, Environment>();
+  private readonly environments = new Map<string, ExecutionEnvironment>();
   private nextId = 1;
   private closed = false;
 
   constructor(
     private readonly functions: ReadonlyMap<string, FunctionModel>,
-    private readonly environmentOf: (fn: FunctionModel) => Record<string, string>,
+    private readonly envVarsOf: (fn: FunctionModel) => Record<string, string>,
   ) {}
 
   private model(functionId: string): FunctionModel {
@@ -50,7 +50,7 @@ export class FunctionHost {
     return fn;
   }
 
-  private start(functionId: string): Environment {
+  private start(functionId: string): ExecutionEnvironment {
     const fn = this.model(functionId);
     const setup: WorkerSetup = {
       worker: WORKER,
@@ -62,7 +62,7 @@ export class FunctionHost {
     };
     const worker = new Worker(BOOT, {
       workerData: setup,
-      env: this.environmentOf(fn),
+      env: this.envVarsOf(fn),
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: fn.memoryMb },
     });
@@ -71,7 +71,7 @@ export class FunctionHost {
     const ready = new Promise<string | undefined>((resolve) => {
       settleReady = resolve;
     });
-    const environment: Environment = { worker, ready, pending };
+    const environment: ExecutionEnvironment = { worker, ready, pending };
     worker.on('message', (message: WorkerMessage) => {
       if (message.kind === 'ready') settleReady(undefined);
       else if (message.kind === 'init-failed') settleReady(message.message);
@@ -99,7 +99,7 @@ export class FunctionHost {
   }
 
   /** Ends an environment, then answers everything that was in flight in it. */
-  private async retire(functionId: string, environment: Environment, outcome: InvokeOutcome): Promise<void> {
+  private async retire(functionId: string, environment: ExecutionEnvironment, outcome: InvokeOutcome): Promise<void> {
     if (this.environments.get(functionId) === environment) this.environments.delete(functionId);
     const settles = [...environment.pending.values()];
     environment.pending.clear();

@@ -13,7 +13,7 @@ import type { ApiRoute, GatewayAnswer, MockAnswer, SigningIdentity, StackModel }
 interface GatewaySettings {
   port: number;
   model: StackModel;
-  functions: FunctionHost;
+  functionHost: FunctionHost;
   authorize: ReturnType<typeof cognitoAuthorizer>;
   /** Checks a SigV4 signature for `execute-api`; gives the access key it was made with. */
   verifySignature: ReturnType<typeof sigv4Verifier>;
@@ -172,7 +172,7 @@ export async function startGateway(settings: GatewaySettings) {
       body: body.toString('utf8'),
       requestId,
     });
-    const outcome = await settings.functions.invoke(functionId, event, requestId);
+    const outcome = await settings.functionHost.invoke(functionId, event, requestId);
     // A function error, a timeout, or an answer that is not a proxy result: API Gateway's 5XX.
     if (outcome.kind !== 'result' || !isProxyResult(outcome.value)) return sendAnswer(response, 'DEFAULT_5XX');
     const result = outcome.value;

@@ -36,8 +36,7 @@ export interface Runtime {
   readonly apiUrl: string;
   /** The local AWS endpoint, DynamoDB included: what the table's other writers should use too. */
   readonly awsEndpoint: string;
-  readonly functions: FunctionHost;
-  readonly stream: TableStream;
+  readonly functionHost: FunctionHost;
   close(): Promise<void>;
 }
 
@@ -73,7 +72,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
     });
   }
 
-  const functions = new FunctionHost(model.functions, (fn) => {
+  const functionHost = new FunctionHost(model.functions, (fn) => {
     const keys = functionKeys.get(fn.logicalId);
     if (!keys) throw new Error(`no credentials for ${fn.logicalId}`);
     return functionEnvironment(fn, { region: local.region, endpoint: awsEndpoint.endpoint, ...keys });
@@ -97,7 +96,7 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
       }
     }
   }
-  const stream = new TableStream(model.streamConsumers, functions, {
+  const stream = new TableStream(model.streamConsumers, functionHost, {
     region: local.region,
     viewType: table.streamViewType ?? 'KEYS_ONLY',
   });
@@ -119,11 +118,11 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
   });
 
   try {
-    if (settings.warm !== false) await functions.warm();
+    if (settings.warm !== false) await functionHost.warm();
     const gateway = await startGateway({
       port: settings.apiPort,
       model,
-      functions,
+      functionHost,
       authorize: cognitoAuthorizer({ issuer: `${settings.cognitoEndpoint}/${local.userPoolId}` }),
       verifySignature: sigv4Verifier(
         { service: 'execute-api', region: local.region },
@@ -136,19 +135,18 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
       model,
       apiUrl: gateway.url,
       awsEndpoint: awsEndpoint.endpoint,
-      functions,
-      stream,
+      functionHost,
       async close() {
         const streamClosed = stream.close();
         await gateway.close();
-        await functions.close();
+        await functionHost.close();
         await streamClosed;
         await awsEndpoint.close();
       },
     };
   } catch (error) {
     const streamClosed = stream.close();
-    await functions.close();
+    await functionHost.close();
     await streamClosed;
     await awsEndpoint.close();
     throw error;

@@ -117,7 +117,7 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
     clientId,
     issuer,
     functionIdOf,
-    invoke: (name, event) => runtime.functions.invoke(functionIdOf(name), event),
+    invoke: (name, event) => runtime.functionHost.invoke(functionIdOf(name), event),
     userEvent: (sub, fields = {}, { admin = false } = {}) =>
       idTokenEvent(
         {
