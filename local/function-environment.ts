@@ -17,15 +17,9 @@ interface LocalAwsAccess {
  * standard service-endpoint variables pointing at the local AWS endpoint, and the local stack's
  * own `POWERTOOLS_*` settings (so a debug run can turn on debug logs everywhere). The functions'
  * code has no local-only branch: it reads these as it reads Lambda's.
- *
- * The local stack, the benchmarks and the tests all build a function's environment here.
  */
-export function functionEnvironment(
-  fn: FunctionModel,
-  aws: LocalAwsAccess,
-  ambient: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
-  const powertools = Object.entries(ambient).filter(
+export function functionEnvironment(fn: FunctionModel, aws: LocalAwsAccess): Record<string, string> {
+  const powertools = Object.entries(process.env).filter(
     (entry): entry is [string, string] => entry[0].startsWith('POWERTOOLS_') && entry[1] !== undefined,
   );
   return {

@@ -28,41 +28,40 @@ export function localResolver(template: CfnTemplate, local: LocalResources) {
   const tableArn = localTableArn(local.region, local.tableName);
   const consoleHost = new URL(local.consoleOrigin).host;
 
+  const byType: Record<string, (id: string, props: Record<string, unknown>) => StandIn> = {
+    // The template's one table (readStackModel refuses a template with more).
+    'AWS::DynamoDB::Table': () => ({
+      ref: local.tableName,
+      attributes: { Arn: tableArn, StreamArn: `${tableArn}/stream/local` },
+    }),
+    'AWS::SecretsManager::Secret': (id) => ({ ref: arn('secretsmanager', `secret:${id}-local`) }),
+    'AWS::Cognito::UserPool': () => ({
+      ref: local.userPoolId,
+      attributes: {
+        Arn: userPoolArn(local.region, local.userPoolId),
+        ProviderName: `cognito-idp.${local.region}.amazonaws.com/${local.userPoolId}`,
+      },
+    }),
+    'AWS::Cognito::UserPoolClient': () => ({ ref: local.userPoolClientId }),
+    'AWS::Cognito::UserPoolGroup': (id, props) => ({ ref: String(props.GroupName ?? id) }),
+    'AWS::ApiGateway::RestApi': (id) => ({ ref: LOCAL_API_ID, attributes: { RootResourceId: `${id}/root` } }),
+    'AWS::ApiGateway::Resource': (id) => ({ ref: id }),
+    'AWS::ApiGateway::Stage': (id, props) => ({ ref: String(props.StageName ?? id) }),
+    'AWS::ApiGateway::Authorizer': (id) => ({ ref: id }),
+    'AWS::IAM::Role': (id) => ({ ref: id, attributes: { Arn: arn('iam', `role/${id}`, '') } }),
+    'AWS::IAM::ManagedPolicy': (id) => ({ ref: arn('iam', `policy/${id}`, '') }),
+    'AWS::Lambda::Function': (id) => ({ ref: id, attributes: { Arn: arn('lambda', `function:${id}`) } }),
+    'AWS::Logs::LogGroup': (id) => ({ ref: id, attributes: { Arn: arn('logs', `log-group:${id}:*`) } }),
+    'AWS::SQS::Queue': (id) => ({
+      ref: `https://sqs.${local.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${id}`,
+      attributes: { Arn: arn('sqs', id), QueueName: id },
+    }),
+    'AWS::CloudFront::Distribution': (id) => ({ ref: id, attributes: { DomainName: CONSOLE_HOST } }),
+  };
   const standIns = new Map<string, StandIn>();
   for (const [id, resource] of Object.entries(template.Resources)) {
-    const props = resource.Properties ?? {};
-    const byType: Record<string, () => StandIn> = {
-      // The template's one table (readStackModel refuses a template with more).
-      'AWS::DynamoDB::Table': () => ({
-        ref: local.tableName,
-        attributes: { Arn: tableArn, StreamArn: `${tableArn}/stream/local` },
-      }),
-      'AWS::SecretsManager::Secret': () => ({ ref: arn('secretsmanager', `secret:${id}-local`) }),
-      'AWS::Cognito::UserPool': () => ({
-        ref: local.userPoolId,
-        attributes: {
-          Arn: userPoolArn(local.region, local.userPoolId),
-          ProviderName: `cognito-idp.${local.region}.amazonaws.com/${local.userPoolId}`,
-        },
-      }),
-      'AWS::Cognito::UserPoolClient': () => ({ ref: local.userPoolClientId }),
-      'AWS::Cognito::UserPoolGroup': () => ({ ref: String(props.GroupName ?? id) }),
-      'AWS::ApiGateway::RestApi': () => ({ ref: LOCAL_API_ID, attributes: { RootResourceId: `${id}/root` } }),
-      'AWS::ApiGateway::Resource': () => ({ ref: id }),
-      'AWS::ApiGateway::Stage': () => ({ ref: String(props.StageName ?? id) }),
-      'AWS::ApiGateway::Authorizer': () => ({ ref: id }),
-      'AWS::IAM::Role': () => ({ ref: id, attributes: { Arn: arn('iam', `role/${id}`, '') } }),
-      'AWS::IAM::ManagedPolicy': () => ({ ref: arn('iam', `policy/${id}`, '') }),
-      'AWS::Lambda::Function': () => ({ ref: id, attributes: { Arn: arn('lambda', `function:${id}`) } }),
-      'AWS::Logs::LogGroup': () => ({ ref: id, attributes: { Arn: arn('logs', `log-group:${id}:*`) } }),
-      'AWS::SQS::Queue': () => ({
-        ref: `https://sqs.${local.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${id}`,
-        attributes: { Arn: arn('sqs', id), QueueName: id },
-      }),
-      'AWS::CloudFront::Distribution': () => ({ ref: id, attributes: { DomainName: CONSOLE_HOST } }),
-    };
     const make = byType[resource.Type];
-    if (make) standIns.set(id, make());
+    if (make) standIns.set(id, make(id, resource.Properties ?? {}));
   }
 
   const context = {
