@@ -229,6 +229,8 @@ function mockAnswer(resolver: LocalResolver, where: string, integration: Record<
       throw new Error(`${where}'s request template for ${contentType} does more than pick a status code`);
     }
   }
+  // Without NEVER (the default, WHEN_NO_MATCH), a request of a content type the mock does not map reaches it as
+  // it is, which the local gateway does not model: it answers such a request as any other (see the README).
   if (PassthroughBehavior !== undefined && PassthroughBehavior !== 'NEVER') {
     throw new Error(
       `${where} passes requests through ${String(PassthroughBehavior)}, which the local stack does not model`,

@@ -7,6 +7,8 @@ import { tableInputFromDefinition, tableInputFromTemplate } from '../../local/cr
 import { decide } from '../../local/iam-policy';
 import { readStackModel } from '../../local/stack-model';
 import { localResolver } from '../../local/stand-ins';
+import { synthesizeStack } from '../../local/synth';
+import { fakeConsoleDist } from '../infra/synth';
 import { localTemplate } from '../support/runtime';
 
 const local = {
@@ -220,4 +222,19 @@ test('a disabled event source mapping is read as one, so the local stream runs n
   expect(readStackModel(copy, localResolver(copy, local)).streamConsumers).toEqual([
     expect.objectContaining({ enabled: false }),
   ]);
+});
+
+test('with further allowed origins, the MOCKs echo each of them, as their mapping templates do', () => {
+  const { template: withOrigins } = synthesizeStack({
+    consoleDist: fakeConsoleDist(),
+    allowPasswordAuth: 'true',
+    allowedOrigins: 'https://app.example.com,https://other.example.com',
+  });
+  const routes = readStackModel(withOrigins, localResolver(withOrigins, local)).routes;
+  const mocks = routes.flatMap((r) => (r.integration.kind === 'mock' ? [r.integration.answer] : []));
+  expect(mocks.length).toBeGreaterThan(0);
+  for (const answer of mocks) {
+    expect(answer.headers['Access-Control-Allow-Origin']).toBe('http://127.0.0.1:3001');
+    expect(answer.echoedOrigins).toEqual(['https://app.example.com', 'https://other.example.com']);
+  }
 });
