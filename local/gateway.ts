@@ -106,7 +106,6 @@ const isProxyResult = (value: unknown): value is APIGatewayProxyResult =>
 export async function startGateway(settings: GatewaySettings) {
   const { model } = settings;
   const match = routeTable(model.routes);
-  let baseUrl = '';
   let openapi = '';
 
   // As API Gateway does, a type without a response of its own falls back to the default of its class: every
@@ -122,7 +121,7 @@ export async function startGateway(settings: GatewaySettings) {
     const accessKey = await settings.verifySignature(request, url, body);
     const principal = accessKey === undefined ? undefined : settings.identities.get(accessKey)?.principal;
     if (!accessKey || !principal) return { refusal: 'INVALID_SIGNATURE' };
-    const resource = model.executeApiArn(route.method, url.pathname);
+    const resource = model.executeApiArn(request.method ?? route.method, url.pathname);
     if (decide(principal.statements, 'execute-api:Invoke', resource) !== 'allowed') return { refusal: 'ACCESS_DENIED' };
     return { identity: { iam: { accessKey, userArn: principal.arn } } satisfies Identity };
   }
@@ -211,10 +210,9 @@ export async function startGateway(settings: GatewaySettings) {
     });
   });
   const listener = await listenOnLoopback(server, settings.port);
-  baseUrl = `${listener.origin}/`;
   // Built once: its server is this gateway's own URL, known once it listens.
   const document = JSON.parse(settings.openapi) as { servers?: { url: string; description?: string }[] };
   document.servers = [{ url: listener.origin, description: 'This local stack.' }];
   openapi = JSON.stringify(document);
-  return { url: baseUrl, close: listener.close };
+  return { url: `${listener.origin}/`, close: listener.close };
 }

@@ -82,15 +82,17 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
   // its on-failure destination.
   for (const consumer of model.streamConsumers) {
     const role = model.functions.get(consumer.functionId)?.role;
-    const needs: [string, string, string][] = [
-      ...['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].map(
-        (action): [string, string, string] => [action, consumer.streamArn, "reads the table's stream"],
-      ),
+    const needs = [
+      ...['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].map((action) => ({
+        action,
+        resource: consumer.streamArn,
+        what: "reads the table's stream",
+      })),
       ...(consumer.onFailure
-        ? [['sqs:SendMessage', consumer.onFailure, 'gives up records to its destination'] as [string, string, string]]
+        ? [{ action: 'sqs:SendMessage', resource: consumer.onFailure, what: 'gives up records to its destination' }]
         : []),
     ];
-    for (const [action, resource, what] of needs) {
+    for (const { action, resource, what } of needs) {
       if (!role || decide(role.statements, action, resource) !== 'allowed') {
         throw new Error(`${consumer.functionId} ${what}, but its role may not ${action} on it`);
       }
