@@ -15,7 +15,7 @@ interface AwsEndpointSettings {
   readonly cognitoBackend: string;
   /** Secret values by ARN. */
   readonly secrets: ReadonlyMap<string, string>;
-  readonly table: { readonly name: string; readonly arn: string; readonly keyAttributes: readonly string[] };
+  readonly table: { readonly name: string; readonly keyAttributes: readonly string[] };
   readonly onTableChange?: (change: TableChange) => void;
 }
 

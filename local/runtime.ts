@@ -113,7 +113,6 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
     ),
     table: {
       name: table.name,
-      arn: table.arn,
       keyAttributes: table.keySchema.map((key) => String(key.AttributeName)),
     },
     ...(table.streamViewType && { onTableChange: (change) => stream.push(change) }),

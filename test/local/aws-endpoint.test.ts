@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { startAwsEndpoint } from '../../local/aws-endpoint';
 import { ensureTable, type LocalDynamoDb, startDynamoDb } from '../../local/dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, tableArn } from '../../local/local-aws';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
 
 let dynamo: LocalDynamoDb;
 let endpoint: Awaited<ReturnType<typeof startAwsEndpoint>>;
@@ -22,7 +22,7 @@ beforeAll(async () => {
     dynamoDbBackend: dynamo.endpoint,
     cognitoBackend: 'http://127.0.0.1:1',
     secrets: new Map(),
-    table: { name: 'tokens', arn: tableArn(LOCAL_REGION, 'tokens'), keyAttributes: ['tokenId'] },
+    table: { name: 'tokens', keyAttributes: ['tokenId'] },
     onTableChange: (change) => changes.push(change),
   });
   client = new DynamoDBClient({ endpoint: endpoint.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
