@@ -206,7 +206,9 @@ async function withStdoutDiscarded<T>(work: () => Promise<T>): Promise<T> {
 async function perRequest(rt: TestRuntime, idToken: string): Promise<PerRequestFigures> {
   const url = new URL('tokens', rt.runtime.apiUrl);
   const functionId = rt.functionIdOf('list-own-tokens');
-  const route = rt.runtime.model.routes.find((r) => r.functionId === functionId && r.method === 'GET');
+  const route = rt.runtime.model.routes.find(
+    (r) => r.integration.kind === 'function' && r.integration.functionId === functionId && r.method === 'GET',
+  );
   if (!route) throw new Error('the template has no GET route for list-own-tokens');
   // The claims as the gateway forwards them after verifying the token (strings, as API Gateway does).
   const claims = claimsAsGatewayStrings(decodeJwt(idToken).payload);
@@ -222,7 +224,7 @@ async function perRequest(rt: TestRuntime, idToken: string): Promise<PerRequestF
       body: '',
       requestId,
     });
-    const result = answerOf(await rt.runtime.functions.invoke(functionId, event, requestId));
+    const result = answerOf(await rt.runtime.functionHost.invoke(functionId, event, requestId));
     if (result.statusCode !== 200) throw new Error(`the function answered ${result.statusCode}: ${result.body}`);
   };
   const overHttp = async () => {

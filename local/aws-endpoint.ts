@@ -1,39 +1,25 @@
-import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { decide, denialMessage } from './iam-policy';
-import { LOCAL_CREDENTIALS } from './local-aws';
+import { LOCAL_CREDENTIALS, tableArn, userPoolArn } from './local-aws';
+import { listenOnLoopback } from './loopback';
 import { readBody } from './read-body';
 import { signatureClaim, sigv4Verifier } from './sigv4';
-import type { Principal } from './stack-model';
+import type { SigningIdentity } from './stack-model';
 
-/**
- * The local stand-in for the AWS service endpoints the functions call: DynamoDB (in front of
- * dynalite), Secrets Manager (answered here) and Cognito (in front of cognito-local). It plays IAM:
- * a call signed with a function's credentials must carry a valid signature, and its action on its
- * resource (table, index, secret, user pool) must be allowed by that function's role, exactly as
- * the synthesized template grants it; otherwise it is refused with AWS's AccessDeniedException.
- *
- * A call signed with any other key is the developer's own (tests, seeding, an admin's CLI), which
- * on AWS would hold credentials of their own; it is let through unchecked.
- *
- * Every write that reaches the token table is also handed to `onTableChange` with the item's old
- * and new images, as DynamoDB Streams records it (local/table-stream.ts).
- */
-export interface AwsEndpointSettings {
+interface AwsEndpointSettings {
   readonly region: string;
-  /** The functions' roles, by the access key each function is given. */
-  readonly principals: ReadonlyMap<string, { readonly secretAccessKey: string; readonly principal: Principal }>;
+  /** The identities whose calls are checked, by access key: the functions' roles and the service keys. */
+  readonly identities: ReadonlyMap<string, SigningIdentity>;
   readonly dynamoDbBackend: string;
   readonly cognitoBackend: string;
   /** Secret values by ARN. */
   readonly secrets: ReadonlyMap<string, string>;
-  readonly table: { readonly name: string; readonly arn: string; readonly keyAttributes: readonly string[] };
+  readonly table: { readonly name: string; readonly keyAttributes: readonly string[] };
   readonly onTableChange?: (change: TableChange) => void;
 }
 
-export type Image = Record<string, AttributeValue>;
+type Image = Record<string, AttributeValue>;
 
 export interface TableChange {
   readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
@@ -67,6 +53,29 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 type Body = Record<string, unknown>;
 
+/**
+ * The DynamoDB operations the endpoint models: it knows the table (or index) each acts on, for IAM, and every
+ * item each writes, for the table's stream. Another (TransactWriteItems, ExecuteStatement, ...) would be checked
+ * against no real resource and its writes would never reach the stream, so it is refused by name.
+ */
+const DYNAMODB_OPERATIONS = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'ListTables',
+  'DescribeTable',
+  'CreateTable',
+  'UpdateTable',
+  'DeleteTable',
+  'DescribeTimeToLive',
+  'UpdateTimeToLive',
+]);
+
 /** The resources one DynamoDB operation acts on, each with the IAM action it needs there. */
 function dynamoDbAccess(operation: string, body: Body, arnOf: (table: string) => string): [string, string][] {
   const table = (name: unknown, index?: unknown) =>
@@ -82,14 +91,27 @@ function dynamoDbAccess(operation: string, body: Body, arnOf: (table: string) =>
   }
 }
 
+/**
+ * The local stand-in for the AWS service endpoints the functions call: DynamoDB (in front of
+ * dynalite), Secrets Manager (answered here) and Cognito (in front of cognito-local). It plays IAM:
+ * a call signed with the key of an identity the local stack knows (a function's role, a published
+ * service key) must carry a valid signature, and its action on its resource (table, index, secret,
+ * user pool) must be allowed by that identity's policies, exactly as the synthesized template
+ * writes them; otherwise it is refused with AWS's AccessDeniedException.
+ *
+ * A call signed with any other key stands for the developer's own administrator credentials
+ * (seeding, tests, an admin's CLI): it is let through unchecked, as an administrator's would be.
+ *
+ * Every write that reaches the token table is also handed to `onTableChange` with the item's old
+ * and new images, as DynamoDB Streams records it (local/table-stream.ts).
+ */
 export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   const { region } = settings;
-  const account = settings.table.arn.split(':')[4] ?? '000000000000';
-  const arnOfTable = (name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+  const arnOfTable = (name: string) => tableArn(region, name);
   const verifiers = new Map(
     SERVICES.map((service) => [
       service.name,
-      sigv4Verifier({ service: service.name, region }, (key) => settings.principals.get(key)?.secretAccessKey),
+      sigv4Verifier({ service: service.name, region }, (key) => settings.identities.get(key)?.secretAccessKey),
     ]),
   );
   const backend = new DynamoDBClient({ endpoint: settings.dynamoDbBackend, region, credentials: LOCAL_CREDENTIALS });
@@ -164,19 +186,19 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   }
 
   /** A write, between reads of the images of the items it touches, as one step for each of those items. */
-  async function forwardWrite(request: IncomingMessage, body: Buffer, keys: Image[], callerGone: AbortSignal) {
+  async function forwardWrite(request: IncomingMessage, body: Buffer, itemKeys: Image[], callerGone: AbortSignal) {
     const write = async () => {
-      const before = await Promise.all(keys.map(readImage));
+      const before = await Promise.all(itemKeys.map(readImage));
       try {
         return await forward(request, body, settings.dynamoDbBackend, callerGone);
       } finally {
         // Also when the answer was lost: the write may have landed, and the stream records what did.
-        const after = await Promise.all(keys.map(readImage));
-        for (const [i, key] of keys.entries()) emitChange(key, before[i], after[i]);
+        const after = await Promise.all(itemKeys.map(readImage));
+        for (const [i, key] of itemKeys.entries()) emitChange(key, before[i], after[i]);
       }
     };
     // Each item's lock once, taken in one order, so two batch writes never wait for each other's.
-    const unique = new Map(keys.map((key) => [JSON.stringify(key), key]));
+    const unique = new Map(itemKeys.map((key) => [JSON.stringify(key), key]));
     const ordered = [...unique].sort(([a], [b]) => a.localeCompare(b)).map(([, key]) => key);
     return ordered.reduceRight<() => ReturnType<typeof write>>((inner, key) => () => withKeyLock(key, inner), write)();
   }
@@ -195,6 +217,13 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
       return refuse(response, service ?? fallback, 400, 'UnknownOperationException', 'Unknown operation.');
     }
     const operation = target.slice(service.targetPrefix.length);
+    if (service.name === 'dynamodb' && !DYNAMODB_OPERATIONS.has(operation)) {
+      const message =
+        `The local stack does not model DynamoDB ${operation}: it cannot check its resources against IAM ` +
+        "nor record its writes in the table's stream.";
+      console.error(`local AWS: ${message}`);
+      return refuse(response, service, 400, 'UnknownOperationException', message);
+    }
     const bytes = await readBody(request, MAX_BODY_BYTES);
     if (!bytes) return refuse(response, service, 413, 'RequestEntityTooLarge', 'The request is too large.');
     let body: Body;
@@ -205,17 +234,17 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
     }
 
     const claim = signatureClaim(request.headers.authorization);
-    const known = claim && settings.principals.get(claim.accessKeyId);
-    if (known) {
+    const caller = claim && settings.identities.get(claim.accessKeyId);
+    if (caller) {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const signedBy = await verifiers.get(service.name)?.(request, url, bytes);
       if (!signedBy) {
         return refuse(response, service, 400, 'InvalidSignatureException', 'The request signature is not valid.');
       }
       for (const [action, resource] of accessOf(service, operation, body)) {
-        const decision = decide(known.principal.statements, action, resource);
+        const decision = decide(caller.principal.statements, action, resource);
         if (decision !== 'allowed') {
-          const message = denialMessage(known.principal.arn, action, resource, decision);
+          const message = denialMessage(caller.principal.arn, action, resource, decision);
           console.error(`local AWS: ${message}`);
           return refuse(response, service, 400, 'AccessDeniedException', message);
         }
@@ -224,14 +253,14 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
 
     if (service.name === 'secretsmanager') return serveSecret(response, service, operation, body);
     const backendUrl = service.name === 'dynamodb' ? settings.dynamoDbBackend : settings.cognitoBackend;
-    const keys = service.name === 'dynamodb' ? writtenKeys(operation, body) : [];
+    const itemKeys = service.name === 'dynamodb' ? writtenKeys(operation, body) : [];
     const callerGone = new AbortController();
     response.once('close', () => {
       if (!response.writableFinished) callerGone.abort();
     });
     const result =
-      keys.length > 0
-        ? await forwardWrite(request, bytes, keys, callerGone.signal)
+      itemKeys.length > 0
+        ? await forwardWrite(request, bytes, itemKeys, callerGone.signal)
         : await forward(request, bytes, backendUrl, callerGone.signal);
     response.writeHead(result.status, result.headers as Record<string, string>).end(result.body);
     return;
@@ -240,9 +269,7 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
   function accessOf(service: Service, operation: string, body: Body): [string, string][] {
     if (service.name === 'dynamodb') return dynamoDbAccess(operation, body, arnOfTable);
     if (service.name === 'secretsmanager') return [[`secretsmanager:${operation}`, secretArn(body.SecretId)]];
-    return [
-      [`cognito-idp:${operation}`, `arn:aws:cognito-idp:${region}:${account}:userpool/${String(body.UserPoolId)}`],
-    ];
+    return [[`cognito-idp:${operation}`, userPoolArn(region, String(body.UserPoolId))]];
   }
 
   /** A secret's ARN from its ARN or its name, as Secrets Manager accepts either. */
@@ -284,15 +311,12 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const listener = await listenOnLoopback(server, 0);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        backend.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    endpoint: listener.origin,
+    close: async () => {
+      backend.destroy();
+      await listener.close();
+    },
   };
 }

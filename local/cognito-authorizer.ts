@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { tokenOfAuthorization } from '../lambdas/http/bearer';
 
-export interface AuthorizerSettings {
+interface AuthorizerSettings {
   /** `http://127.0.0.1:<port>/<poolId>`, exactly as cognito-local writes `iss`. */
   issuer: string;
 }
@@ -10,12 +11,12 @@ export interface AuthorizerSettings {
  * refuses cognito-local's http JWKS and `local_…` pool ids): the RS256 signature against the
  * pool's JWKS, `iss` (a pool the authorizer names) and `exp`. Like API Gateway it does not pin
  * the app client (`aud`) nor tell ID from access tokens: the functions refuse those themselves
- * (lambdas/http/caller.ts), deployed and locally alike. It takes the token bare or after "Bearer ".
+ * (lambdas/http/caller.ts), deployed and locally alike. It reads the token as the functions do.
  */
 export function cognitoAuthorizer(settings: AuthorizerSettings) {
   const jwks = createRemoteJWKSet(new URL(`${settings.issuer}/.well-known/jwks.json`));
   return async function authorize(authorization: string | undefined): Promise<JWTPayload | undefined> {
-    const token = authorization?.replace(/^Bearer\s+/i, '').trim();
+    const token = tokenOfAuthorization(authorization);
     if (!token) return undefined;
     try {
       const { payload } = await jwtVerify(token, jwks, {

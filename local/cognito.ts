@@ -12,8 +12,8 @@ import {
   type VerifiedAttributeType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { type CfnTemplate, onlyResourceOfType, resourcesOfType } from './cfn-template';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
-import { freePort, portIsFree } from './ports';
+import { LOCAL_CREDENTIALS, LOCAL_NAME, LOCAL_REGION } from './local-aws';
+import { freePort, PORT_VARIABLES, portIsFree } from './ports';
 
 export interface LocalCognito {
   endpoint: string;
@@ -21,7 +21,7 @@ export interface LocalCognito {
   stop(): Promise<void>;
 }
 
-export interface UserPoolIds {
+interface UserPoolIds {
   userPoolId: string;
   userPoolClientId: string;
 }
@@ -38,7 +38,8 @@ export async function startCognito(dir: string, requestedPort: number): Promise<
   const port = requestedPort || (await freePort());
   if (requestedPort && !(await portIsFree(requestedPort))) {
     throw new Error(
-      `COGNITO_PORT ${requestedPort} is already in use (another local stack?); choose another, or 0 for any`,
+      `${PORT_VARIABLES.cognito.name} ${requestedPort} is already in use (another local stack?); ` +
+        'choose another, or 0 for any',
     );
   }
   const child = spawn(process.execPath, [cognitoLocalBin], {
@@ -59,7 +60,14 @@ export async function startCognito(dir: string, requestedPort: number): Promise<
   const endpoint = `http://127.0.0.1:${port}`;
   await waitUntilListening(child, port, () => output);
   const client = new CognitoIdentityProviderClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  return { endpoint, client, stop: () => stopChild(child) };
+  return {
+    endpoint,
+    client,
+    stop: async () => {
+      client.destroy();
+      await stopChild(child);
+    },
+  };
 }
 
 /**
@@ -106,7 +114,7 @@ export async function createUserPool(
   const clientProps = (appClient.Properties ?? {}) as { ExplicitAuthFlows?: ExplicitAuthFlowsType[] };
   const { UserPool } = await client.send(
     new CreateUserPoolCommand({
-      PoolName: 'token-ledger-local',
+      PoolName: LOCAL_NAME,
       UsernameAttributes: poolProps.UsernameAttributes as UsernameAttributeType[] | undefined,
       AutoVerifiedAttributes: poolProps.AutoVerifiedAttributes as VerifiedAttributeType[] | undefined,
     }),
@@ -116,7 +124,7 @@ export async function createUserPool(
   const { UserPoolClient } = await client.send(
     new CreateUserPoolClientCommand({
       UserPoolId: userPoolId,
-      ClientName: 'token-ledger-local',
+      ClientName: LOCAL_NAME,
       GenerateSecret: false,
       ExplicitAuthFlows: clientProps.ExplicitAuthFlows,
     }),

@@ -1,11 +1,10 @@
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import sirv from 'sirv';
 import type { ConsoleConfig } from '../console/src/console-config';
 import { consoleContentSecurityPolicy } from '../console/src/content-security-policy';
+import { listenOnLoopback } from './loopback';
 
 /**
  * The web console as CloudFront serves it deployed: the built files of `console/dist` (served by
@@ -44,11 +43,10 @@ export async function startConsoleServer(port: number, root: string) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
     });
   });
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
+  const listener = await listenOnLoopback(server, port);
   return {
     root,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    url: `${listener.origin}/`,
     configure(value: ConsoleConfig): void {
       const connectSources = [new URL(value.apiUrl).origin];
       if (value.auth.kind === 'password') connectSources.push(new URL(value.auth.cognitoEndpoint).origin);
@@ -62,10 +60,6 @@ export async function startConsoleServer(port: number, root: string) {
         },
       };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }

@@ -1,30 +1,65 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  KeySchemaElement,
+  Projection,
+} from '@aws-sdk/client-dynamodb';
 import { type KeyAttribute, TOKEN_TABLE } from '../lambdas/store/table-definition';
 import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
+import { checkKeys, propertiesOf } from './understood-properties';
+
+export type StreamViewType = 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
+
+/** The token table as the template declares it, before any local name is given to it. */
+export interface TableDefinition {
+  readonly logicalId: string;
+  readonly keySchema: readonly KeySchemaElement[];
+  readonly attributeDefinitions: readonly AttributeDefinition[];
+  readonly globalSecondaryIndexes: readonly {
+    readonly IndexName: string;
+    readonly KeySchema: KeySchemaElement[];
+    readonly Projection: Projection;
+  }[];
+  /** Absent when the table has no stream. */
+  readonly streamViewType?: StreamViewType;
+}
+
+/** The table's keys, indexes and stream, as the template declares them. */
+export function readTableDefinition(template: CfnTemplate): TableDefinition {
+  const [logicalId, table] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
+  const props = propertiesOf(logicalId, table);
+  if (props.BillingMode !== 'PAY_PER_REQUEST') {
+    throw new Error(`table ${logicalId} is ${String(props.BillingMode)}: the local stack models PAY_PER_REQUEST only`);
+  }
+  const indexes = (props.GlobalSecondaryIndexes ?? []) as TableDefinition['globalSecondaryIndexes'];
+  for (const index of indexes) {
+    checkKeys(`index ${index.IndexName} of table ${logicalId}`, index, ['IndexName', 'KeySchema', 'Projection']);
+  }
+  const stream = checkKeys(`table ${logicalId}'s stream`, props.StreamSpecification, ['StreamViewType']);
+  return {
+    logicalId,
+    keySchema: props.KeySchema as KeySchemaElement[],
+    attributeDefinitions: props.AttributeDefinitions as AttributeDefinition[],
+    globalSecondaryIndexes: indexes,
+    ...(stream.StreamViewType !== undefined && { streamViewType: stream.StreamViewType as StreamViewType }),
+  };
+}
 
 /**
- * CreateTable input for the token table as the synthesized template declares it: its keys,
- * attribute definitions and indexes (not what has no local equivalent: TTL, streams, point-in-time
- * recovery, deletion protection; the local stack emulates the stream itself).
+ * CreateTable input for the token table as the synthesized template declares it: its keys, attribute definitions
+ * and indexes. What has no local equivalent is not created: TTL, point-in-time recovery, deletion protection; the
+ * local stack emulates the stream itself.
  */
 export function tableInputFromTemplate(template: CfnTemplate, tableName: string): CreateTableCommandInput {
-  const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
-  const {
-    KeySchema,
-    AttributeDefinitions,
-    GlobalSecondaryIndexes = [],
-  } = (table.Properties ?? {}) as Pick<
-    CreateTableCommandInput,
-    'KeySchema' | 'AttributeDefinitions' | 'GlobalSecondaryIndexes'
-  >;
+  const table = readTableDefinition(template);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    KeySchema,
-    AttributeDefinitions,
-    GlobalSecondaryIndexes: GlobalSecondaryIndexes.map(({ IndexName, KeySchema: keys, Projection }) => ({
+    KeySchema: [...table.keySchema],
+    AttributeDefinitions: [...table.attributeDefinitions],
+    GlobalSecondaryIndexes: table.globalSecondaryIndexes.map(({ IndexName, KeySchema, Projection }) => ({
       IndexName,
-      KeySchema: keys,
+      KeySchema,
       Projection,
     })),
   };

@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -15,6 +13,7 @@ import dynalite from 'dynalite';
 import { TOKEN_TABLE } from '../lambdas/store/table-definition';
 import { tableInputFromDefinition } from './create-table';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
+import { listenOnLoopback } from './loopback';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -35,15 +34,12 @@ export async function startDynamoDb(
   let stop = async () => {};
   if (!endpoint) {
     const path = dir === undefined ? undefined : join(dir, 'dynamodb');
-    const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    server.listen(port, '127.0.0.1');
-    await once(server, 'listening');
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    stop = () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+    const listener = await listenOnLoopback(
+      dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }),
+      port,
+    );
+    endpoint = listener.origin;
+    stop = listener.close;
   }
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return {

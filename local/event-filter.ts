@@ -26,11 +26,22 @@ export function checkPattern(pattern: unknown): void {
   for (const value of Object.values(pattern)) checkPattern(value);
 }
 
+/**
+ * The leaf values at a field: itself, or the items of its list. An object is an intermediate node, not a value, so
+ * `{"exists": true}` never matches one (and `{"exists": false}` does), as Lambda's filtering works on leaves only.
+ */
+function leafValues(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap(leafValues);
+  if (value !== null && typeof value === 'object') return [];
+  return [value];
+}
+
 function leafMatches(rules: Rule[], value: unknown): boolean {
-  const values = Array.isArray(value) ? value : [value];
+  const values = leafValues(value);
   return rules.some((rule) => {
     if (rule !== null && typeof rule === 'object') {
-      if ('exists' in rule) return rule.exists === (value !== undefined);
+      if ('exists' in rule) return rule.exists === values.length > 0;
       return values.some((v) => typeof v === 'string' && v.startsWith(rule.prefix));
     }
     return values.some((v) => v === rule);

@@ -1,7 +1,8 @@
+import { LOCAL_FUNCTION_VERSION } from './local-aws';
 import type { FunctionModel } from './stack-model';
 
 /** Where a function's AWS calls go locally, and who it is there. */
-export interface LocalAwsAccess {
+interface LocalAwsAccess {
   readonly region: string;
   /** The local AWS endpoint (local/aws-endpoint.ts), which checks every call against the function's role. */
   readonly endpoint: string;
@@ -16,15 +17,9 @@ export interface LocalAwsAccess {
  * standard service-endpoint variables pointing at the local AWS endpoint, and the local stack's
  * own `POWERTOOLS_*` settings (so a debug run can turn on debug logs everywhere). The functions'
  * code has no local-only branch: it reads these as it reads Lambda's.
- *
- * The local stack, the benchmarks and the tests all build a function's environment here.
  */
-export function functionEnvironment(
-  fn: FunctionModel,
-  aws: LocalAwsAccess,
-  ambient: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
-  const powertools = Object.entries(ambient).filter(
+export function functionEnvironment(fn: FunctionModel, aws: LocalAwsAccess): Record<string, string> {
+  const powertools = Object.entries(process.env).filter(
     (entry): entry is [string, string] => entry[0].startsWith('POWERTOOLS_') && entry[1] !== undefined,
   );
   return {
@@ -39,7 +34,7 @@ export function functionEnvironment(
     AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
     AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_VERSION: LOCAL_FUNCTION_VERSION,
     // So Powertools knows a fresh environment's first call for a cold start, as it does on Lambda.
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_ENDPOINT_URL_DYNAMODB: aws.endpoint,

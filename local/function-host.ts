@@ -15,7 +15,7 @@ export type InvokeOutcome =
   /** The function ran past its timeout, or its environment died (out of memory): Lambda ends it. */
   | { readonly kind: 'timeout' | 'crashed'; readonly message: string };
 
-interface Environment {
+interface ExecutionEnvironment {
   readonly worker: Worker;
   readonly ready: Promise<string | undefined>;
   readonly pending: Map<number, (outcome: InvokeOutcome) => void>;
@@ -35,13 +35,13 @@ interface Environment {
  * those in flight in it.
  */
 export class FunctionHost {
-  private readonly environments = new Map<string, Environment>();
+  private readonly environments = new Map<string, ExecutionEnvironment>();
   private nextId = 1;
   private closed = false;
 
   constructor(
     private readonly functions: ReadonlyMap<string, FunctionModel>,
-    private readonly environmentOf: (fn: FunctionModel) => Record<string, string>,
+    private readonly envVarsOf: (fn: FunctionModel) => Record<string, string>,
   ) {}
 
   private model(functionId: string): FunctionModel {
@@ -50,18 +50,19 @@ export class FunctionHost {
     return fn;
   }
 
-  private start(functionId: string): Environment {
+  private start(functionId: string): ExecutionEnvironment {
     const fn = this.model(functionId);
     const setup: WorkerSetup = {
       worker: WORKER,
       source: join(ROOT, fn.source),
       exportName: fn.exportName,
       functionName: fn.logicalId,
+      functionArn: fn.arn,
       memoryMb: fn.memoryMb,
     };
     const worker = new Worker(BOOT, {
       workerData: setup,
-      env: this.environmentOf(fn),
+      env: this.envVarsOf(fn),
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: fn.memoryMb },
     });
@@ -70,7 +71,7 @@ export class FunctionHost {
     const ready = new Promise<string | undefined>((resolve) => {
       settleReady = resolve;
     });
-    const environment: Environment = { worker, ready, pending };
+    const environment: ExecutionEnvironment = { worker, ready, pending };
     worker.on('message', (message: WorkerMessage) => {
       if (message.kind === 'ready') settleReady(undefined);
       else if (message.kind === 'init-failed') settleReady(message.message);
@@ -86,7 +87,10 @@ export class FunctionHost {
     });
     const end = (message: string) => {
       settleReady(message);
-      this.retire(functionId, environment, { kind: 'crashed', message });
+      // An environment already retired exits too: that exit is its retirement's own.
+      if (this.environments.get(functionId) === environment) {
+        void this.retire(functionId, environment, { kind: 'crashed', message });
+      }
     };
     worker.on('error', (error) => end(`${fn.logicalId} crashed: ${error.message}`));
     worker.on('exit', (code) => end(`${fn.logicalId} exited (${code})`));
@@ -95,14 +99,12 @@ export class FunctionHost {
   }
 
   /** Ends an environment, then answers everything that was in flight in it. */
-  private retire(functionId: string, environment: Environment, outcome: InvokeOutcome): void {
+  private async retire(functionId: string, environment: ExecutionEnvironment, outcome: InvokeOutcome): Promise<void> {
     if (this.environments.get(functionId) === environment) this.environments.delete(functionId);
     const settles = [...environment.pending.values()];
     environment.pending.clear();
-    const answer = () => {
-      for (const settle of settles) settle(outcome);
-    };
-    environment.worker.terminate().then(answer, answer);
+    await environment.worker.terminate().catch(() => undefined);
+    for (const settle of settles) settle(outcome);
   }
 
   /** Starts every function's environment now, and fails if any cannot load its handler. */
@@ -120,7 +122,7 @@ export class FunctionHost {
     const environment = this.environments.get(functionId) ?? this.start(functionId);
     const initFailure = await environment.ready;
     if (initFailure !== undefined) {
-      this.retire(functionId, environment, { kind: 'crashed', message: initFailure });
+      void this.retire(functionId, environment, { kind: 'crashed', message: initFailure });
       return { kind: 'error', errorType: 'Runtime.ImportModuleError', message: initFailure };
     }
     const id = this.nextId++;
@@ -129,7 +131,7 @@ export class FunctionHost {
       const timer = setTimeout(() => {
         const message = `${fn.logicalId} timed out after ${fn.timeoutSeconds} seconds`;
         console.error(`local Lambda: ${message}; its environment is ended`);
-        this.retire(functionId, environment, { kind: 'timeout', message });
+        void this.retire(functionId, environment, { kind: 'timeout', message });
       }, deadline - Date.now());
       environment.pending.set(id, (outcome) => {
         clearTimeout(timer);
@@ -139,10 +141,13 @@ export class FunctionHost {
     });
   }
 
+  /** Resolves once every environment's thread has ended. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const [id, environment] of [...this.environments]) {
-      this.retire(id, environment, { kind: 'crashed', message: 'the local stack is stopping' });
-    }
+    await Promise.all(
+      [...this.environments].map(([id, environment]) =>
+        this.retire(id, environment, { kind: 'crashed', message: 'the local stack is stopping' }),
+      ),
+    );
   }
 }

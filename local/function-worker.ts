@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
+import { LOCAL_FUNCTION_VERSION } from './local-aws';
 
 export interface WorkerSetup {
   /** This file, for the boot script. */
@@ -13,6 +14,7 @@ export interface WorkerSetup {
   readonly source: string;
   readonly exportName: string;
   readonly functionName: string;
+  readonly functionArn: string;
   readonly memoryMb: number;
 }
 
@@ -36,8 +38,8 @@ function contextFor(setup: WorkerSetup, invocation: Invocation): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: setup.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `local:${setup.functionName}`,
+    functionVersion: LOCAL_FUNCTION_VERSION,
+    invokedFunctionArn: setup.functionArn,
     memoryLimitInMB: String(setup.memoryMb),
     awsRequestId: invocation.requestId,
     logGroupName: `/aws/lambda/${setup.functionName}`,
@@ -64,14 +66,24 @@ async function main(port: NonNullable<typeof parentPort>, setup: WorkerSetup): P
     return;
   }
   port.on('message', (invocation: Invocation) => {
-    handler(invocation.event, contextFor(setup, invocation)).then(
-      (value) => port.postMessage({ kind: 'result', id: invocation.id, value } satisfies WorkerMessage),
-      (error: unknown) => {
+    // As Lambda's runtime: a handler that throws before it returns a promise fails its own invocation only, and
+    // the result travels as JSON, so a value JSON cannot carry fails that invocation rather than the environment.
+    Promise.resolve()
+      .then(() => handler(invocation.event, contextFor(setup, invocation)))
+      .then((value) => {
+        const result = JSON.parse(JSON.stringify(value ?? null)) as unknown;
+        port.postMessage({ kind: 'result', id: invocation.id, value: result } satisfies WorkerMessage);
+      })
+      .catch((error: unknown) => {
         const { name = 'Error', message = String(error) } = (error ?? {}) as Error;
         console.error(`${setup.functionName} failed:`, error);
-        port.postMessage({ kind: 'error', id: invocation.id, errorType: name, message } satisfies WorkerMessage);
-      },
-    );
+        port.postMessage({
+          kind: 'error',
+          id: invocation.id,
+          errorType: String(name),
+          message: String(message),
+        } satisfies WorkerMessage);
+      });
   });
   port.postMessage({ kind: 'ready' } satisfies WorkerMessage);
 }

@@ -1,25 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { claimsAsGatewayStrings, type cognitoAuthorizer } from './cognito-authorizer';
 import type { FunctionHost } from './function-host';
 import { decide } from './iam-policy';
+import { listenOnLoopback } from './loopback';
 import { type Identity, proxyEvent } from './proxy-event';
 import { readBody } from './read-body';
 import { signatureClaim, type sigv4Verifier } from './sigv4';
-import type { ApiRoute, GatewayAnswer, Principal, StackModel } from './stack-model';
+import type { ApiRoute, GatewayAnswer, MockAnswer, SigningIdentity, StackModel } from './stack-model';
 
-export interface GatewaySettings {
+interface GatewaySettings {
   port: number;
   model: StackModel;
-  functions: FunctionHost;
+  functionHost: FunctionHost;
   authorize: ReturnType<typeof cognitoAuthorizer>;
   /** Checks a SigV4 signature for `execute-api`; gives the access key it was made with. */
   verifySignature: ReturnType<typeof sigv4Verifier>;
-  /** The IAM identities local service keys stand for, by access key. */
-  iamPrincipals: ReadonlyMap<string, Principal>;
+  /** The IAM identities the local stack knows, by access key. */
+  identities: ReadonlyMap<string, SigningIdentity>;
   /** Served at `openapi.json`, without authentication, with this gateway's own URL as its server. */
   openapi: string;
 }
@@ -27,23 +26,68 @@ export interface GatewaySettings {
 /** API Gateway refuses payloads past 10 MB; the functions enforce the API's own 4 KiB. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-/** The gateway response types the local gateway can answer with that are 5xx. */
-const SERVER_ERRORS = new Set(['DEFAULT_5XX']);
-
-interface CompiledRoute {
-  route: ApiRoute;
-  pattern: RegExp;
-  parameterNames: string[];
+interface Resource {
+  readonly path: string;
+  readonly pattern: RegExp;
+  readonly parameterNames: readonly string[];
+  /** For each path segment: 0 a literal, 1 a variable, 2 a greedy variable; lower wins, segment by segment. */
+  readonly precedence: readonly number[];
+  readonly methods: ReadonlyMap<string, ApiRoute>;
 }
 
-/** `/tokens/{tokenId}` → a pattern where each `{name}` takes one non-empty path segment. */
-function compile(route: ApiRoute): CompiledRoute {
+function compile(path: string, methods: ReadonlyMap<string, ApiRoute>): Resource {
   const parameterNames: string[] = [];
-  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
-    parameterNames.push(name);
-    return '([^/]+)';
-  });
-  return { route, pattern: new RegExp(`^${source}$`), parameterNames };
+  const precedence: number[] = [];
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      const variable = /^\{(\w+)(\+?)\}$/.exec(segment);
+      if (!variable) {
+        precedence.push(0);
+        return segment.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+      }
+      parameterNames.push(variable[1] as string);
+      precedence.push(variable[2] ? 2 : 1);
+      return variable[2] ? '(.+)' : '([^/]+)';
+    });
+  return { path, pattern: new RegExp(`^/${segments.join('/')}$`), parameterNames, precedence, methods };
+}
+
+const byPrecedence = (a: Resource, b: Resource) => {
+  for (let i = 0; i < Math.min(a.precedence.length, b.precedence.length); i++) {
+    const order = (a.precedence[i] ?? 0) - (b.precedence[i] ?? 0);
+    if (order !== 0) return order;
+  }
+  return a.precedence.length - b.precedence.length;
+};
+
+/**
+ * The API's resources and their methods, matched as API Gateway matches them: of the resources whose path fits
+ * the request's, a literal segment wins over a `{variable}`, which wins over a greedy `{variable+}`; then the
+ * resource's method for the request's, or its `ANY`. No match is API Gateway's MISSING_AUTHENTICATION_TOKEN.
+ */
+export function routeTable(routes: readonly ApiRoute[]) {
+  const byPath = new Map<string, Map<string, ApiRoute>>();
+  for (const route of routes) {
+    const methods = byPath.get(route.path) ?? new Map<string, ApiRoute>();
+    if (methods.has(route.method)) throw new Error(`the template has ${route.method} ${route.path} twice`);
+    byPath.set(route.path, methods.set(route.method, route));
+  }
+  const resources = [...byPath].map(([path, methods]) => compile(path, methods)).sort(byPrecedence);
+  return function match(method: string, pathname: string) {
+    for (const resource of resources) {
+      const values = resource.pattern.exec(pathname)?.slice(1);
+      if (!values) continue;
+      const route = resource.methods.get(method) ?? resource.methods.get('ANY');
+      if (!route) return undefined;
+      const pathParameters = resource.parameterNames.length
+        ? Object.fromEntries(resource.parameterNames.map((name, i) => [name, values[i] ?? '']))
+        : null;
+      return { route, pathParameters };
+    }
+    return undefined;
+  };
 }
 
 const isProxyResult = (value: unknown): value is APIGatewayProxyResult =>
@@ -53,27 +97,21 @@ const isProxyResult = (value: unknown): value is APIGatewayProxyResult =>
   ['string', 'undefined'].includes(typeof (value as APIGatewayProxyResult).body);
 
 /**
- * The local stand-in for API Gateway, serving the REST API of the synthesized template: its Lambda
- * proxy methods (path, method, authorization type, function), its gateway responses for every
- * refusal, and its CORS preflights. Like API Gateway, it checks the route first (404), then the
- * caller: a Cognito ID token for COGNITO_USER_POOLS methods (401), a SigV4 signature whose key's
+ * The local stand-in for API Gateway, serving the REST API of the synthesized template: its methods (Lambda
+ * proxies and MOCKs, among them the CORS preflights and the 404s for unknown routes), matched as API Gateway
+ * matches them, and its gateway responses for every refusal. Like API Gateway, it finds the method first, then
+ * checks the caller: a Cognito ID token for COGNITO_USER_POOLS methods (401), a SigV4 signature whose key's
  * policy allows `execute-api:Invoke` on the request for AWS_IAM methods (403).
  */
 export async function startGateway(settings: GatewaySettings) {
   const { model } = settings;
-  const routes = model.routes.map(compile);
-  let baseUrl = '';
+  const match = routeTable(model.routes);
+  let openapi = '';
 
-  // As API Gateway does, a type without a response of its own falls back to the default of its class.
-  const gatewayAnswer = (type: string): GatewayAnswer => {
-    const found =
-      model.gatewayResponses.get(type) ??
-      model.gatewayResponses.get(SERVER_ERRORS.has(type) ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
-    if (!found) throw new Error(`the template has no gateway response ${type}`);
-    return found;
-  };
+  // As API Gateway does, a type without a response of its own falls back to the default of its class: every
+  // type the local gateway answers with but DEFAULT_5XX is a 4xx, and the model has both defaults.
   const sendAnswer = (response: ServerResponse, type: string) => {
-    const answer = gatewayAnswer(type);
+    const answer = (model.gatewayResponses.get(type) ?? model.gatewayResponses.get('DEFAULT_4XX')) as GatewayAnswer;
     response.writeHead(answer.statusCode, answer.headers).end(answer.body);
   };
 
@@ -81,9 +119,9 @@ export async function startGateway(settings: GatewaySettings) {
   async function iamCaller(request: IncomingMessage, url: URL, body: Buffer, route: ApiRoute) {
     if (!signatureClaim(request.headers.authorization)) return { refusal: 'MISSING_AUTHENTICATION_TOKEN' };
     const accessKey = await settings.verifySignature(request, url, body);
-    const principal = accessKey === undefined ? undefined : settings.iamPrincipals.get(accessKey);
+    const principal = accessKey === undefined ? undefined : settings.identities.get(accessKey)?.principal;
     if (!accessKey || !principal) return { refusal: 'INVALID_SIGNATURE' };
-    const resource = model.executeApiArn(route.method, url.pathname);
+    const resource = model.executeApiArn(request.method ?? route.method, url.pathname);
     if (decide(principal.statements, 'execute-api:Invoke', resource) !== 'allowed') return { refusal: 'ACCESS_DENIED' };
     return { identity: { iam: { accessKey, userArn: principal.arn } } satisfies Identity };
   }
@@ -98,19 +136,16 @@ export async function startGateway(settings: GatewaySettings) {
     }
     const method = request.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/openapi.json') {
-      response.writeHead(200, { 'Content-Type': 'application/json' }).end(openapiFor(baseUrl));
+      response.writeHead(200, { 'Content-Type': 'application/json' }).end(openapi);
       return;
     }
-    const onPath = routes.flatMap((compiled) => {
-      const match = compiled.pattern.exec(url.pathname);
-      return match ? [{ compiled, values: match.slice(1) }] : [];
-    });
-    if (method === 'OPTIONS' && onPath.length > 0 && model.cors) return preflight(request, response);
-    const found = onPath.find((m) => m.compiled.route.method === method);
-    if (!found) return sendAnswer(response, 'RESOURCE_NOT_FOUND');
+    const found = match(method, url.pathname);
+    if (!found) return sendAnswer(response, 'MISSING_AUTHENTICATION_TOKEN');
     const body = await readBody(request, MAX_PAYLOAD_BYTES);
     if (body === undefined) return sendAnswer(response, 'REQUEST_TOO_LARGE');
-    const { route, parameterNames } = found.compiled;
+    const { route, pathParameters } = found;
+    if (route.integration.kind === 'mock') return serveMock(request, response, route.integration.answer);
+    const { functionId } = route.integration;
 
     let identity: Identity;
     if (route.authorization === 'AWS_IAM') {
@@ -125,9 +160,6 @@ export async function startGateway(settings: GatewaySettings) {
       throw new Error(`the local gateway does not serve ${route.authorization} methods`);
     }
 
-    const pathParameters = parameterNames.length
-      ? Object.fromEntries(parameterNames.map((name, i) => [name, found.values[i] ?? '']))
-      : null;
     const requestId = randomUUID();
     const event = proxyEvent({
       request,
@@ -139,7 +171,7 @@ export async function startGateway(settings: GatewaySettings) {
       body: body.toString('utf8'),
       requestId,
     });
-    const outcome = await settings.functions.invoke(route.functionId, event, requestId);
+    const outcome = await settings.functionHost.invoke(functionId, event, requestId);
     // A function error, a timeout, or an answer that is not a proxy result: API Gateway's 5XX.
     if (outcome.kind !== 'result' || !isProxyResult(outcome.value)) return sendAnswer(response, 'DEFAULT_5XX');
     const result = outcome.value;
@@ -152,44 +184,35 @@ export async function startGateway(settings: GatewaySettings) {
     response.writeHead(result.statusCode, headers).end(payload);
   }
 
-  /** As the template's preflight mocks answer: the first origin, or the request's when it is another allowed one. */
-  function preflight(request: IncomingMessage, response: ServerResponse) {
-    const cors = model.cors;
-    if (!cors) return;
-    const [first] = cors.origins;
+  /**
+   * A MOCK's answer. With passthrough NEVER, a request whose content type it does not map (none counts as JSON)
+   * gets API Gateway's 415 instead.
+   */
+  function serveMock(request: IncomingMessage, response: ServerResponse, answer: MockAnswer) {
+    if (answer.contentTypes) {
+      const contentType = (request.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
+      if (!answer.contentTypes.includes(contentType.toLowerCase())) {
+        return sendAnswer(response, 'UNSUPPORTED_MEDIA_TYPE');
+      }
+    }
     const origin = request.headers.origin;
-    const allowed = origin && cors.origins.includes(origin) ? origin : first;
+    const echoed = origin !== undefined && answer.echoedOrigins.includes(origin);
     response
-      .writeHead(204, {
-        ...(allowed && { 'Access-Control-Allow-Origin': allowed }),
-        ...(allowed !== '*' && { Vary: 'Origin' }),
-        'Access-Control-Allow-Headers': cors.allowHeaders,
-        'Access-Control-Allow-Methods': cors.allowMethods,
-      })
-      .end();
+      .writeHead(answer.statusCode, { ...answer.headers, ...(echoed && { 'Access-Control-Allow-Origin': origin }) })
+      .end(answer.body);
   }
-
-  const openapiFor = (url: string) => {
-    const document = JSON.parse(settings.openapi) as { servers?: { url: string; description?: string }[] };
-    document.servers = [{ url: url.replace(/\/$/, ''), description: 'This local stack.' }];
-    return JSON.stringify(document);
-  };
 
   const server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
       console.error('local gateway failed:', error);
-      if (!response.headersSent) sendAnswer(response, 'DEFAULT_5XX');
+      if (response.headersSent) response.destroy();
+      else sendAnswer(response, 'DEFAULT_5XX');
     });
   });
-  server.listen(settings.port, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return {
-    url: baseUrl,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const listener = await listenOnLoopback(server, settings.port);
+  // Built once: its server is this gateway's own URL, known once it listens.
+  const document = JSON.parse(settings.openapi) as { servers?: { url: string; description?: string }[] };
+  document.servers = [{ url: listener.origin, description: 'This local stack.' }];
+  openapi = JSON.stringify(document);
+  return { url: `${listener.origin}/`, close: listener.close };
 }

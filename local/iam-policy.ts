@@ -14,7 +14,7 @@ export interface PolicyStatement {
   readonly resources: readonly string[];
 }
 
-export type Decision = 'allowed' | 'explicitly-denied' | 'implicitly-denied';
+type Decision = 'allowed' | 'explicitly-denied' | 'implicitly-denied';
 
 const KNOWN_KEYS = new Set(['Sid', 'Effect', 'Action', 'Resource']);
 

@@ -11,7 +11,7 @@ export interface StandIn {
   readonly attributes?: Readonly<Record<string, string>>;
 }
 
-export interface ResolutionContext {
+interface ResolutionContext {
   readonly pseudo: Readonly<Record<string, string>>;
   /** The stand-in of a logical id, or undefined when the local stack has none. */
   readonly standIn: (logicalId: string) => StandIn | undefined;

@@ -1,6 +1,14 @@
 import { createServer } from 'node:net';
 
-/** The port from the environment; `0` (or unset with no default) means any free one. */
+/** The environment variables that choose the local stack's ports, with their defaults. */
+export const PORT_VARIABLES = {
+  api: { name: 'API_PORT', fallback: 3000 },
+  dynamoDb: { name: 'DYNAMODB_PORT', fallback: 8000 },
+  cognito: { name: 'COGNITO_PORT', fallback: 9229 },
+  console: { name: 'CONSOLE_PORT', fallback: 3001 },
+} as const;
+
+/** The port the named variable of the environment gives, or `fallback` when it is unset; `0` means any free one. */
 export function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

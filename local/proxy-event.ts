@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { LOCAL_ACCOUNT_ID, LOCAL_API_ID } from './local-aws';
 import type { ApiRoute } from './stack-model';
 
 /** Who the gateway let through: a Cognito user's claims, or a SigV4-signed IAM caller. */
 export type Identity = { claims: Record<string, string> } | { iam: { accessKey: string; userArn: string } };
 
-export interface EventParts {
+interface EventParts {
   request: IncomingMessage;
   url: URL;
   route: ApiRoute;
@@ -54,8 +55,8 @@ export function proxyEvent(parts: EventParts): APIGatewayProxyEvent {
     body: parts.body === '' ? null : parts.body,
     isBase64Encoded: false,
     requestContext: {
-      accountId: 'local',
-      apiId: 'local',
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: LOCAL_API_ID,
       authorizer: 'claims' in identity ? { claims: identity.claims } : null,
       protocol: 'HTTP/1.1',
       httpMethod: route.method,
@@ -71,7 +72,7 @@ export function proxyEvent(parts: EventParts): APIGatewayProxyEvent {
       stage: parts.stage,
       requestId: parts.requestId,
       requestTimeEpoch: Date.now(),
-      resourceId: route.functionId,
+      resourceId: route.resourceId,
       resourcePath: route.path,
     },
   };

@@ -1,22 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { startAwsEndpoint } from './aws-endpoint';
-import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
+import type { CfnTemplate } from './cfn-template';
 import { cognitoAuthorizer } from './cognito-authorizer';
 import { functionEnvironment } from './function-environment';
 import { FunctionHost } from './function-host';
 import { startGateway } from './gateway';
 import { decide } from './iam-policy';
+import { iamUserArn, type KeyPair, newKeyPair } from './local-aws';
 import { sigv4Verifier } from './sigv4';
-import { type Principal, readStackModel, type StackModel } from './stack-model';
+import { readStackModel, type SigningIdentity, type StackModel } from './stack-model';
 import { type LocalResources, localResolver } from './stand-ins';
-import { type StreamViewType, TableStream } from './table-stream';
+import { TableStream } from './table-stream';
 
-export interface KeyPair {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-}
-
-export interface RuntimeSettings {
+interface RuntimeSettings {
   readonly template: CfnTemplate;
   readonly local: LocalResources;
   /** Where the table's DynamoDB calls finally go: dynalite, another endpoint, or a proxy in front of one. */
@@ -41,15 +36,9 @@ export interface Runtime {
   readonly apiUrl: string;
   /** The local AWS endpoint, DynamoDB included: what the table's other writers should use too. */
   readonly awsEndpoint: string;
-  readonly functions: FunctionHost;
-  readonly stream: TableStream;
+  readonly functionHost: FunctionHost;
   close(): Promise<void>;
 }
-
-const newKeyPair = (): KeyPair => ({
-  accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
-  secretAccessKey: randomBytes(30).toString('base64'),
-});
 
 /**
  * The deployed stack's behaviour, run locally from its synthesized template: the API Gateway
@@ -62,93 +51,104 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
   const { template, local } = settings;
   const resolver = localResolver(template, local);
   const model = readStackModel(template, resolver);
-  const [, table] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
-  const tableProps = (table.Properties ?? {}) as {
-    KeySchema: { AttributeName: string }[];
-    StreamSpecification?: { StreamViewType: StreamViewType };
-  };
+  const { table } = model;
 
-  const functionKeys = new Map([...model.functions.keys()].map((id) => [id, newKeyPair()]));
-  const principals = new Map<string, { secretAccessKey: string; principal: Principal }>();
-  for (const [id, keys] of functionKeys) {
-    const fn = model.functions.get(id);
-    if (fn) principals.set(keys.accessKeyId, { secretAccessKey: keys.secretAccessKey, principal: fn.role });
+  // Every identity the local stack checks, by access key, at the gateway and the AWS endpoint alike: each
+  // function's role, and each service key with the managed policy its output names.
+  const identities = new Map<string, SigningIdentity>();
+  const functionKeys = new Map<string, KeyPair>();
+  for (const fn of model.functions.values()) {
+    const keys = newKeyPair();
+    functionKeys.set(fn.logicalId, keys);
+    identities.set(keys.accessKeyId, { secretAccessKey: keys.secretAccessKey, principal: fn.role });
+  }
+  for (const [outputName, keys] of settings.iamKeys) {
+    identities.set(keys.accessKeyId, {
+      secretAccessKey: keys.secretAccessKey,
+      principal: {
+        arn: iamUserArn(outputName.replace(/PolicyArn$/, '')),
+        statements: model.managedPolicyOf(outputName),
+      },
+    });
   }
 
-  const functions = new FunctionHost(model.functions, (fn) => {
+  const functionHost = new FunctionHost(model.functions, (fn) => {
     const keys = functionKeys.get(fn.logicalId);
     if (!keys) throw new Error(`no credentials for ${fn.logicalId}`);
     return functionEnvironment(fn, { region: local.region, endpoint: awsEndpoint.endpoint, ...keys });
   });
 
-  // As CloudFormation refuses to create an event source mapping whose role cannot read the stream.
+  // As Lambda refuses to create an event source mapping whose role cannot read the stream, or cannot send to
+  // its on-failure destination.
   for (const consumer of model.streamConsumers) {
     const role = model.functions.get(consumer.functionId)?.role;
-    for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']) {
-      if (!role || decide(role.statements, action, consumer.streamArn) !== 'allowed') {
-        throw new Error(`${consumer.functionId} reads the table's stream, but its role may not ${action} on it`);
+    const needs = [
+      ...['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].map((action) => ({
+        action,
+        resource: consumer.streamArn,
+        what: "reads the table's stream",
+      })),
+      ...(consumer.onFailure
+        ? [{ action: 'sqs:SendMessage', resource: consumer.onFailure, what: 'gives up records to its destination' }]
+        : []),
+    ];
+    for (const { action, resource, what } of needs) {
+      if (!role || decide(role.statements, action, resource) !== 'allowed') {
+        throw new Error(`${consumer.functionId} ${what}, but its role may not ${action} on it`);
       }
     }
   }
-  const viewType = tableProps.StreamSpecification?.StreamViewType;
-  const stream = new TableStream(model.streamConsumers, functions, {
+  const stream = new TableStream(model.streamConsumers, functionHost, {
     region: local.region,
-    viewType: viewType ?? 'KEYS_ONLY',
+    viewType: table.streamViewType ?? 'KEYS_ONLY',
   });
 
   const awsEndpoint = await startAwsEndpoint({
     region: local.region,
-    principals,
+    identities,
     dynamoDbBackend: settings.dynamoDbBackend,
     cognitoBackend: settings.cognitoEndpoint,
     secrets: new Map(
       [...settings.secretValues].map(([id, value]) => [resolver.text({ Ref: id }), value] as [string, string]),
     ),
     table: {
-      name: local.tableName,
-      arn: resolver.tableArn,
-      keyAttributes: tableProps.KeySchema.map((key) => key.AttributeName),
+      name: table.name,
+      keyAttributes: table.keySchema.map((key) => String(key.AttributeName)),
     },
-    ...(viewType && { onTableChange: (change) => stream.push(change) }),
+    ...(table.streamViewType && { onTableChange: (change) => stream.push(change) }),
   });
 
-  const iamPrincipals = new Map<string, Principal>();
-  const iamSecrets = new Map<string, string>();
-  for (const [outputName, keys] of settings.iamKeys) {
-    iamPrincipals.set(keys.accessKeyId, {
-      arn: `arn:aws:iam::${local.accountId}:user/${outputName.replace(/PolicyArn$/, '')}`,
-      statements: model.managedPolicyOf(outputName),
-    });
-    iamSecrets.set(keys.accessKeyId, keys.secretAccessKey);
-  }
-
   try {
-    if (settings.warm !== false) await functions.warm();
+    if (settings.warm !== false) await functionHost.warm();
     const gateway = await startGateway({
       port: settings.apiPort,
       model,
-      functions,
+      functionHost,
       authorize: cognitoAuthorizer({ issuer: `${settings.cognitoEndpoint}/${local.userPoolId}` }),
-      verifySignature: sigv4Verifier({ service: 'execute-api', region: local.region }, (key) => iamSecrets.get(key)),
-      iamPrincipals,
+      verifySignature: sigv4Verifier(
+        { service: 'execute-api', region: local.region },
+        (key) => identities.get(key)?.secretAccessKey,
+      ),
+      identities,
       openapi: settings.openapi,
     });
     return {
       model,
       apiUrl: gateway.url,
       awsEndpoint: awsEndpoint.endpoint,
-      functions,
-      stream,
+      functionHost,
       async close() {
-        stream.close();
+        const streamClosed = stream.close();
         await gateway.close();
-        await functions.close();
+        await functionHost.close();
+        await streamClosed;
         await awsEndpoint.close();
       },
     };
   } catch (error) {
-    stream.close();
-    await functions.close();
+    const streamClosed = stream.close();
+    await functionHost.close();
+    await streamClosed;
     await awsEndpoint.close();
     throw error;
   }

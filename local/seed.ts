@@ -11,7 +11,7 @@ import type { LocalState } from './state';
 
 /** Demo sign-ins, listed in the README. Local only: cognito-local is not a real identity provider. */
 export const DEMO_PASSWORD = 'Demo-Passw0rd!';
-export const DEMO_USERS = [
+const DEMO_USERS = [
   { email: 'alice@example.com', admin: false },
   { email: 'bob@example.com', admin: false },
   { email: 'admin@example.com', admin: true },

@@ -17,16 +17,28 @@ const AUTHORIZATION = new RegExp(
 );
 
 /** What a request's Authorization header claims, before anything is checked. */
-export interface SignatureClaim {
+interface SignatureClaim {
   readonly accessKeyId: string;
+  /** The credential scope's day, `YYYYMMDD`. */
+  readonly day: string;
   readonly region: string;
   readonly service: string;
+  /** The names of the signed headers, lower case. */
+  readonly signedHeaders: readonly string[];
+  readonly signature: string;
 }
 
 export function signatureClaim(authorization: string | undefined): SignatureClaim | undefined {
   const groups = AUTHORIZATION.exec(authorization ?? '')?.groups;
   return groups
-    ? { accessKeyId: groups.key ?? '', region: groups.region ?? '', service: groups.service ?? '' }
+    ? {
+        accessKeyId: groups.key ?? '',
+        day: groups.day ?? '',
+        region: groups.region ?? '',
+        service: groups.service ?? '',
+        signedHeaders: (groups.signed ?? '').split(';'),
+        signature: groups.signature ?? '',
+      }
     : undefined;
 }
 
@@ -71,28 +83,24 @@ export function sigv4Verifier(
   };
 
   return async function verify(request: IncomingMessage, url: URL, body: Buffer): Promise<string | undefined> {
-    const authorization = request.headers.authorization ?? '';
-    const groups = AUTHORIZATION.exec(authorization)?.groups;
-    const claim = signatureClaim(authorization);
+    const claim = signatureClaim(request.headers.authorization);
     const secret = claim && secretOf(claim.accessKeyId);
     const dateHeader = request.headers['x-amz-date'];
     const signingDate = amzDate(typeof dateHeader === 'string' ? dateHeader : undefined);
     if (
-      !groups ||
       !claim ||
       secret === undefined ||
       claim.region !== expected.region ||
       claim.service !== expected.service ||
       !signingDate ||
       Math.abs(Date.now() - signingDate.getTime()) > MAX_SKEW_MS ||
-      !String(dateHeader).startsWith(groups.day ?? '-')
+      !String(dateHeader).startsWith(claim.day)
     ) {
       return undefined;
     }
-    const signedNames = (groups.signed ?? '').split(';');
-    if (!signedNames.includes('host')) return undefined;
+    if (!claim.signedHeaders.includes('host')) return undefined;
     const headers: Record<string, string> = {};
-    for (const name of signedNames) {
+    for (const name of claim.signedHeaders) {
       const value = request.headers[name];
       if (value === undefined) return undefined;
       headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -120,7 +128,7 @@ export function sigv4Verifier(
       { signingDate },
     );
     const recomputed = /Signature=([0-9a-f]{64})/.exec(String(expectedRequest.headers.authorization))?.[1] ?? '';
-    const given = groups.signature ?? '';
+    const given = claim.signature;
     const same = recomputed.length === given.length && timingSafeEqual(Buffer.from(recomputed), Buffer.from(given));
     return same ? claim.accessKeyId : undefined;
   };

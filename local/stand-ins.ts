@@ -1,10 +1,10 @@
-import { type CfnTemplate, onlyResourceOfType } from './cfn-template';
+import type { CfnTemplate } from './cfn-template';
 import { resolve, type StandIn } from './intrinsics';
+import { LOCAL_ACCOUNT_ID, LOCAL_API_ID, localArn, tableArn as localTableArn, userPoolArn } from './local-aws';
 
 /** What the local stack has in place of the deployed resources. */
 export interface LocalResources {
   readonly region: string;
-  readonly accountId: string;
   readonly stackName: string;
   readonly tableName: string;
   readonly userPoolId: string;
@@ -12,9 +12,6 @@ export interface LocalResources {
   /** The local web console's origin, e.g. `http://127.0.0.1:3001`: the CloudFront distribution's stand-in. */
   readonly consoleOrigin: string;
 }
-
-/** The REST API's id in execute-api ARNs, and the local gateway's stage. */
-export const LOCAL_API_ID = 'local';
 
 /**
  * The distribution's domain name stands in as a marker: the template builds the console's origin
@@ -27,52 +24,50 @@ const CONSOLE_HOST = '\u0000console-host\u0000';
  * policies and outputs refer to has a stand-in; a reference to any other fails loudly.
  */
 export function localResolver(template: CfnTemplate, local: LocalResources) {
-  const arn = (service: string, resource: string, region = local.region) =>
-    `arn:aws:${service}:${region}:${local.accountId}:${resource}`;
-  const [tableId] = onlyResourceOfType(template, 'AWS::DynamoDB::Table');
-  const tableArn = arn('dynamodb', `table/${local.tableName}`);
+  const arn = (service: string, resource: string, region = local.region) => localArn(service, region, resource);
+  const tableArn = localTableArn(local.region, local.tableName);
   const consoleHost = new URL(local.consoleOrigin).host;
 
+  const byType: Record<string, (id: string, props: Record<string, unknown>) => StandIn> = {
+    // The template's one table (readStackModel refuses a template with more).
+    'AWS::DynamoDB::Table': () => ({
+      ref: local.tableName,
+      attributes: { Arn: tableArn, StreamArn: `${tableArn}/stream/local` },
+    }),
+    'AWS::SecretsManager::Secret': (id) => ({ ref: arn('secretsmanager', `secret:${id}-local`) }),
+    'AWS::Cognito::UserPool': () => ({
+      ref: local.userPoolId,
+      attributes: {
+        Arn: userPoolArn(local.region, local.userPoolId),
+        ProviderName: `cognito-idp.${local.region}.amazonaws.com/${local.userPoolId}`,
+      },
+    }),
+    'AWS::Cognito::UserPoolClient': () => ({ ref: local.userPoolClientId }),
+    'AWS::Cognito::UserPoolGroup': (id, props) => ({ ref: String(props.GroupName ?? id) }),
+    'AWS::ApiGateway::RestApi': (id) => ({ ref: LOCAL_API_ID, attributes: { RootResourceId: `${id}/root` } }),
+    'AWS::ApiGateway::Resource': (id) => ({ ref: id }),
+    'AWS::ApiGateway::Stage': (id, props) => ({ ref: String(props.StageName ?? id) }),
+    'AWS::ApiGateway::Authorizer': (id) => ({ ref: id }),
+    'AWS::IAM::Role': (id) => ({ ref: id, attributes: { Arn: arn('iam', `role/${id}`, '') } }),
+    'AWS::IAM::ManagedPolicy': (id) => ({ ref: arn('iam', `policy/${id}`, '') }),
+    'AWS::Lambda::Function': (id) => ({ ref: id, attributes: { Arn: arn('lambda', `function:${id}`) } }),
+    'AWS::Logs::LogGroup': (id) => ({ ref: id, attributes: { Arn: arn('logs', `log-group:${id}:*`) } }),
+    'AWS::SQS::Queue': (id) => ({
+      ref: `https://sqs.${local.region}.amazonaws.com/${LOCAL_ACCOUNT_ID}/${id}`,
+      attributes: { Arn: arn('sqs', id), QueueName: id },
+    }),
+    'AWS::CloudFront::Distribution': (id) => ({ ref: id, attributes: { DomainName: CONSOLE_HOST } }),
+  };
   const standIns = new Map<string, StandIn>();
   for (const [id, resource] of Object.entries(template.Resources)) {
-    const props = resource.Properties ?? {};
-    const byType: Record<string, () => StandIn> = {
-      'AWS::DynamoDB::Table': () => ({
-        ref: id === tableId ? local.tableName : id,
-        attributes: { Arn: tableArn, StreamArn: `${tableArn}/stream/local` },
-      }),
-      'AWS::SecretsManager::Secret': () => ({ ref: arn('secretsmanager', `secret:${id}-local`) }),
-      'AWS::Cognito::UserPool': () => ({
-        ref: local.userPoolId,
-        attributes: {
-          Arn: arn('cognito-idp', `userpool/${local.userPoolId}`),
-          ProviderName: `cognito-idp.${local.region}.amazonaws.com/${local.userPoolId}`,
-        },
-      }),
-      'AWS::Cognito::UserPoolClient': () => ({ ref: local.userPoolClientId }),
-      'AWS::Cognito::UserPoolGroup': () => ({ ref: String(props.GroupName ?? id) }),
-      'AWS::ApiGateway::RestApi': () => ({ ref: LOCAL_API_ID, attributes: { RootResourceId: `${id}/root` } }),
-      'AWS::ApiGateway::Resource': () => ({ ref: id }),
-      'AWS::ApiGateway::Stage': () => ({ ref: String(props.StageName ?? id) }),
-      'AWS::ApiGateway::Authorizer': () => ({ ref: id }),
-      'AWS::IAM::Role': () => ({ ref: id, attributes: { Arn: arn('iam', `role/${id}`, '') } }),
-      'AWS::IAM::ManagedPolicy': () => ({ ref: arn('iam', `policy/${id}`, '') }),
-      'AWS::Lambda::Function': () => ({ ref: id, attributes: { Arn: arn('lambda', `function:${id}`) } }),
-      'AWS::Logs::LogGroup': () => ({ ref: id, attributes: { Arn: arn('logs', `log-group:${id}:*`) } }),
-      'AWS::SQS::Queue': () => ({
-        ref: `https://sqs.${local.region}.amazonaws.com/${local.accountId}/${id}`,
-        attributes: { Arn: arn('sqs', id), QueueName: id },
-      }),
-      'AWS::CloudFront::Distribution': () => ({ ref: id, attributes: { DomainName: CONSOLE_HOST } }),
-    };
     const make = byType[resource.Type];
-    if (make) standIns.set(id, make());
+    if (make) standIns.set(id, make(id, resource.Properties ?? {}));
   }
 
   const context = {
     pseudo: {
       'AWS::Region': local.region,
-      'AWS::AccountId': local.accountId,
+      'AWS::AccountId': LOCAL_ACCOUNT_ID,
       'AWS::Partition': 'aws',
       'AWS::URLSuffix': 'amazonaws.com',
       'AWS::StackName': local.stackName,
@@ -99,7 +94,6 @@ export function localResolver(template: CfnTemplate, local: LocalResources) {
       if (typeof resolved !== 'string') throw new Error(`expected text, got ${JSON.stringify(resolved)}`);
       return resolved;
     },
-    tableArn,
   };
 }
 

@@ -13,26 +13,20 @@ import { createUserPool, startCognito, userPoolAnswers } from './cognito';
 import { startConsoleServer } from './console-server';
 import { tableInputFromTemplate } from './create-table';
 import { dynamoDbAnswers, ensureTable, startDynamoDb } from './dynamodb';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './local-aws';
-import { portFromEnv } from './ports';
+import { StackLifecycle } from './lifecycle';
+import { LOCAL_NAME, LOCAL_REGION } from './local-aws';
+import { PORT_VARIABLES, portFromEnv } from './ports';
 import { startRuntime } from './runtime';
 import { seedDemoData } from './seed';
-import { type LocalState, localKeyPair, localSecretValues, readState, writeFileAtomically, writeState } from './state';
+import { type LocalState, localKeyPair, localSecretValues, readState, writeState } from './state';
 import { synthesizeStack } from './synth';
-
-const LOCAL_TABLE_NAME = 'token-ledger-local';
 
 const dir = resolve(process.env.LOCAL_DIR || '.local');
 const outputsFile = join(dir, 'outputs.json');
-const cleanups: (() => Promise<void>)[] = [];
-let stopping = false;
+const lifecycle = new StackLifecycle(outputsFile);
 
 async function stop(exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    rmSync(outputsFile, { force: true });
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  }
+  await lifecycle.stop();
   process.exit(exitCode);
 }
 
@@ -40,20 +34,24 @@ async function stop(exitCode: number): Promise<never> {
  * A port from the environment. `API_PORT=0` alone asks for a stack that takes no fixed port, so
  * the others pick free ports too unless they are set.
  */
-const apiPort = portFromEnv('API_PORT', 3000);
-const portOf = (name: string, fixed: number) => portFromEnv(name, apiPort === 0 ? 0 : fixed);
+const apiPort = portFromEnv(PORT_VARIABLES.api.name, PORT_VARIABLES.api.fallback);
+const portOf = ({ name, fallback }: { name: string; fallback: number }) =>
+  portFromEnv(name, apiPort === 0 ? 0 : fallback);
 
 async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   rmSync(outputsFile, { force: true }); // left by a crash: it must only exist while everything answers
 
-  const dynamo = await startDynamoDb(dir, portOf('DYNAMODB_PORT', 8000), process.env.DYNAMODB_ENDPOINT);
-  cleanups.push(dynamo.stop);
-  const cognito = await startCognito(dir, portOf('COGNITO_PORT', 9229));
-  cleanups.push(cognito.stop);
+  const dynamo = await startDynamoDb(dir, portOf(PORT_VARIABLES.dynamoDb), process.env.DYNAMODB_ENDPOINT);
+  lifecycle.onStop(dynamo.stop);
+  const cognito = await startCognito(dir, portOf(PORT_VARIABLES.cognito));
+  lifecycle.onStop(cognito.stop);
   // Its config names the API, which starts last; the API's CORS names the console's origin.
-  const consoleSite = await startConsoleServer(portOf('CONSOLE_PORT', 3001), join(__dirname, '..', 'console', 'dist'));
-  cleanups.push(consoleSite.close);
+  const consoleSite = await startConsoleServer(
+    portOf(PORT_VARIABLES.console),
+    join(__dirname, '..', 'console', 'dist'),
+  );
+  lifecycle.onStop(consoleSite.close);
 
   const saved = readState(dir);
   const adminGroupName = saved?.adminGroupName ?? (process.env[ENV.adminGroupName] || DEFAULT_ADMIN_GROUP);
@@ -70,7 +68,7 @@ async function main(): Promise<void> {
   if (saved) {
     state = saved;
   } else {
-    state = { ...(await createUserPool(cognito.client, template)), tableName: LOCAL_TABLE_NAME, adminGroupName };
+    state = { ...(await createUserPool(cognito.client, template)), tableName: LOCAL_NAME, adminGroupName };
   }
   await ensureTable(dynamo.client, state.tableName, tableInputFromTemplate(template, state.tableName));
   if (!saved) {
@@ -86,7 +84,6 @@ async function main(): Promise<void> {
     template,
     local: {
       region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
       stackName,
       tableName: state.tableName,
       userPoolId: state.userPoolId,
@@ -103,7 +100,7 @@ async function main(): Promise<void> {
     apiPort,
     openapi: readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'),
   });
-  cleanups.push(runtime.close);
+  lifecycle.onStop(runtime.close);
   consoleSite.configure({
     apiUrl: runtime.apiUrl,
     region: LOCAL_REGION,
@@ -143,12 +140,14 @@ async function main(): Promise<void> {
       IntrospectionSecretAccessKey: introspectionKeys.secretAccessKey,
     },
   };
-  writeFileAtomically(outputsFile, `${JSON.stringify(outputs, null, 2)}\n`);
+  if (!lifecycle.publish(`${JSON.stringify(outputs, null, 2)}\n`)) return;
   console.log(`Token API listening on ${runtime.apiUrl}, web console on ${consoleSite.url} (outputs: ${outputsFile})`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
 main().catch((error: unknown) => {
+  // Parts stopped under a start that was still going fail it: that is the stop's doing, not a failure.
+  if (lifecycle.stopping) return;
   console.error('local stack failed to start:', error);
   void stop(1);
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CfnTemplate, resourcesOfType } from './cfn-template';
+import { type KeyPair, newKeyPair } from './local-aws';
 
 /** What the local stack must remember across restarts, kept in LOCAL_DIR. */
 export interface LocalState {
@@ -22,14 +23,10 @@ export function writeState(dir: string, state: LocalState): void {
 }
 
 /** A key pair made once per LOCAL_DIR, so it survives restarts: what a local service caller signs with. */
-export function localKeyPair(dir: string, name: string): { accessKeyId: string; secretAccessKey: string } {
+export function localKeyPair(dir: string, name: string): KeyPair {
   const file = join(dir, `${name}.json`);
-  if (!existsSync(file)) {
-    const accessKeyId = `LOCAL${randomBytes(10).toString('hex').toUpperCase()}`.slice(0, 20);
-    const secretAccessKey = randomBytes(30).toString('base64');
-    writeFileSync(file, JSON.stringify({ accessKeyId, secretAccessKey }), { mode: 0o600, flag: 'wx' });
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+  if (!existsSync(file)) writeFileSync(file, JSON.stringify(newKeyPair()), { mode: 0o600, flag: 'wx' });
+  return JSON.parse(readFileSync(file, 'utf8')) as KeyPair;
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -1,7 +1,7 @@
 import { buildApp, cdkJsonContext } from '../lib/app';
 import type { CfnTemplate } from './cfn-template';
 
-export interface SynthesizedStack {
+interface SynthesizedStack {
   readonly stackName: string;
   readonly template: CfnTemplate;
 }

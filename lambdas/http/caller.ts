@@ -3,6 +3,7 @@ import { decodeJwt, type JWTPayload } from 'jose';
 import type { Caller } from '../domain/authorization';
 import { ApiError, forbidden } from '../domain/errors';
 import { isMemberOf } from '../domain/identity';
+import { tokenOfAuthorization } from './bearer';
 import { GATEWAY_MESSAGES } from './gateway-messages';
 
 export interface CallerSettings {
@@ -14,9 +15,9 @@ export interface CallerSettings {
 const unauthorized = () => new ApiError('unauthorized', GATEWAY_MESSAGES.unauthorized);
 
 /**
- * The token in the Authorization header, bare or after "Bearer ", as API Gateway's authorizer
- * takes it. A request with more than one Authorization value has none: the authorizer verified
- * one of them, and nothing says which.
+ * The token in the Authorization header, as API Gateway's authorizer takes it. A request with
+ * more than one Authorization value has none: the authorizer verified one of them, and nothing
+ * says which.
  */
 function bearerToken(event: APIGatewayProxyEvent): string | undefined {
   const isAuthorization = ([name]: [string, unknown]) => name.toLowerCase() === 'authorization';
@@ -30,7 +31,7 @@ function bearerToken(event: APIGatewayProxyEvent): string | undefined {
   ]);
   if (values.size !== 1) return undefined;
   const [header] = values;
-  return header?.replace(/^Bearer\s+/i, '').trim() || undefined;
+  return tokenOfAuthorization(header);
 }
 
 /**

@@ -932,7 +932,7 @@ export function gatewayUrl(target: string): URL | undefined {
   }
 }
 
-export function routesOnPath(target: string): RouteMatch[] {
+function routesOnPath(target: string): RouteMatch[] {
   const pathname = gatewayUrl(target)?.pathname;
   if (pathname === undefined) return [];
   return compiled.flatMap(({ route, pattern }) => {

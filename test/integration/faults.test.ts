@@ -270,7 +270,7 @@ interface Answer {
 async function invoke(name: FunctionName, event: APIGatewayProxyEvent): Promise<Answer> {
   const requestId = randomUUID();
   const start = Date.now();
-  const result = answerOf(await rt.runtime.functions.invoke(rt.functionIdOf(name), event, requestId));
+  const result = answerOf(await rt.runtime.functionHost.invoke(rt.functionIdOf(name), event, requestId));
   const ms = Date.now() - start;
   let json: Record<string, unknown> = {};
   try {

@@ -13,7 +13,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AdminCreateUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminCreateUserCommand,
+  CognitoIdentityProviderClient,
+  ListUsersCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SECRET_ARN_VARIABLE } from '../../lambdas/config';
@@ -24,6 +30,7 @@ import { SOURCE_METADATA_KEY } from '../../lib/handler-function';
 import type { CfnTemplate } from '../../local/cfn-template';
 import { createUserPool, type LocalCognito, startCognito } from '../../local/cognito';
 import type { InvokeOutcome } from '../../local/function-host';
+import { type KeyPair, LOCAL_REGION, newKeyPair } from '../../local/local-aws';
 import { apiEvent } from '../support/api-event';
 import { putRecords, type RunningDynalite, startDynalite } from '../support/dynalite';
 import { type FaultPolicy, type FaultProxy, startFaultProxy, tokenIdOf } from '../support/fault-proxy';
@@ -404,6 +411,21 @@ describe("the table consumer's role must read the stream", () => {
       ).rejects.toThrow(`may not ${action}`);
     },
   );
+
+  test('nor may it lack sending to its dead-letter queue: Lambda refuses such a destination', async () => {
+    const copy = structuredClone(localTemplate().template) as CfnTemplate;
+    for (const resource of Object.values(copy.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      const document = (resource.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument;
+      document.Statement = document.Statement.map((s) => ({
+        ...s,
+        Action: [s.Action].flat().filter((a) => a !== 'sqs:SendMessage'),
+      })).filter((s) => s.Action.length > 0);
+    }
+    await expect(
+      startTestRuntime({ dynamoDbBackend: proxy.endpoint, tableName: db.tableName, template: copy }),
+    ).rejects.toThrow('gives up records to its destination, but its role may not sqs:SendMessage');
+  });
 });
 
 test('taking a grant out of the template is what taking it out of the route table synthesizes', () => {
@@ -431,4 +453,55 @@ test('taking a grant out of the template is what taking it out of the route tabl
   const ours = withoutGrant(template, functionId, { kind: 'table', action: 'GetItem' });
   expect(policies(ours)).toEqual(policies(synthesized as CfnTemplate));
   expect(policies(ours)).not.toEqual(policies(template));
+});
+
+describe('the service keys the local stack publishes', () => {
+  test('are refused every DynamoDB, Secrets Manager and Cognito call: their policies allow the API only', async () => {
+    const keys = new Map([
+      ['ServicePolicyArn', newKeyPair()],
+      ['IntrospectionPolicyArn', newKeyPair()],
+    ]);
+    const rt = await startTestRuntime({
+      dynamoDbBackend: proxy.endpoint,
+      tableName: db.tableName,
+      cognito: pool,
+      iamKeys: keys,
+    });
+    const endpoint = rt.runtime.awsEndpoint;
+    const secretArn = [...rt.runtime.model.functions.values()]
+      .map((fn) => fn.environment[SECRET_ARN_VARIABLE.cursor])
+      .find((arn) => arn !== undefined);
+    const made: { destroy(): void }[] = [];
+    const clients = (credentials: KeyPair) => {
+      const settings = { endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1 };
+      const c = {
+        dynamo: new DynamoDBClient(settings),
+        secrets: new SecretsManagerClient(settings),
+        cognito: new CognitoIdentityProviderClient(settings),
+      };
+      made.push(...Object.values(c));
+      return c;
+    };
+    const calls = (c: ReturnType<typeof clients>) => [
+      c.dynamo.send(new GetItemCommand({ TableName: db.tableName, Key: { tokenId: { S: 'nothing' } } })),
+      c.secrets.send(new GetSecretValueCommand({ SecretId: secretArn })),
+      c.cognito.send(new ListUsersCommand({ UserPoolId: pool.userPoolId, Limit: 1 })),
+    ];
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      for (const [output, pair] of keys) {
+        const refused = (await Promise.allSettled(calls(clients(pair)))).map((r) =>
+          r.status === 'rejected' ? (r.reason as Error).name : 'allowed',
+        );
+        expect([output, refused]).toEqual([output, Array(3).fill('AccessDeniedException')]);
+      }
+      // A key the local stack does not know stands for the developer's own administrator credentials.
+      const developer = clients({ accessKeyId: 'AKIADEVELOPER0000000', secretAccessKey: 'any' });
+      for (const outcome of await Promise.allSettled(calls(developer))) expect(outcome.status).toBe('fulfilled');
+    } finally {
+      spy.mockRestore();
+      for (const client of made) client.destroy();
+      await rt.close();
+    }
+  });
 });

@@ -36,6 +36,15 @@ describe('patterns', () => {
     expect(passesFilters([{ a: [1, 'x'] }], { a: 2 })).toBe(false);
   });
 
+  it('apply exists to leaf values only: an object is no value, so it does not exist for the rule', () => {
+    const exists = (value: unknown) => passesFilters([{ a: [{ exists: true }] }], { a: value });
+    const absent = (value: unknown) => passesFilters([{ a: [{ exists: false }] }], { a: value });
+    expect([exists({ b: 1 }), absent({ b: 1 })]).toEqual([false, true]);
+    expect([exists([{ b: 1 }]), absent([{ b: 1 }])]).toEqual([false, true]);
+    expect([exists(null), exists(0), exists(''), exists([1])]).toEqual([true, true, true, true]);
+    expect([exists([]), absent([]), exists(undefined), absent(undefined)]).toEqual([false, true, false, true]);
+  });
+
   it('let every record through when there are none', () => {
     expect(passesFilters([], { anything: true })).toBe(true);
   });

@@ -1,15 +1,18 @@
 import { ENV } from '../../lambdas/config';
 import { ROUTES } from '../../lambdas/routes';
 import { CASCADE_REPAIR } from '../../lambdas/table-consumers';
+import { STREAM_MAX_RECORD_AGE, STREAM_RETRY_ATTEMPTS } from '../../lib/table-consumer';
+import type { CfnTemplate } from '../../local/cfn-template';
 import { tableInputFromDefinition, tableInputFromTemplate } from '../../local/create-table';
 import { decide } from '../../local/iam-policy';
 import { readStackModel } from '../../local/stack-model';
 import { localResolver } from '../../local/stand-ins';
+import { synthesizeStack } from '../../local/synth';
+import { fakeConsoleDist } from '../infra/synth';
 import { localTemplate } from '../support/runtime';
 
 const local = {
   region: 'us-east-1',
-  accountId: '000000000000',
   stackName: 'TokenLedger',
   tableName: 'tokens-local',
   userPoolId: 'local_pool',
@@ -27,12 +30,18 @@ const functionOf = (name: string) => {
 
 describe('the stack model read from the synthesized template', () => {
   it('has exactly the route table, each route served by its own function and authorized as deployed', () => {
-    const served = model.routes.map((r) => ({
-      method: r.method,
-      path: r.path,
-      authorization: r.authorization,
-      source: model.functions.get(r.functionId)?.source,
-    }));
+    const served = model.routes.flatMap((r) =>
+      r.integration.kind === 'function'
+        ? [
+            {
+              method: r.method,
+              path: r.path,
+              authorization: r.authorization,
+              source: model.functions.get(r.integration.functionId)?.source,
+            },
+          ]
+        : [],
+    );
     expect(served).toHaveLength(ROUTES.length);
     for (const route of ROUTES) {
       expect(served).toContainEqual({
@@ -86,9 +95,23 @@ describe('the stack model read from the synthesized template', () => {
     expect(JSON.parse(unauthorized?.body ?? '')).toMatchObject({ error: 'unauthorized' });
   });
 
-  it("allows the console's origin in its preflights", () => {
-    expect(model.cors?.origins).toEqual(['http://127.0.0.1:3001']);
-    expect(model.cors?.allowHeaders).toContain('Authorization');
+  const mock = (method: string, path: string) => {
+    const route = model.routes.find((r) => r.method === method && r.path === path);
+    if (route?.integration.kind !== 'mock') throw new Error(`no MOCK ${method} ${path}`);
+    return route.integration.answer;
+  };
+
+  it("allows the console's origin in its preflights, which are the template's MOCKs", () => {
+    const preflight = mock('OPTIONS', '/tokens');
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['Access-Control-Allow-Origin']).toBe('http://127.0.0.1:3001');
+    expect(preflight.headers['Access-Control-Allow-Headers']).toContain('Authorization');
+  });
+
+  it('answers unknown routes with the MOCK 404 of the template, mapping JSON only', () => {
+    const notFound = mock('ANY', '/{proxy+}');
+    expect(notFound).toMatchObject({ statusCode: 404, contentTypes: ['application/json'], echoedOrigins: [] });
+    expect(JSON.parse(notFound.body)).toMatchObject({ error: 'not_found' });
   });
 
   it("feeds the table's stream to the cascade repair with its filters and batching window", () => {
@@ -99,6 +122,11 @@ describe('the stack model read from the synthesized template', () => {
         batchingWindowSeconds: CASCADE_REPAIR.batchingWindowSeconds,
         reportBatchItemFailures: true,
         filterPatterns: CASCADE_REPAIR.filters,
+        enabled: true,
+        bisectOnError: true,
+        maximumRetryAttempts: STREAM_RETRY_ATTEMPTS,
+        maximumRecordAgeSeconds: STREAM_MAX_RECORD_AGE.toSeconds(),
+        onFailure: expect.stringMatching(/^arn:aws:sqs:us-east-1:000000000000:/),
       }),
     ]);
   });
@@ -121,4 +149,92 @@ test("the local table is the template's, the same the repository tests create fr
     ),
   });
   expect(sorted(tableInputFromTemplate(template, 't'))).toEqual(sorted(tableInputFromDefinition('t')));
+});
+
+describe('a template setting the local stack does not model fails the start, naming it', () => {
+  const idOf = (type: string, where: (props: Record<string, unknown>) => boolean = () => true) => {
+    const found = Object.entries(template.Resources).find(([, r]) => r.Type === type && where(r.Properties ?? {}));
+    if (!found) throw new Error(`no ${type}`);
+    return found[0];
+  };
+  const cognitoMethod = idOf('AWS::ApiGateway::Method', (p) => p.AuthorizationType === 'COGNITO_USER_POOLS');
+  const iamMethod = idOf('AWS::ApiGateway::Method', (p) => p.AuthorizationType === 'AWS_IAM');
+  const mapping = idOf('AWS::Lambda::EventSourceMapping');
+  const readWith = (id: string, change: (props: Record<string, unknown>) => void) => {
+    const copy = structuredClone(template) as CfnTemplate;
+    change(copy.Resources[id]?.Properties as Record<string, unknown>);
+    return () => readStackModel(copy, localResolver(copy, local));
+  };
+
+  it.each([
+    [
+      'a method with AuthorizationScopes',
+      cognitoMethod,
+      { AuthorizationScopes: ['tokens/read'] },
+      /AuthorizationScopes/,
+    ],
+    ['a method that requires an API key', cognitoMethod, { ApiKeyRequired: true }, /API key/],
+    ['a method with a request validator', cognitoMethod, { RequestValidatorId: 'validator' }, /RequestValidatorId/],
+    [
+      'a Lambda method without authorization',
+      iamMethod,
+      { AuthorizationType: 'NONE' },
+      /COGNITO_USER_POOLS or AWS_IAM/,
+    ],
+    ['a REST API with a resource policy', idOf('AWS::ApiGateway::RestApi'), { Policy: {} }, /sets Policy/],
+    ['a mapping reading in parallel', mapping, { ParallelizationFactor: 2 }, /sets ParallelizationFactor/],
+    ['a mapping starting at the horizon', mapping, { StartingPosition: 'TRIM_HORIZON' }, /LATEST/],
+    ['a mapping with an on-success destination', mapping, { DestinationConfig: { OnSuccess: {} } }, /OnSuccess/],
+    [
+      'a function with reserved concurrency',
+      functionOf('get-token').logicalId,
+      { ReservedConcurrentExecutions: 1 },
+      /ReservedConcurrentExecutions/,
+    ],
+  ])('%s', (_, id, change, message) => {
+    expect(readWith(id, (props) => Object.assign(props, change))).toThrow(message);
+  });
+
+  it('a Lambda integration with a timeout of its own', () => {
+    const change = (props: Record<string, unknown>) => {
+      (props.Integration as Record<string, unknown>).TimeoutInMillis = 1000;
+    };
+    expect(readWith(cognitoMethod, change)).toThrow(/TimeoutInMillis/);
+  });
+
+  it('a function without a handler', () => {
+    expect(readWith(functionOf('get-token').logicalId, (props) => delete props.Handler)).toThrow(/handler/);
+  });
+
+  it('a template without the DEFAULT_5XX gateway response the local gateway falls back to', () => {
+    const copy = structuredClone(template) as CfnTemplate;
+    const id = idOf('AWS::ApiGateway::GatewayResponse', (p) => p.ResponseType === 'DEFAULT_5XX');
+    delete (copy.Resources as Record<string, unknown>)[id];
+    expect(() => readStackModel(copy, localResolver(copy, local))).toThrow(/DEFAULT_5XX/);
+  });
+});
+
+test('a disabled event source mapping is read as one, so the local stream runs nothing for it', () => {
+  const copy = structuredClone(template) as CfnTemplate;
+  const [, mapping] =
+    Object.entries(copy.Resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping') ?? [];
+  (mapping?.Properties as Record<string, unknown>).Enabled = false;
+  expect(readStackModel(copy, localResolver(copy, local)).streamConsumers).toEqual([
+    expect.objectContaining({ enabled: false }),
+  ]);
+});
+
+test('with further allowed origins, the MOCKs echo each of them, as their mapping templates do', () => {
+  const { template: withOrigins } = synthesizeStack({
+    consoleDist: fakeConsoleDist(),
+    allowPasswordAuth: 'true',
+    allowedOrigins: 'https://app.example.com,https://other.example.com',
+  });
+  const routes = readStackModel(withOrigins, localResolver(withOrigins, local)).routes;
+  const mocks = routes.flatMap((r) => (r.integration.kind === 'mock' ? [r.integration.answer] : []));
+  expect(mocks.length).toBeGreaterThan(0);
+  for (const answer of mocks) {
+    expect(answer.headers['Access-Control-Allow-Origin']).toBe('http://127.0.0.1:3001');
+    expect(answer.echoedOrigins).toEqual(['https://app.example.com', 'https://other.example.com']);
+  }
 });

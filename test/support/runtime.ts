@@ -14,8 +14,8 @@ import { type CfnTemplate, resourcesOfType } from '../../local/cfn-template';
 import { tableInputFromTemplate } from '../../local/create-table';
 import { ensureTable } from '../../local/dynamodb';
 import type { InvokeOutcome } from '../../local/function-host';
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
-import { type KeyPair, type Runtime, startRuntime } from '../../local/runtime';
+import { type KeyPair, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
+import { type Runtime, startRuntime } from '../../local/runtime';
 import { synthesizeStack } from '../../local/synth';
 import { fakeConsoleDist } from '../infra/synth';
 import { idTokenEvent } from './api-event';
@@ -91,7 +91,6 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
     template,
     local: {
       region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
       stackName,
       tableName,
       userPoolId,
@@ -118,7 +117,7 @@ export async function startTestRuntime(options: TestRuntimeOptions): Promise<Tes
     clientId,
     issuer,
     functionIdOf,
-    invoke: (name, event) => runtime.functions.invoke(functionIdOf(name), event),
+    invoke: (name, event) => runtime.functionHost.invoke(functionIdOf(name), event),
     userEvent: (sub, fields = {}, { admin = false } = {}) =>
       idTokenEvent(
         {
