@@ -4,8 +4,11 @@
  */
 import { ROUTES } from '../../lambdas/routes';
 import type { CfnTemplate } from '../../local/cfn-template';
+import type { FunctionHost } from '../../local/function-host';
+import { startGateway } from '../../local/gateway';
 import { arnLike, type FunctionPermission, invokePermission } from '../../local/iam-policy';
-import { readStackModel } from '../../local/stack-model';
+import { executeApiArn } from '../../local/local-aws';
+import { type ApiRoute, readStackModel, type StackModel } from '../../local/stack-model';
 import { localResolver } from '../../local/stand-ins';
 import { localTemplate } from '../support/runtime';
 
@@ -133,4 +136,81 @@ describe('the stack model reads the permissions of the synthesized template', ()
       expect(() => readStackModel(copy, localResolver(copy, local))).toThrow(new RegExp(`sets ${property}`));
     },
   );
+});
+
+describe('the local gateway', () => {
+  const route = (method: string, path: string): ApiRoute => ({
+    resourceId: path,
+    method,
+    path,
+    authorization: 'COGNITO_USER_POOLS',
+    integration: { kind: 'function', functionId: 'Fn' },
+  });
+  const answer = (statusCode: number, error: string) => ({
+    statusCode,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ error }),
+  });
+  const model = {
+    routes: [route('GET', '/tokens/{tokenId}'), route('POST', '/tokens/{tokenId}/revoke')],
+    gatewayResponses: new Map([
+      ['DEFAULT_4XX', answer(400, 'invalid_request')],
+      ['DEFAULT_5XX', answer(500, 'internal_error')],
+    ]),
+    stage: 'prod',
+    permissions: [permission({ sourceArn: `${API}/prod/GET/tokens/*` })],
+    executeApiArn: (method: string, path: string) => executeApiArn('us-east-1', 'prod', method, path),
+  } as unknown as StackModel;
+  const invoked: string[] = [];
+  const functionHost = {
+    invoke: async (functionId: string) => {
+      invoked.push(functionId);
+      return { kind: 'result', value: { statusCode: 200, body: '{}' } };
+    },
+  } as unknown as FunctionHost;
+
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => {
+    gateway = await startGateway({
+      port: 0,
+      model,
+      functionHost,
+      authorize: async (authorization) => (authorization ? { sub: 'someone' } : undefined),
+      verifySignature: async () => undefined,
+      identities: new Map(),
+      openapi: '{}',
+    });
+  });
+  afterAll(() => gateway.close());
+  const call = (method: string, path: string, authorization = 'Bearer any') =>
+    fetch(new URL(path, gateway.url), { method, headers: { Authorization: authorization } });
+
+  it("invokes a method's function when a permission lets API Gateway invoke it for the request", async () => {
+    invoked.length = 0;
+    const res = await call('GET', 'tokens/tok_1');
+    expect([res.status, invoked]).toEqual([200, ['Fn']]);
+  });
+
+  it('refuses a method that none does with API_CONFIGURATION_ERROR, naming what is missing', async () => {
+    invoked.length = 0;
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args.map(String).join(' '));
+    });
+    try {
+      const res = await call('POST', 'tokens/tok_1/revoke');
+      // The template has no API_CONFIGURATION_ERROR response of its own, so DEFAULT_5XX answers for it.
+      expect([res.status, await res.json(), invoked]).toEqual([500, { error: 'internal_error' }, []]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('API_CONFIGURATION_ERROR');
+    expect(errors[0]).toContain(`lambda:InvokeFunction Fn from ${API}/prod/POST/tokens/tok_1/revoke`);
+  });
+
+  it('checks the caller first, as API Gateway authorizes before it integrates', async () => {
+    const res = await call('POST', 'tokens/tok_1/revoke', '');
+    expect(res.status).toBe(400); // UNAUTHORIZED, falling back to DEFAULT_4XX here
+  });
 });
