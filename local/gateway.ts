@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { claimsAsGatewayStrings, type cognitoAuthorizer } from './cognito-authorizer';
 import type { FunctionHost } from './function-host';
-import { decide } from './iam-policy';
+import { decide, invokePermission } from './iam-policy';
+import { LOCAL_ACCOUNT_ID } from './local-aws';
 import { listenOnLoopback } from './loopback';
 import { type Identity, proxyEvent } from './proxy-event';
 import { readBody } from './read-body';
@@ -22,6 +23,9 @@ interface GatewaySettings {
   /** Served at `openapi.json`, without authentication, with this gateway's own URL as its server. */
   openapi: string;
 }
+
+/** The types the local gateway answers with whose class is 5XX; every other it answers with is a 4XX. */
+const SERVER_ERRORS: ReadonlySet<string> = new Set(['DEFAULT_5XX', 'API_CONFIGURATION_ERROR']);
 
 /** API Gateway refuses payloads past 10 MB; the functions enforce the API's own 4 KiB. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -101,17 +105,19 @@ const isProxyResult = (value: unknown): value is APIGatewayProxyResult =>
  * proxies and MOCKs, among them the CORS preflights and the 404s for unknown routes), matched as API Gateway
  * matches them, and its gateway responses for every refusal. Like API Gateway, it finds the method first, then
  * checks the caller: a Cognito ID token for COGNITO_USER_POOLS methods (401), a SigV4 signature whose key's
- * policy allows `execute-api:Invoke` on the request for AWS_IAM methods (403).
+ * policy allows `execute-api:Invoke` on the request for AWS_IAM methods (403); then, before it invokes the
+ * method's function, that the function's resource policy lets API Gateway invoke it for the request (500).
  */
 export async function startGateway(settings: GatewaySettings) {
   const { model } = settings;
   const match = routeTable(model.routes);
   let openapi = '';
 
-  // As API Gateway does, a type without a response of its own falls back to the default of its class: every
-  // type the local gateway answers with but DEFAULT_5XX is a 4xx, and the model has both defaults.
+  // As API Gateway does, a type without a response of its own falls back to the default of its class, which
+  // the model always has.
   const sendAnswer = (response: ServerResponse, type: string) => {
-    const answer = (model.gatewayResponses.get(type) ?? model.gatewayResponses.get('DEFAULT_4XX')) as GatewayAnswer;
+    const fallback = SERVER_ERRORS.has(type) ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
+    const answer = (model.gatewayResponses.get(type) ?? model.gatewayResponses.get(fallback)) as GatewayAnswer;
     response.writeHead(answer.statusCode, answer.headers).end(answer.body);
   };
 
@@ -158,6 +164,20 @@ export async function startGateway(settings: GatewaySettings) {
       identity = { claims: claimsAsGatewayStrings(claims) };
     } else {
       throw new Error(`the local gateway does not serve ${route.authorization} methods`);
+    }
+
+    // API Gateway asks Lambda to invoke the function as itself, on behalf of the method's execute-api ARN; with
+    // no permission in the function's resource policy for that, Lambda refuses, and API Gateway logs "Invalid
+    // permissions on Lambda function" and answers API_CONFIGURATION_ERROR. Only the developer can fix it.
+    const sourceArn = model.executeApiArn(method, url.pathname);
+    const source = { service: 'apigateway.amazonaws.com', sourceArn, sourceAccount: LOCAL_ACCOUNT_ID };
+    if (!invokePermission(model.permissions, functionId, source)) {
+      console.error(
+        `local gateway: ${method} ${url.pathname} answered API_CONFIGURATION_ERROR, as deployed: no ` +
+          `AWS::Lambda::Permission in the template lets ${source.service} lambda:InvokeFunction ${functionId} ` +
+          `from ${sourceArn} (API Gateway logs "Invalid permissions on Lambda function")`,
+      );
+      return sendAnswer(response, 'API_CONFIGURATION_ERROR');
     }
 
     const requestId = randomUUID();

@@ -8,7 +8,7 @@ import {
   resourcesOfType,
 } from './cfn-template';
 import { readTableDefinition, type TableDefinition } from './create-table';
-import { type PolicyStatement, readStatements } from './iam-policy';
+import { type FunctionPermission, type PolicyStatement, readStatements } from './iam-policy';
 import { executeApiArn } from './local-aws';
 import type { LocalResolver } from './stand-ins';
 import { checkKeys, propertiesOf } from './understood-properties';
@@ -110,6 +110,8 @@ export interface StackModel {
   readonly stage: string;
   readonly table: TableModel;
   readonly streamConsumers: readonly StreamConsumer[];
+  /** What the functions' resource policies allow: the gateway may invoke a function only as one of these lets it. */
+  readonly permissions: readonly FunctionPermission[];
   /** An output's value, resolved locally. */
   output(name: string): string;
   /** The statements of the managed policy an output names (`ServicePolicyArn`, ...). */
@@ -400,6 +402,35 @@ function streamConsumer(
 }
 
 /**
+ * A permission on one of the local functions; one on another function (or a version or alias of one, which
+ * API Gateway's unqualified invocation never uses) lets nothing the local stack runs be invoked.
+ */
+function functionPermission(
+  resolver: LocalResolver,
+  id: string,
+  resource: CfnResource,
+  functions: ReadonlyMap<string, FunctionModel>,
+): FunctionPermission | undefined {
+  const { FunctionName, Action, Principal, SourceArn, SourceAccount } = propertiesOf(id, resource);
+  // Lambda takes a function's name, its ARN, or its ARN from the account on.
+  const name = resolver.text(FunctionName);
+  const named = (fn: FunctionModel) => {
+    const parts = fn.arn.split(':');
+    return [fn.arn, parts.slice(4).join(':'), parts.slice(6).join(':')].includes(name);
+  };
+  const fn = [...functions.values()].find(named);
+  if (!fn) return undefined;
+  return {
+    logicalId: id,
+    functionId: fn.logicalId,
+    action: resolver.text(Action),
+    principal: resolver.text(Principal),
+    ...(SourceArn !== undefined && { sourceArn: resolver.text(SourceArn) }),
+    ...(SourceAccount !== undefined && { sourceAccount: resolver.text(SourceAccount) }),
+  };
+}
+
+/**
  * The parts of a synthesized template that the local stack runs and enforces, resolved to local values. A
  * property of these resources that it does not model fails it, rather than being ignored.
  */
@@ -441,6 +472,11 @@ export function readStackModel(template: CfnTemplate, resolver: LocalResolver): 
     streamConsumer(resolver, id, mapping, { functions, table }),
   );
 
+  const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').flatMap(([id, permission]) => {
+    const read = functionPermission(resolver, id, permission, functions);
+    return read ? [read] : [];
+  });
+
   const outputs = template.Outputs ?? {};
   const output = (name: string): string => {
     const found = outputs[name];
@@ -456,6 +492,7 @@ export function readStackModel(template: CfnTemplate, resolver: LocalResolver): 
     stage,
     table,
     streamConsumers,
+    permissions,
     output,
     managedPolicyOf: (outputName) =>
       managedPolicy(template, resolver, outputs[outputName]?.Value, `output ${outputName}`),

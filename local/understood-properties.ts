@@ -80,6 +80,13 @@ const UNDERSTOOD: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     FilterCriteria: MODELLED,
     DestinationConfig: MODELLED,
   },
+  'AWS::Lambda::Permission': {
+    FunctionName: MODELLED,
+    Action: MODELLED,
+    Principal: MODELLED,
+    SourceArn: MODELLED,
+    SourceAccount: MODELLED,
+  },
   'AWS::DynamoDB::Table': {
     KeySchema: MODELLED,
     AttributeDefinitions: MODELLED,
