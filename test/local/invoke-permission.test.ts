@@ -8,9 +8,8 @@ import type { FunctionHost } from '../../local/function-host';
 import { startGateway } from '../../local/gateway';
 import { arnLike, type FunctionPermission, invokePermission } from '../../local/iam-policy';
 import { executeApiArn } from '../../local/local-aws';
-import { type ApiRoute, readStackModel, type StackModel } from '../../local/stack-model';
-import { localResolver } from '../../local/stand-ins';
-import { localTemplate } from '../support/runtime';
+import type { ApiRoute, StackModel } from '../../local/stack-model';
+import { localTemplate, readLocalModel } from '../support/runtime';
 
 const API = 'arn:aws:execute-api:us-east-1:000000000000:local';
 const GATEWAY = 'apigateway.amazonaws.com';
@@ -72,16 +71,8 @@ describe('invokePermission', () => {
 });
 
 describe('the stack model reads the permissions of the synthesized template', () => {
-  const local = {
-    region: 'us-east-1',
-    stackName: 'TokenLedger',
-    tableName: 'tokens-local',
-    userPoolId: 'local_pool',
-    userPoolClientId: 'local-client',
-    consoleOrigin: 'http://127.0.0.1:3001',
-  };
   const { template } = localTemplate();
-  const model = readStackModel(template, localResolver(template, local));
+  const model = readLocalModel(template);
   const functionRoutes = model.routes.flatMap((route) =>
     route.integration.kind === 'function' ? [{ ...route, functionId: route.integration.functionId }] : [],
   );
@@ -118,7 +109,7 @@ describe('the stack model reads the permissions of the synthesized template', ()
     const read = (name: unknown) => {
       const copy = structuredClone(template) as CfnTemplate;
       (copy.Resources[id]?.Properties as Record<string, unknown>).FunctionName = name;
-      return readStackModel(copy, localResolver(copy, local)).permissions.find((p) => p.logicalId === id);
+      return readLocalModel(copy).permissions.find((p) => p.logicalId === id);
     };
     expect(read(FunctionName)?.functionId).toBe(functionId);
     expect(read({ Ref: functionId })?.functionId).toBe(functionId);
@@ -133,7 +124,7 @@ describe('the stack model reads the permissions of the synthesized template', ()
       const copy = structuredClone(template) as CfnTemplate;
       const resource = Object.values(copy.Resources).find((r) => r.Type === 'AWS::Lambda::Permission');
       (resource?.Properties as Record<string, unknown>)[property] = 'x';
-      expect(() => readStackModel(copy, localResolver(copy, local))).toThrow(new RegExp(`sets ${property}`));
+      expect(() => readLocalModel(copy)).toThrow(new RegExp(`sets ${property}`));
     },
   );
 });

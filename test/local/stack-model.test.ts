@@ -5,22 +5,12 @@ import { STREAM_MAX_RECORD_AGE, STREAM_RETRY_ATTEMPTS } from '../../lib/table-co
 import type { CfnTemplate } from '../../local/cfn-template';
 import { tableInputFromDefinition, tableInputFromTemplate } from '../../local/create-table';
 import { decide } from '../../local/iam-policy';
-import { readStackModel } from '../../local/stack-model';
-import { localResolver } from '../../local/stand-ins';
 import { synthesizeStack } from '../../local/synth';
 import { fakeConsoleDist } from '../infra/synth';
-import { localTemplate } from '../support/runtime';
+import { localTemplate, readLocalModel } from '../support/runtime';
 
-const local = {
-  region: 'us-east-1',
-  stackName: 'TokenLedger',
-  tableName: 'tokens-local',
-  userPoolId: 'local_pool',
-  userPoolClientId: 'local-client',
-  consoleOrigin: 'http://127.0.0.1:3001',
-};
 const { template } = localTemplate();
-const model = readStackModel(template, localResolver(template, local));
+const model = readLocalModel(template);
 const tableArn = 'arn:aws:dynamodb:us-east-1:000000000000:table/tokens-local';
 const functionOf = (name: string) => {
   const fn = [...model.functions.values()].find((f) => f.source === `lambdas/${name}.ts`);
@@ -163,7 +153,7 @@ describe('a template setting the local stack does not model fails the start, nam
   const readWith = (id: string, change: (props: Record<string, unknown>) => void) => {
     const copy = structuredClone(template) as CfnTemplate;
     change(copy.Resources[id]?.Properties as Record<string, unknown>);
-    return () => readStackModel(copy, localResolver(copy, local));
+    return () => readLocalModel(copy);
   };
 
   it.each([
@@ -210,7 +200,7 @@ describe('a template setting the local stack does not model fails the start, nam
     const copy = structuredClone(template) as CfnTemplate;
     const id = idOf('AWS::ApiGateway::GatewayResponse', (p) => p.ResponseType === 'DEFAULT_5XX');
     delete (copy.Resources as Record<string, unknown>)[id];
-    expect(() => readStackModel(copy, localResolver(copy, local))).toThrow(/DEFAULT_5XX/);
+    expect(() => readLocalModel(copy)).toThrow(/DEFAULT_5XX/);
   });
 });
 
@@ -219,9 +209,7 @@ test('a disabled event source mapping is read as one, so the local stream runs n
   const [, mapping] =
     Object.entries(copy.Resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping') ?? [];
   (mapping?.Properties as Record<string, unknown>).Enabled = false;
-  expect(readStackModel(copy, localResolver(copy, local)).streamConsumers).toEqual([
-    expect.objectContaining({ enabled: false }),
-  ]);
+  expect(readLocalModel(copy).streamConsumers).toEqual([expect.objectContaining({ enabled: false })]);
 });
 
 test('with further allowed origins, the MOCKs echo each of them, as their mapping templates do', () => {
@@ -230,7 +218,7 @@ test('with further allowed origins, the MOCKs echo each of them, as their mappin
     allowPasswordAuth: 'true',
     allowedOrigins: 'https://app.example.com,https://other.example.com',
   });
-  const routes = readStackModel(withOrigins, localResolver(withOrigins, local)).routes;
+  const routes = readLocalModel(withOrigins).routes;
   const mocks = routes.flatMap((r) => (r.integration.kind === 'mock' ? [r.integration.answer] : []));
   expect(mocks.length).toBeGreaterThan(0);
   for (const answer of mocks) {

@@ -16,6 +16,8 @@ import { ensureTable } from '../../local/dynamodb';
 import type { InvokeOutcome } from '../../local/function-host';
 import { type KeyPair, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
 import { type Runtime, startRuntime } from '../../local/runtime';
+import { readStackModel } from '../../local/stack-model';
+import { localResolver } from '../../local/stand-ins';
 import { synthesizeStack } from '../../local/synth';
 import { fakeConsoleDist } from '../infra/synth';
 import { idTokenEvent } from './api-event';
@@ -27,6 +29,20 @@ export function localTemplate(): { stackName: string; template: CfnTemplate } {
   synthesized ??= synthesizeStack({ consoleDist: fakeConsoleDist(), allowPasswordAuth: 'true' });
   return synthesized;
 }
+
+/** The local values the stack-model tests resolve a template against. */
+const LOCAL_STAND_INS = {
+  region: 'us-east-1',
+  stackName: 'TokenLedger',
+  tableName: 'tokens-local',
+  userPoolId: 'local_pool',
+  userPoolClientId: 'local-client',
+  consoleOrigin: 'http://127.0.0.1:3001',
+};
+
+/** A template (the stack's own by default) read as the local stack reads it, with fixed local values. */
+export const readLocalModel = (template: CfnTemplate = localTemplate().template) =>
+  readStackModel(template, localResolver(template, LOCAL_STAND_INS));
 
 export interface TestRuntime {
   readonly runtime: Runtime;
