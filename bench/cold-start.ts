@@ -23,7 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import { ROUTES } from '../lambdas/routes';
+import { ROUTES, type RouteDefinition } from '../lambdas/routes';
 import { trimSourceMapFile } from '../lib/first-party-source-map.cjs';
 import { BUNDLE_FILE, esbuildOptions, FUNCTION_MEMORY_MB } from '../lib/handler-function';
 import {
@@ -164,7 +164,7 @@ export interface ColdStartResults {
     naiveUnminified: Measured;
     sdkOurWay: Compared;
   };
-  /** Measured on the first route's function, as alternatives not taken. */
+  /** Measured on the largest function, as alternatives not taken. */
   alternatives: {
     sdkFromRuntime: Compared & { route: string };
     /** An ES module (`index.mjs`, which the runtime loads with `import()`), not CommonJS. */
@@ -173,7 +173,7 @@ export interface ColdStartResults {
   };
   functions: FunctionResult[];
   /**
-   * What the first route's bundle is made of, by package (esbuild's metafile), and the AWS SDK in
+   * What the largest function's bundle is made of, by package (esbuild's metafile), and the AWS SDK in
    * all (its init cost with the whole SDK replaced at once).
    */
   composition: { route: string; parts: Part[]; sdk: { bytes: number; initCostCpuMs: number } };
@@ -283,6 +283,11 @@ const PACKAGES: { part: string; inputs: RegExp; imports?: RegExp }[] = [
     part: 'AWS SDK: Secrets Manager client',
     inputs: /node_modules\/@aws-sdk\/client-secrets-manager\//,
     imports: /^@aws-sdk\/client-secrets-manager$/,
+  },
+  {
+    part: 'AWS SDK: Cognito user pools client',
+    inputs: /node_modules\/@aws-sdk\/client-cognito-identity-provider\//,
+    imports: /^@aws-sdk\/client-cognito-identity-provider$/,
   },
   {
     part: "AWS SDK: the clients' shared core",
@@ -470,8 +475,13 @@ export async function run(): Promise<BenchSection> {
     const traced = deployedFunctions(
       await synthOutput('COLD_START_CDK_OUT_TRACING', 'cdk.out.tracing', { tracing: 'true' }),
     );
-    const first = defaults[0]!;
-    const firstEntry = path.join(ROOT, 'lambdas', `${first.route.name}.ts`);
+    // The largest function carries every package any function does, so its make-up accounts for all of them.
+    const subjectIndex = defaults.reduce(
+      (best, f, i) => (statSync(f.file).size > statSync(defaults[best]!.file).size ? i : best),
+      0,
+    );
+    const subject = defaults[subjectIndex]!;
+    const subjectEntry = path.join(ROOT, 'lambdas', `${subject.route.name}.ts`);
 
     log('bundling the baselines and stand-ins…');
     const src = path.join(work, 'src');
@@ -496,30 +506,30 @@ export async function run(): Promise<BenchSection> {
     // (c) the same handler, bundled with the functions' options: how much of (b) is the SDK itself.
     const sdkOurWayFile = path.join(work, 'sdk-our-way', BUNDLE_FILE);
     await bundleOurWay(path.join(src, 'sdk.mjs'), sdkOurWayFile);
-    // The alternative not taken: the first route's function with the SDK left to the runtime
+    // The alternative not taken: the largest function with the SDK left to the runtime
     // (NodejsFunction's default). Its imports resolve from the repository's node_modules,
     // standing in for the runtime's copy under /var/runtime.
     const altDir = path.join(work, 'alt');
     mkdirSync(altDir);
     symlinkSync(NODE_MODULES, path.join(altDir, 'node_modules'), 'dir');
     const altFile = path.join(altDir, 'sdk-from-runtime', BUNDLE_FILE);
-    await bundleOurWay(firstEntry, altFile, { external: ['@aws-sdk/*', '@smithy/*'] });
-    // Also not taken: the first route's function as an ES module. Its CommonJS dependencies (the
+    await bundleOurWay(subjectEntry, altFile, { external: ['@aws-sdk/*', '@smithy/*'] });
+    // Also not taken: the largest function as an ES module. Its CommonJS dependencies (the
     // X-Ray SDK, with tracing) would need `require`, which a banner gives it.
     const esmFile = path.join(work, 'es-module', 'index.mjs');
-    await bundleOurWay(firstEntry, esmFile, {
+    await bundleOurWay(subjectEntry, esmFile, {
       format: 'esm',
       banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     });
-    // The first route's function with each package that can be replaced by a stand-in.
+    // The largest function with each package that can be replaced by a stand-in.
     const standIns = [...PACKAGES.filter((p) => p.imports), WHOLE_SDK].map((p, i) => ({
       part: p.part,
       imports: p.imports!,
       file: path.join(work, 'stand-in', String(i), BUNDLE_FILE),
     }));
-    for (const s of standIns) await bundleOurWay(firstEntry, s.file, { plugins: [standInFor(s.imports)] });
-    const defaultBytes = await composition(firstEntry, false);
-    const tracingBytes = await composition(firstEntry, true);
+    for (const s of standIns) await bundleOurWay(subjectEntry, s.file, { plugins: [standInFor(s.imports)] });
+    const defaultBytes = await composition(subjectEntry, false);
+    const tracingBytes = await composition(subjectEntry, true);
 
     const runner = path.join(work, 'runner.mjs');
     writeFileSync(runner, RUNNER);
@@ -546,19 +556,19 @@ export async function run(): Promise<BenchSection> {
     const naiveSetting = baseline('naive', naiveFile);
     const naivePlainSetting = baseline('naive-unminified', naivePlainFile);
     const ourWaySetting = baseline('sdk-our-way', sdkOurWayFile);
-    const altSetting = asDeployed('sdk from runtime', first, altFile);
-    const esmSetting = asDeployed('es module', first, esmFile);
-    const mapsSetting = asDeployed('--enable-source-maps', first, first.file, {
-      NODE_OPTIONS: [first.env.NODE_OPTIONS, '--enable-source-maps'].filter(Boolean).join(' '),
+    const altSetting = asDeployed('sdk from runtime', subject, altFile);
+    const esmSetting = asDeployed('es module', subject, esmFile);
+    const mapsSetting = asDeployed('--enable-source-maps', subject, subject.file, {
+      NODE_OPTIONS: [subject.env.NODE_OPTIONS, '--enable-source-maps'].filter(Boolean).join(' '),
     });
-    // The first function, then each of its stand-ins right after it, so that every round loads
+    // The largest function, then each of its stand-ins right after it, so that every round loads
     // them close together in time: what a package costs is the median of those pairs' differences.
-    const firstPlain = asDeployed(first.route.name, first);
-    const standInSettings = standIns.map((s) => ({ ...s, setting: asDeployed(`without ${s.part}`, first, s.file) }));
+    const subjectPlain = asDeployed(subject.route.name, subject);
+    const standInSettings = standIns.map((s) => ({ ...s, setting: asDeployed(`without ${s.part}`, subject, s.file) }));
     const perFunction = defaults.map((f, i) => ({
       f,
       t: traced[i]!,
-      plain: i === 0 ? firstPlain : asDeployed(f.route.name, f),
+      plain: i === subjectIndex ? subjectPlain : asDeployed(f.route.name, f),
       tracing: asDeployed(`${f.route.name} tracing`, traced[i]!),
     }));
 
@@ -590,9 +600,9 @@ export async function run(): Promise<BenchSection> {
       default: { asset: f.asset, ...compared(f.file, plain) },
       tracing: { asset: t.asset, ...compared(t.file, tracing) },
     }));
-    /** The CPU time the first route's function saves at init without what `s` leaves out. */
+    /** The CPU time the largest function saves at init without what `s` leaves out. */
     const initCost = (s: Setting) =>
-      Math.round(median(firstPlain.cpus.map((ms, round) => ms - s.cpus[round]!)) * 10) / 10;
+      Math.round(median(subjectPlain.cpus.map((ms, round) => ms - s.cpus[round]!)) * 10) / 10;
     const parts: Part[] = [...PACKAGES.map((p) => p.part), OTHER_PACKAGES, RUNTIME]
       .map((part) => {
         const standIn = standInSettings.find((s) => s.part === part);
@@ -622,12 +632,12 @@ export async function run(): Promise<BenchSection> {
         sdkOurWay: compared(sdkOurWayFile, ourWaySetting),
       },
       alternatives: {
-        sdkFromRuntime: { route: first.route.name, ...compared(altFile, altSetting) },
-        esModule: { route: first.route.name, ...compared(esmFile, esmSetting) },
-        enableSourceMaps: { route: first.route.name, ...compared(first.file, mapsSetting) },
+        sdkFromRuntime: { route: subject.route.name, ...compared(altFile, altSetting) },
+        esModule: { route: subject.route.name, ...compared(esmFile, esmSetting) },
+        enableSourceMaps: { route: subject.route.name, ...compared(subject.file, mapsSetting) },
       },
       functions,
-      composition: { route: first.route.name, parts, sdk },
+      composition: { route: subject.route.name, parts, sdk },
     };
 
     const targets: TargetCheck[] = functions.flatMap(({ route, default: d }) => [
@@ -665,7 +675,7 @@ export async function run(): Promise<BenchSection> {
 function proseValues(r: ColdStartResults): Record<string, string | number> {
   const naive = r.baselines.naive;
   const naiveCpuMs = naive.init.importCpuMedianMs;
-  const first = r.functions[0]!.default;
+  const subject = r.functions.find((f) => f.route === r.composition.route)!.default;
   const part = (name: string) => r.composition.parts.find((p) => p.part.startsWith(name));
   const bytesOf = (name: string) => ratio((part(name)?.bytes ?? 0) / naive.bytes);
   const initOf = (name: string) => ratio((part(name)?.initCostCpuMs ?? 0) / naiveCpuMs);
@@ -676,7 +686,9 @@ function proseValues(r: ColdStartResults): Record<string, string | number> {
   const routesOf = (fs: FunctionResult[]) => (fs.length ? fs.map((f) => `${f.method} ${f.path}`).join(', ') : 'none');
   const overBytes = r.functions.filter((f) => f.default.bytesRatio > BYTES_BUDGET);
   const overInit = r.functions.filter((f) => f.default.initRatio > INIT_BUDGET);
-  const readsSecrets = (f: FunctionResult) => ROUTES.find((route) => route.name === f.route)!.secrets.length > 0;
+  const routeOf = (f: FunctionResult): RouteDefinition => ROUTES.find((route) => route.name === f.route)!;
+  const readsSecrets = (f: FunctionResult) => routeOf(f).secrets.length > 0;
+  const readsUserPool = (f: FunctionResult) => (routeOf(f).userPool ?? []).length > 0;
   const bytesRangeOf = (fs: FunctionResult[]) => (fs.length ? range(fs.map((f) => f.default.bytesRatio)) : '–');
   return {
     route: r.composition.route,
@@ -702,13 +714,14 @@ function proseValues(r: ColdStartResults): Record<string, string | number> {
       kb,
     ),
     secretsBytesRange: bytesRangeOf(r.functions.filter(readsSecrets)),
-    noSecretsBytesRange: bytesRangeOf(r.functions.filter((f) => !readsSecrets(f))),
+    userPoolBytesRange: bytesRangeOf(r.functions.filter(readsUserPool)),
+    dynamoOnlyBytesRange: bytesRangeOf(r.functions.filter((f) => !readsSecrets(f) && !readsUserPool(f))),
     tracingBytesRange: range(r.functions.map((f) => f.tracing.bytesRatio - f.default.bytesRatio)),
     tracingInitRange: range(r.functions.map((f) => f.tracing.initRatio - f.default.initRatio)),
     tracingInitMedian: ratio(median(r.functions.map((f) => f.tracing.initRatio - f.default.initRatio))),
     tracingRatioRange: range(r.functions.map((f) => f.tracing.initRatio)),
-    sourceMapsCost: ratio(r.alternatives.enableSourceMaps.initRatio - first.initRatio),
-    esModuleCost: ratio(r.alternatives.esModule.initRatio - first.initRatio),
+    sourceMapsCost: ratio(r.alternatives.enableSourceMaps.initRatio - subject.initRatio),
+    esModuleCost: ratio(r.alternatives.esModule.initRatio - subject.initRatio),
     altBytes: ratio(r.alternatives.sdkFromRuntime.bytesRatio),
     altInit: ratio(r.alternatives.sdkFromRuntime.initRatio),
     plainBytesRange: range(defaults.map((d) => d.bytes / plain.bytes)),
@@ -719,11 +732,13 @@ function proseValues(r: ColdStartResults): Record<string, string | number> {
     dynamoInit: initOf('AWS SDK: DynamoDB'),
     secretsBytes: bytesOf('AWS SDK: Secrets Manager'),
     secretsInit: initOf('AWS SDK: Secrets Manager'),
+    cognitoBytes: bytesOf('AWS SDK: Cognito'),
+    cognitoInit: initOf('AWS SDK: Cognito'),
     sdkCoreBytes: bytesOf("AWS SDK: the clients' shared core"),
     leftBytes: ratio(BYTES_BUDGET - sdkBytes),
     leftInit: ratio(INIT_BUDGET - sdkInit),
-    restBytes: ratio(first.bytesRatio - sdkBytes),
-    restInit: ratio(first.initCpuRatio - sdkInit),
+    restBytes: ratio(subject.bytesRatio - sdkBytes),
+    restInit: ratio(subject.initCpuRatio - sdkInit),
     loggerBytes: bytesOf('Powertools Logger'),
     loggerInit: initOf('Powertools Logger'),
     metricsBytes: bytesOf('Powertools Metrics'),

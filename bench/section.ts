@@ -52,35 +52,35 @@ export const budgetsTable = (budgets: BudgetCheck[]): string =>
     budgets.map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**']),
   );
 
-/** The earlier name of budgetsTable. */
-export const targetsTable = budgetsTable;
-
-/** Each paragraph and list item on one line, as markdown renders it, so no code span is cut in two. */
+/**
+ * Each paragraph and list item (nested ones too) on one line, as markdown renders it, so no code span is cut in
+ * two. Done to the template before it is filled, so the tables a value carries keep their lines.
+ */
 const unwrap = (markdown: string): string =>
   markdown
     .split(/\n{2,}/)
-    .map((block) => block.replace(/\n(?!- )\s*/g, ' '))
+    .map((block) => block.replace(/\n(?!\s*(?:- |\|))\s*/g, ' '))
     .join('\n\n');
 
 /**
  * A prose template's parts, filled: each part is the markdown after a `<!-- part: name -->` line,
- * up to the next such line, with every `{{placeholder}}` replaced by its value and each paragraph
- * and list item on one line. Throws when a placeholder has no value or a value has no placeholder,
+ * up to the next such line, with each paragraph and list item on one line and every `{{placeholder}}`
+ * replaced by its value. Throws when a placeholder has no value or a value has no placeholder,
  * so the prose and the figures a section measures cannot drift apart.
  */
 export function renderTemplate(path: string, values: Record<string, string | number>): Record<string, string> {
-  const text = readFileSync(path, 'utf8');
   const used = new Set<string>();
-  const filled = text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    if (!(name in values)) throw new Error(`${path}: no value for {{${name}}}`);
-    used.add(name);
-    return String(values[name]);
-  });
+  const fill = (text: string) =>
+    text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+      if (!(name in values)) throw new Error(`${path}: no value for {{${name}}}`);
+      used.add(name);
+      return String(values[name]);
+    });
+  const parts: Record<string, string> = {};
+  const pieces = readFileSync(path, 'utf8').split(/^<!-- part: (\w+) -->$/m);
+  for (let i = 1; i < pieces.length; i += 2) parts[pieces[i]!] = fill(unwrap(pieces[i + 1]!.trim()));
   const unused = Object.keys(values).filter((name) => !used.has(name));
   if (unused.length > 0) throw new Error(`${path}: no placeholder for ${unused.join(', ')}`);
-  const parts: Record<string, string> = {};
-  const pieces = filled.split(/^<!-- part: (\w+) -->$/m);
-  for (let i = 1; i < pieces.length; i += 2) parts[pieces[i]!] = unwrap(pieces[i + 1]!.trim());
   return parts;
 }
 

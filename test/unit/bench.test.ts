@@ -91,6 +91,12 @@ describe('prose templates', () => {
     expect(renderTemplate(path, {}).a).toBe('one `two three`\n\n- four five\n- six\n\nseven');
   });
 
+  it('keeps nested list items, and the lines of a table a value carries', () => {
+    const path = write('<!-- part: a -->\n- one:\n  - two\n    three\n\n{{table}}\n');
+    const table = '| a | b |\n| --- | --- |\n| 1 | 2 |';
+    expect(renderTemplate(path, { table }).a).toBe(`- one:\n  - two three\n\n${table}`);
+  });
+
   it('refuses a placeholder without a value, and a value without a placeholder', () => {
     const path = write('<!-- part: a -->\n{{one}}\n');
     expect(() => renderTemplate(path, {})).toThrow('no value for {{one}}');
