@@ -43,6 +43,7 @@ const STREAM_LAG_ALARM = Duration.minutes(1);
 export class Alarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly apiRequests: cloudwatch.Metric;
+  readonly api5xx: cloudwatch.Metric;
   readonly api5xxRate: cloudwatch.MathExpression;
   readonly tableThrottles: cloudwatch.Metric[] = [];
   private readonly action: cloudwatch.IAlarmAction | undefined;
@@ -57,12 +58,12 @@ export class Alarms extends Construct {
 
     // --- API -----------------------------------------------------------------------------------
     this.apiRequests = stage.metricCount({ statistic: 'Sum', period: PERIOD, label: 'requests' });
-    const api5xx = stage.metricServerError({ statistic: 'Sum', period: PERIOD, label: '5XX' });
+    this.api5xx = stage.metricServerError({ statistic: 'Sum', period: PERIOD, label: '5XX' });
     // API Gateway publishes 0 for 5XXError in every period with requests, so the rate is defined
     // whenever there was traffic; below the minimum count it is reported as 0.
     this.api5xxRate = new cloudwatch.MathExpression({
       expression: `IF(requests >= ${API_5XX_MIN_REQUESTS}, 100 * errors / requests, 0)`,
-      usingMetrics: { errors: api5xx, requests: this.apiRequests },
+      usingMetrics: { errors: this.api5xx, requests: this.apiRequests },
       period: PERIOD,
       label: '5XX rate (%)',
     });

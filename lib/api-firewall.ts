@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { ERROR_STATUS } from '../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../lambdas/http/gateway-messages';
 import { ROUTES } from '../lambdas/routes';
-import { GATEWAY_RESPONSES } from './gateway-responses';
 import { PERIOD } from './metrics';
 
 export interface ApiFirewallProps {
@@ -67,7 +66,8 @@ export class ApiFirewall extends Construct {
       sampledRequestsEnabled: true,
       metricName: `${stackName}-${name}`,
     });
-    this.metricName = `${stackName}-api`;
+    const aclVisibility = visibility('api');
+    this.metricName = aclVisibility.metricName;
     const managed = (
       priority: number,
       name: string,
@@ -80,8 +80,6 @@ export class ApiFirewall extends Construct {
       statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, ruleActionOverrides } },
       visibilityConfig: visibility(name),
     });
-    const throttled = GATEWAY_RESPONSES.find((r) => r.error === 'too_many_requests');
-    if (!throttled) throw new Error('no gateway response for too_many_requests');
     // Like the gateway responses, so the console can read WAF's own answers.
     const corsHeaders = props.corsOrigin ? [{ name: 'Access-Control-Allow-Origin', value: props.corsOrigin }] : [];
     const block = (status: number, bodyKey: string): wafv2.CfnWebACL.RuleActionProperty => ({
@@ -122,13 +120,13 @@ export class ApiFirewall extends Construct {
       scope: 'REGIONAL',
       description: 'Token ledger API: signed service calls only, per-IP rate limits and AWS managed rules',
       defaultAction: { allow: {} },
-      visibilityConfig: visibility('api'),
+      visibilityConfig: aclVisibility,
       // A block normally reaches the client as API Gateway's WAF_FILTERED response (403); these
       // rules answer in the API's error shape with a status of their own instead.
       customResponseBodies: {
         tooManyRequests: {
           contentType: 'APPLICATION_JSON',
-          content: JSON.stringify({ error: throttled.error, message: throttled.message }),
+          content: JSON.stringify({ error: 'too_many_requests', message: GATEWAY_MESSAGES.tooManyRequests }),
         },
         signatureRequired: {
           contentType: 'APPLICATION_JSON',

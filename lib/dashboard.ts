@@ -57,7 +57,7 @@ export class Dashboard extends Construct {
           ]),
           graph('API errors', [
             stage.metricClientError({ statistic: 'Sum', period: PERIOD, label: '4XX' }),
-            stage.metricServerError({ statistic: 'Sum', period: PERIOD, label: '5XX' }),
+            alarms.api5xx,
           ]),
           graph('API 5XX rate (%)', [alarms.api5xxRate], {
             leftAnnotations: [{ value: API_5XX_PERCENT, label: 'alarm', color: cloudwatch.Color.RED }],

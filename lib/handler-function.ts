@@ -57,11 +57,10 @@ const tracingDefine = (tracing: boolean) => ({ [TRACING_SWITCH]: JSON.stringify(
 export const BUNDLE_FILE = 'index.js';
 
 /**
- * How every function is bundled by default, without tracing (the cold-start benchmark bundles its
- * baselines with exactly these options). What each choice costs or saves is measured in
- * BENCHMARKS.md.
+ * How every function is bundled, but for tracing (functionBundling). What each choice costs or saves is
+ * measured in BENCHMARKS.md.
  */
-export const FUNCTION_BUNDLING = {
+const FUNCTION_BUNDLING = {
   // esbuild is a devDependency, so bundling runs locally: no Docker, also in CI.
   forceDockerBundling: false,
   // A CommonJS bundle, which the Lambda runtime loads with require(): Node loads the same code a
@@ -93,14 +92,10 @@ export const FUNCTION_BUNDLING = {
   externalModules: [...UNUSED_CREDENTIAL_PROVIDERS, ...UNUSED_EVENT_STREAMS],
   // Only problems, not a size table per function on every synth and test run.
   logLevel: LogLevel.WARNING,
-  define: tracingDefine(false),
 } satisfies BundlingOptions;
 
-/** The same with or without tracing: `-c tracing=true` bundles the Powertools Tracer. */
-const functionBundling = (tracing: boolean): typeof FUNCTION_BUNDLING => ({
-  ...FUNCTION_BUNDLING,
-  define: tracingDefine(tracing),
-});
+/** With or without tracing: `-c tracing=true` bundles the Powertools Tracer. */
+const functionBundling = (tracing: boolean) => ({ ...FUNCTION_BUNDLING, define: tracingDefine(tracing) });
 
 /**
  * esbuild's own options for what NodejsFunction runs with `functionBundling(tracing)`, for
