@@ -1,8 +1,8 @@
 import type { FunctionDefinition } from './routes';
 
 /**
- * Functions the token table's stream triggers, beside the API's routes. The CDK stack builds each
- * one's function, grants and event source mapping from here; the local stack runs what it synthesizes.
+ * A function the token table's stream triggers, beside the API's routes. The CDK stack builds its
+ * function, grants and event source mapping from its definition; the local stack runs what it synthesizes.
  */
 export interface TableConsumerDefinition extends FunctionDefinition {
   /**
@@ -49,5 +49,3 @@ export const CASCADE_REPAIR = {
     },
   ],
 } as const satisfies TableConsumerDefinition;
-
-export const TABLE_CONSUMERS: readonly TableConsumerDefinition[] = [CASCADE_REPAIR];

@@ -11,7 +11,7 @@ import { ERROR_STATUS } from '../../lambdas/http/error-response';
 import { GATEWAY_MESSAGES } from '../../lambdas/http/gateway-messages';
 import { ROUTES, type RouteDefinition, type ServiceCaller, type StackSecret } from '../../lambdas/routes';
 import { TOKEN_TABLE } from '../../lambdas/store/table-definition';
-import { CASCADE_REPAIR, TABLE_CONSUMERS } from '../../lambdas/table-consumers';
+import { CASCADE_REPAIR } from '../../lambdas/table-consumers';
 import { SOURCE_METADATA_KEY } from '../../lib/handler-function';
 import { readConfig } from '../../lib/stack-config';
 import { STREAM_MAX_RECORD_AGE, STREAM_RETRY_ATTEMPTS } from '../../lib/table-consumer';
@@ -31,6 +31,9 @@ import {
   type Synth,
   synth,
 } from './synth';
+
+/** The functions the table's stream triggers, which the stack builds one by one. */
+const TABLE_CONSUMERS = [CASCADE_REPAIR];
 
 // Each synth bundles every function with esbuild: two such synths for the whole file, and one
 // without bundling for the web ACL switched off.
@@ -534,7 +537,7 @@ describe('functions', () => {
   test('one per route and table consumer, nodejs22.x on arm64, active tracing, a log group with retention', () => {
     // Besides the console's deployment handler (see "web console").
     defaults.template.resourceCountIs('AWS::Lambda::Function', ROUTES.length + TABLE_CONSUMERS.length + 1);
-    for (const route of [...ROUTES, ...TABLE_CONSUMERS]) {
+    for (const route of [...ROUTES, CASCADE_REPAIR]) {
       const fn = defaults.resources[functionLogicalId(defaults, route.name)].Properties!;
       expect(fn).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -551,7 +554,7 @@ describe('functions', () => {
         DeletionPolicy: 'Retain',
       });
     }
-    for (const route of [...ROUTES, ...TABLE_CONSUMERS]) {
+    for (const route of [...ROUTES, CASCADE_REPAIR]) {
       const fn = custom.resources[functionLogicalId(custom, route.name)].Properties!;
       expect(custom.resources[fn.LoggingConfig.LogGroup.Ref]).toMatchObject({
         Properties: { RetentionInDays: 7 },
@@ -561,7 +564,7 @@ describe('functions', () => {
   });
 
   test('record in the template the source each one runs, for the local stack', () => {
-    for (const definition of [...ROUTES, ...TABLE_CONSUMERS]) {
+    for (const definition of [...ROUTES, CASCADE_REPAIR]) {
       const fn = defaults.resources[functionLogicalId(defaults, definition.name)] as {
         Metadata?: Record<string, unknown>;
       };
@@ -1019,7 +1022,7 @@ describe('web console', () => {
     () => {
       for (const synthesized of [defaults, custom]) {
         const routeFunctions = new Set(
-          [...ROUTES, ...TABLE_CONSUMERS].map((definition) => functionLogicalId(synthesized, definition.name)),
+          [...ROUTES, CASCADE_REPAIR].map((definition) => functionLogicalId(synthesized, definition.name)),
         );
         const others = resourcesOfType(synthesized, 'AWS::Lambda::Function').filter(([id]) => !routeFunctions.has(id));
         const [[, handler], ...rest] = others.filter(([id]) => id.startsWith('CustomCDKBucketDeployment'));
@@ -1081,7 +1084,7 @@ describe('operations', () => {
           expect(alarm.AlarmDescription).toEqual(expect.any(String));
         }
       }
-      for (const route of [...ROUTES, ...TABLE_CONSUMERS]) {
+      for (const route of [...ROUTES, CASCADE_REPAIR]) {
         for (const metric of ['Errors', 'Throttles']) {
           defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
             Namespace: 'AWS/Lambda',

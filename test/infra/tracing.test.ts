@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Stage } from 'aws-cdk-lib';
 import { ROUTES } from '../../lambdas/routes';
-import { TABLE_CONSUMERS } from '../../lambdas/table-consumers';
+import { CASCADE_REPAIR } from '../../lambdas/table-consumers';
 import { BUNDLE_FILE, TRACING_SWITCH } from '../../lib/handler-function';
 import { functionLogicalId, type Synth, synth } from './synth';
 
@@ -40,7 +40,7 @@ function bundleOf(synthesized: Synth, name: string): string {
 const XRAY_SDK = /AWSXRay|AWS_XRAY_DAEMON_ADDRESS|XRaySDKInstrumentation/;
 
 /** Every function the stack bundles: the routes' and the table consumers'. */
-const FUNCTIONS = [...ROUTES, ...TABLE_CONSUMERS];
+const FUNCTIONS = [...ROUTES, CASCADE_REPAIR];
 
 // Each synth bundles every function with esbuild: two for the whole file.
 let defaults: Traced;

@@ -25,7 +25,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SECRET_ARN_VARIABLE } from '../../lambdas/config';
 import type { TokenRecord } from '../../lambdas/domain/token';
 import { type FunctionDefinition, ROUTES, type StackSecret } from '../../lambdas/routes';
-import { CASCADE_REPAIR, TABLE_CONSUMERS } from '../../lambdas/table-consumers';
+import { CASCADE_REPAIR } from '../../lambdas/table-consumers';
 import { SOURCE_METADATA_KEY } from '../../lib/handler-function';
 import type { CfnTemplate } from '../../local/cfn-template';
 import { createUserPool, type LocalCognito, startCognito } from '../../local/cognito';
@@ -281,7 +281,7 @@ function loseAnswerOf(tokenId: string): FaultPolicy {
 
 // ------------------------------------------------------------------ grants, taken away one at a time
 
-const DEFINITIONS: readonly FunctionDefinition[] = [...ROUTES, ...TABLE_CONSUMERS];
+const DEFINITIONS: readonly FunctionDefinition[] = [...ROUTES, CASCADE_REPAIR];
 
 type Grant =
   | { kind: 'table'; action: string }
