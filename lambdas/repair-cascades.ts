@@ -1,16 +1,13 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { deadlineOf } from './deadline';
 import { cascadeRevocation } from './domain/cascade';
 import { nowInSeconds, type TokenRecord } from './domain/token';
 import { tokenRepository } from './store';
 import { CASCADE_REPAIR } from './table-consumers';
+import { instrumented } from './telemetry/instrumented';
 import { logger, metricsFor } from './telemetry/observability';
-import { tracingMiddleware } from './telemetry/tracing';
 
 const metrics = metricsFor(CASCADE_REPAIR.name);
 
@@ -22,11 +19,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * revoked by its own conditional write, so a cascade its route already finished costs one index
  * read and no write. A record that fails is reported, and Lambda retries from it.
  */
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>({ timeoutEarlyInMillis: 0 })
-  .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-  .use(tracingMiddleware())
-  .use(logMetrics(metrics))
-  .handler(async (event, context) => {
+export const handler = instrumented<DynamoDBStreamEvent, DynamoDBBatchResponse>(metrics).handler(
+  async (event, context) => {
     const deadline = deadlineOf(context);
     // A full batch can arrive before the batching window has passed for its youngest record.
     const youngest = Math.max(...event.Records.map((r) => r.dynamodb?.ApproximateCreationDateTime ?? 0));
@@ -52,4 +46,5 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>({ timeo
       }
     }
     return { batchItemFailures };
-  });
+  },
+);

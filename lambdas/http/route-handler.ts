@@ -1,7 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
+import type { MiddlewareObj } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { allowedOrigins, ENV, requiredEnv } from '../config';
@@ -9,8 +7,8 @@ import { deadlineOf } from '../deadline';
 import { assertMayCall, type Caller } from '../domain/authorization';
 import { nowInSeconds } from '../domain/token';
 import { type RouteDefinition, type RouteName, routeNamed } from '../routes';
+import { instrumented } from '../telemetry/instrumented';
 import { logger, metricsFor } from '../telemetry/observability';
-import { tracingMiddleware } from '../telemetry/tracing';
 import { callerFromEvent, servicePrincipalFromEvent } from './caller';
 import { ANSWER_HEADERS, jsonResponse, toErrorResponse } from './error-response';
 import { bodyBytes } from './request';
@@ -70,27 +68,18 @@ function routeStack(
   run: (event: APIGatewayProxyEvent, deadline: AbortSignal) => Promise<RouteResult>,
 ) {
   const metrics = metricsFor(route.name);
-  return (
-    // No early timeout of middy's own: it would answer while the handler kept running (and, frozen
-    // after the answer, resumed writing in a later invocation). The deadline below stops the work
-    // instead, and past the timeout Lambda ends the whole environment.
-    middy<APIGatewayProxyEvent, APIGatewayProxyResult>({ timeoutEarlyInMillis: 0 })
-      // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it holds ID tokens and token values.
-      .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-      .use(tracingMiddleware())
-      .use(logMetrics(metrics, { captureColdStartMetric: true }))
-      .use(httpCors(corsOptions()))
-      .use(errorAnswers(route, metrics))
-      .handler(async (event, context) => {
-        const { status = 200, body } = await run(event, deadlineOf(context));
-        // Every outcome counts once (see errorAnswers), so no invocation publishes nothing.
-        metrics.addMetric('Succeeded', MetricUnit.Count, 1);
-        logAnswer(event, status);
-        return body === undefined
-          ? { statusCode: status, headers: { ...ANSWER_HEADERS }, body: '' }
-          : jsonResponse(status, body);
-      })
-  );
+  return instrumented<APIGatewayProxyEvent, APIGatewayProxyResult>(metrics, { captureColdStartMetric: true })
+    .use(httpCors(corsOptions()))
+    .use(errorAnswers(route, metrics))
+    .handler(async (event, context) => {
+      const { status = 200, body } = await run(event, deadlineOf(context));
+      // Every outcome counts once (see errorAnswers), so no invocation publishes nothing.
+      metrics.addMetric('Succeeded', MetricUnit.Count, 1);
+      logAnswer(event, status);
+      return body === undefined
+        ? { statusCode: status, headers: { ...ANSWER_HEADERS }, body: '' }
+        : jsonResponse(status, body);
+    });
 }
 
 /**
