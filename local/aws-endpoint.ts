@@ -253,7 +253,8 @@ export async function startAwsEndpoint(settings: AwsEndpointSettings) {
 
     if (service.name === 'secretsmanager') return serveSecret(response, service, operation, body);
     const backendUrl = service.name === 'dynamodb' ? settings.dynamoDbBackend : settings.cognitoBackend;
-    const itemKeys = service.name === 'dynamodb' ? writtenKeys(operation, body) : [];
+    // The items a write changes, each read before and after it under a lock of its own, for the stream alone.
+    const itemKeys = service.name === 'dynamodb' && settings.onTableChange ? writtenKeys(operation, body) : [];
     const callerGone = new AbortController();
     response.once('close', () => {
       if (!response.writableFinished) callerGone.abort();

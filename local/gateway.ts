@@ -122,13 +122,14 @@ export async function startGateway(settings: GatewaySettings) {
   };
 
   /** The caller of an AWS_IAM method, or the gateway response that refuses them. */
-  async function iamCaller(request: IncomingMessage, url: URL, body: Buffer, route: ApiRoute) {
+  async function iamCaller(request: IncomingMessage, url: URL, body: Buffer, executeApiArn: string) {
     if (!signatureClaim(request.headers.authorization)) return { refusal: 'MISSING_AUTHENTICATION_TOKEN' };
     const accessKey = await settings.verifySignature(request, url, body);
     const principal = accessKey === undefined ? undefined : settings.identities.get(accessKey)?.principal;
     if (!accessKey || !principal) return { refusal: 'INVALID_SIGNATURE' };
-    const resource = model.executeApiArn(request.method ?? route.method, url.pathname);
-    if (decide(principal.statements, 'execute-api:Invoke', resource) !== 'allowed') return { refusal: 'ACCESS_DENIED' };
+    if (decide(principal.statements, 'execute-api:Invoke', executeApiArn) !== 'allowed') {
+      return { refusal: 'ACCESS_DENIED' };
+    }
     return { identity: { iam: { accessKey, userArn: principal.arn } } satisfies Identity };
   }
 
@@ -152,10 +153,12 @@ export async function startGateway(settings: GatewaySettings) {
     const { route, pathParameters } = found;
     if (route.integration.kind === 'mock') return serveMock(request, response, route.integration.answer);
     const { functionId } = route.integration;
+    // The method's ARN, which both an IAM policy and the function's resource policy are judged on.
+    const sourceArn = model.executeApiArn(method, url.pathname);
 
     let identity: Identity;
     if (route.authorization === 'AWS_IAM') {
-      const outcome = await iamCaller(request, url, body, route);
+      const outcome = await iamCaller(request, url, body, sourceArn);
       if (!outcome.identity) return sendAnswer(response, outcome.refusal);
       identity = outcome.identity;
     } else if (route.authorization === 'COGNITO_USER_POOLS') {
@@ -169,7 +172,6 @@ export async function startGateway(settings: GatewaySettings) {
     // API Gateway asks Lambda to invoke the function as itself, on behalf of the method's execute-api ARN; with
     // no permission in the function's resource policy for that, Lambda refuses, and API Gateway logs "Invalid
     // permissions on Lambda function" and answers API_CONFIGURATION_ERROR. Only the developer can fix it.
-    const sourceArn = model.executeApiArn(method, url.pathname);
     const source = { service: 'apigateway.amazonaws.com', sourceArn, sourceAccount: LOCAL_ACCOUNT_ID };
     if (!invokePermission(model.permissions, functionId, source)) {
       console.error(

@@ -98,7 +98,7 @@ export interface FunctionPermission {
 }
 
 /** Who asks Lambda to run a function: a service, on behalf of one of its resources, of an account. */
-export interface InvokeSource {
+interface InvokeSource {
   readonly service: string;
   readonly sourceArn: string;
   readonly sourceAccount: string;

@@ -118,9 +118,18 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
     ...(table.streamViewType && { onTableChange: (change) => stream.push(change) }),
   });
 
+  let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
+  // The stream takes no more records first; a drain waiting on its function returns once the function host ends it.
+  const close = async () => {
+    const streamClosed = stream.close();
+    await gateway?.close();
+    await functionHost.close();
+    await streamClosed;
+    await awsEndpoint.close();
+  };
   try {
     if (settings.warm !== false) await functionHost.warm();
-    const gateway = await startGateway({
+    gateway = await startGateway({
       port: settings.apiPort,
       model,
       functionHost,
@@ -132,24 +141,9 @@ export async function startRuntime(settings: RuntimeSettings): Promise<Runtime> 
       identities,
       openapi: settings.openapi,
     });
-    return {
-      model,
-      apiUrl: gateway.url,
-      awsEndpoint: awsEndpoint.endpoint,
-      functionHost,
-      async close() {
-        const streamClosed = stream.close();
-        await gateway.close();
-        await functionHost.close();
-        await streamClosed;
-        await awsEndpoint.close();
-      },
-    };
+    return { model, apiUrl: gateway.url, awsEndpoint: awsEndpoint.endpoint, functionHost, close };
   } catch (error) {
-    const streamClosed = stream.close();
-    await functionHost.close();
-    await streamClosed;
-    await awsEndpoint.close();
+    await close();
     throw error;
   }
 }

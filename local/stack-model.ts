@@ -14,7 +14,7 @@ import type { LocalResolver } from './stand-ins';
 import { checkKeys, propertiesOf } from './understood-properties';
 
 /** An IAM identity: what its policies allow, as the local stack enforces it. */
-export interface Principal {
+interface Principal {
   readonly arn: string;
   readonly statements: readonly PolicyStatement[];
 }
@@ -40,7 +40,7 @@ export interface FunctionModel {
   readonly role: Principal;
 }
 
-export type Authorization = 'COGNITO_USER_POOLS' | 'AWS_IAM' | 'NONE';
+type Authorization = 'COGNITO_USER_POOLS' | 'AWS_IAM' | 'NONE';
 
 /** A gateway response: what API Gateway itself answers for one kind of failure. */
 export interface GatewayAnswer {
@@ -60,7 +60,7 @@ export interface MockAnswer extends GatewayAnswer {
   readonly contentTypes?: readonly string[];
 }
 
-export type Integration =
+type Integration =
   | { readonly kind: 'function'; readonly functionId: string }
   | { readonly kind: 'mock'; readonly answer: MockAnswer };
 
