@@ -18,15 +18,7 @@ import {
   withRecentRevocations,
 } from './api';
 import { useConsole } from './context';
-import {
-  type ChosenUser,
-  NO_PERSON,
-  type PersonInput,
-  PersonPicker,
-  personInputFor,
-  resolvePerson,
-  userText,
-} from './people';
+import { type ChosenUser, NO_PERSON, type PersonInput, PersonPicker, personInputFor, resolvePerson } from './people';
 import {
   alreadyRevokedText,
   ConfirmDialog,
@@ -45,6 +37,7 @@ import {
   tokenOfApp,
   tokenTypeLabel,
   useResource,
+  userText,
 } from './ui';
 
 interface Filters {
@@ -101,7 +94,9 @@ export function AdminPage() {
     [api, filters, cursor],
   );
 
-  const showFilters = (next: Filters, nextDraft: Draft) => {
+  /** Shows the list these filters give, with the form (and the bulk form's user) showing them too. */
+  const showFilters = (next: Filters) => {
+    const nextDraft = { ...next, user: next.user ? personInputFor(next.user.userId, next.user.email) : NO_PERSON };
     setDraft(nextDraft);
     setFilters(next);
     setCursors([null]);
@@ -115,13 +110,13 @@ export function AdminPage() {
     if (applying) return;
     const trimmed = { ...next, clientId: next.clientId.trim() };
     if (!trimmed.user.text.trim()) {
-      showFilters({ ...trimmed, user: undefined }, { ...trimmed, user: NO_PERSON });
+      showFilters({ ...trimmed, user: undefined });
       return;
     }
     setApplying(true);
     try {
       const user = await resolvePerson(api, trimmed.user);
-      showFilters({ ...trimmed, user }, { ...trimmed, user: personInputFor(user.userId, user.email) });
+      showFilters({ ...trimmed, user });
     } catch (err) {
       setUserError(errorMessage(err));
       focusSoon(() => document.getElementById('filter-user'));
@@ -214,7 +209,7 @@ export function AdminPage() {
           <button type="submit" class="button button-primary" aria-disabled={applying}>
             Apply
           </button>
-          <button type="button" class="button" onClick={() => showFilters(NO_FILTERS, NO_DRAFT)}>
+          <button type="button" class="button" onClick={() => showFilters(NO_FILTERS)}>
             Clear filters
           </button>
         </div>

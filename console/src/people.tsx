@@ -11,7 +11,7 @@ import { useConsole } from './context';
 import { plural } from './ui';
 
 /** Suggestions wait until typing pauses this long, so a name costs one search, not one per key. */
-export const SEARCH_DELAY_MS = 250;
+const SEARCH_DELAY_MS = 250;
 const SUGGESTIONS = 8;
 
 /** What the admin typed into a person field, and the person chosen for it, if any. */
@@ -31,10 +31,6 @@ export interface ChosenUser {
   userId: string;
   email?: string;
 }
-
-/** "bob@example.com (user 9f11…)", or "user 9f11…" when no email is known. */
-export const userText = (user: ChosenUser) =>
-  user.email ? `${user.email} (user ${user.userId})` : `user ${user.userId}`;
 
 /**
  * Whom the field means. A chosen person is theirs; otherwise the text must be someone's whole

@@ -28,7 +28,7 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 ];
 
 /** "in 3 days", "5 minutes ago", "now". */
-export function fromNow(when: Date, now = Date.now()): string {
+function fromNow(when: Date, now = Date.now()): string {
   const ms = when.getTime() - now;
   for (const [unit, size] of UNITS) {
     if (Math.abs(ms) >= size) return relativeTime.format(Math.round(ms / size), unit);
@@ -251,7 +251,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
 /* ---------- people ---------- */
 
 /** Copies text to the clipboard, saying so in the page's live region. */
-export function CopyButton({ text, label }: { text: string; label: string }) {
+function CopyButton({ text, label }: { text: string; label: string }) {
   const { announce } = useConsole();
   return (
     <button
@@ -269,10 +269,13 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
   );
 }
 
+/** How a sentence names a person: "bob@example.com (user 9f11…)", or "user 9f11…" when no email is known. */
+export const userText = (user: { userId: string; email?: string }) =>
+  user.email ? `${user.email} (user ${user.userId})` : `user ${user.userId}`;
+
 /** How a sentence names a token's owner: their email when the API sent it, with their user ID. */
-export function ownerText(token: Pick<TokenView, 'userId' | 'userEmail'>): string {
-  if (!token.userId) return 'no user';
-  return token.userEmail ? `${token.userEmail} (user ${token.userId})` : `user ${token.userId}`;
+function ownerText(token: Pick<TokenView, 'userId' | 'userEmail'>): string {
+  return token.userId ? userText({ userId: token.userId, email: token.userEmail }) : 'no user';
 }
 
 /** A token's owner: their email, and their user ID (the `sub`) to copy. */
