@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { run as coldStart } from './cold-start';
 import { costSection } from './cost';
 import { run as listCost } from './list-cost';
-import { type BenchSection, budgetsTable, markdownTable } from './section';
+import { type BenchSection, budgetsTable, markdownTable, sectionMarkdown } from './section';
 import { run as throughput } from './throughput';
 
 const ROOT = join(__dirname, '..');
@@ -36,7 +36,7 @@ function render(sections: BenchSection[], machine: Record<string, string>, secon
     '',
     budgetsTable(budgets),
     '',
-    ...sections.flatMap((s) => [`## ${s.title}`, '', s.method, '', s.tables, '', ...(s.notes ? [s.notes, ''] : [])]),
+    ...sections.flatMap((s) => [sectionMarkdown(s), '']),
   ].join('\n');
 }
 

@@ -11,9 +11,6 @@ export interface BudgetCheck {
   met: boolean;
 }
 
-/** The earlier name of BudgetCheck, for sections written against it. */
-export type TargetCheck = BudgetCheck;
-
 export interface BenchSection {
   /** Key in results.json, e.g. "coldStart". */
   key: string;
@@ -84,14 +81,14 @@ export function renderTemplate(path: string, values: Record<string, string | num
   return parts;
 }
 
+/** A section as BENCHMARKS.md shows it: heading, method, tables, notes. */
+export const sectionMarkdown = (s: BenchSection): string =>
+  [`## ${s.title}`, s.method, s.tables, ...(s.notes ? [s.notes] : [])].join('\n\n');
+
 /** `npx tsx bench/<section>.ts`: one section alone, printed as BENCHMARKS.md shows it, with its budgets. */
 export function runStandalone(run: () => Promise<BenchSection>): void {
   run()
-    .then((s) =>
-      console.log(
-        [`## ${s.title}`, s.method, s.tables, ...(s.notes ? [s.notes] : []), budgetsTable(s.targets)].join('\n\n'),
-      ),
-    )
+    .then((s) => console.log([sectionMarkdown(s), budgetsTable(s.targets)].join('\n\n')))
     .catch((error: unknown) => {
       console.error(error);
       process.exit(1);

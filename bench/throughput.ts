@@ -29,11 +29,11 @@ import {
 import { answerOf, startTestRuntime, type TestRuntime } from '../test/support/runtime';
 import {
   type BenchSection,
+  type BudgetCheck,
   markdownTable,
   percentile,
   renderTemplate,
   runStandalone,
-  type TargetCheck,
 } from './section';
 
 const CONNECTIONS = 16;
@@ -349,7 +349,7 @@ function section(
     seconds,
   });
   // No target for throughput: figures only.
-  const targets: TargetCheck[] = [];
+  const targets: BudgetCheck[] = [];
   return {
     key: 'throughput',
     title: `Throughput of the local stack: GET tokens, ${CONNECTIONS} concurrent clients, and the gateway's overhead`,
